@@ -1,0 +1,50 @@
+/// A request method (RFC 9110 §9). The methods RFC 9110 defines plus PATCH (RFC 5789) are known; any other
+/// token is `.other`, which the server answers with 501.
+public enum HTTPMethod: Equatable, Hashable, Sendable {
+    case get, head, post, put, delete, connect, options, trace, patch
+    case other(String)
+
+    init(token: UnsafeBufferPointer<UInt8>) {
+        switch token.count {
+        case 3:
+            if token.elementsEqual("GET".utf8) { self = .get; return }
+            if token.elementsEqual("PUT".utf8) { self = .put; return }
+        case 4:
+            if token.elementsEqual("HEAD".utf8) { self = .head; return }
+            if token.elementsEqual("POST".utf8) { self = .post; return }
+        case 5:
+            if token.elementsEqual("PATCH".utf8) { self = .patch; return }
+            if token.elementsEqual("TRACE".utf8) { self = .trace; return }
+        case 6:
+            if token.elementsEqual("DELETE".utf8) { self = .delete; return }
+        case 7:
+            if token.elementsEqual("CONNECT".utf8) { self = .connect; return }
+            if token.elementsEqual("OPTIONS".utf8) { self = .options; return }
+        default:
+            break
+        }
+        self = .other(String(decoding: token, as: UTF8.self))
+    }
+
+    public var name: String {
+        switch self {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .post: "POST"
+        case .put: "PUT"
+        case .delete: "DELETE"
+        case .connect: "CONNECT"
+        case .options: "OPTIONS"
+        case .trace: "TRACE"
+        case .patch: "PATCH"
+        case .other(let token): token
+        }
+    }
+}
+
+/// HTTP/1.0 or HTTP/1.1: the only versions this parser accepts (others are 505).
+public enum HTTPVersion: Sendable, Equatable {
+    case http1_0, http1_1
+
+    public var text: String { self == .http1_0 ? "HTTP/1.0" : "HTTP/1.1" }
+}

@@ -1,0 +1,68 @@
+/// A complete response. The body is always in memory: capacityd's answers are small JSON documents.
+public struct HTTPResponse: Sendable {
+    public var status: HTTPStatus
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Writes responses in wire format into a buffer, so that everything a read produced leaves in one `send`.
+public enum ResponseSerializer {
+    /// Appends `response` to `buffer`. `Content-Length` is always sent, also for HEAD (RFC 9110 §9.3.2), where the
+    /// body itself is left out. `closing` adds `Connection: close`; `http10KeepAlive` adds `Connection: keep-alive`
+    /// for an HTTP/1.0 client that asked for it.
+    public static func write(_ response: HTTPResponse, into buffer: inout [UInt8], date: [UInt8], serverName: [UInt8],
+                             isHead: Bool, closing: Bool, http10KeepAlive: Bool) {
+        buffer.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(response.status.code, to: &buffer)
+        buffer.append(ASCII.space)
+        buffer.append(contentsOf: response.status.reason.utf8)
+        buffer.append(contentsOf: "\r\nServer: ".utf8)
+        buffer.append(contentsOf: serverName)
+        buffer.append(contentsOf: "\r\nDate: ".utf8)
+        buffer.append(contentsOf: date)
+        buffer.append(contentsOf: "\r\nContent-Length: ".utf8)
+        appendDecimal(response.body.count, to: &buffer)
+        if closing {
+            buffer.append(contentsOf: "\r\nConnection: close".utf8)
+        } else if http10KeepAlive {
+            buffer.append(contentsOf: "\r\nConnection: keep-alive".utf8)
+        }
+        for header in response.headers {
+            buffer.append(contentsOf: "\r\n".utf8)
+            buffer.append(contentsOf: header.name.utf8)
+            buffer.append(contentsOf: ": ".utf8)
+            buffer.append(contentsOf: header.value.utf8)
+        }
+        buffer.append(contentsOf: "\r\n\r\n".utf8)
+        if !isHead { buffer.append(contentsOf: response.body) }
+    }
+
+    /// The interim response to `Expect: 100-continue`.
+    public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
+        if value < 10 {
+            buffer.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while rest > 0 {
+                raw[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
+        }
+    }
+}

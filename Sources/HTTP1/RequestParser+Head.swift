@@ -1,0 +1,188 @@
+extension RequestParser {
+    /// Parses and validates a complete head: the request line (RFC 9112 §3), the field lines (§5) and the
+    /// framing they declare (§6.3).
+    static func parseHead(_ buffer: UnsafeBufferPointer<UInt8>, scan: HeadScan, headEnd: Int,
+                          limits: ParserLimits) -> Result<RequestHead, HTTPParseError> {
+        guard let requestLineEnd = scan.requestLineEnd else { return .failure(.badRequest("missing request line")) }
+        let line = UnsafeBufferPointer(rebasing: buffer[scan.headStart..<requestLineEnd])
+
+        // method SP request-target SP HTTP-version, with exactly one space between (RFC 9112 §3).
+        guard let firstSpace = line.firstIndex(of: ASCII.space), firstSpace > 0 else {
+            return .failure(.badRequest("malformed request line"))
+        }
+        let methodBytes = UnsafeBufferPointer(rebasing: line[..<firstSpace])
+        guard methodBytes.allSatisfy(ASCII.isToken) else { return .failure(.badRequest("invalid method")) }
+        let afterMethod = firstSpace + 1
+        guard let secondSpace = line[afterMethod...].firstIndex(of: ASCII.space), secondSpace > afterMethod else {
+            return .failure(.badRequest("malformed request line"))
+        }
+        let targetBytes = UnsafeBufferPointer(rebasing: line[afterMethod..<secondSpace])
+        guard targetBytes.allSatisfy(ASCII.isTargetByte) else {
+            return .failure(.badRequest("invalid character in request target"))
+        }
+        let version: HTTPVersion
+        switch parseVersion(UnsafeBufferPointer(rebasing: line[(secondSpace + 1)...])) {
+        case .failure(let error): return .failure(error)
+        case .success(let parsed): version = parsed
+        }
+        let method = HTTPMethod(token: methodBytes)
+        let target = String(decoding: targetBytes, as: UTF8.self)
+        guard isValidTarget(target, method: method) else { return .failure(.badRequest("invalid request target")) }
+
+        let fieldsStart = requestLineEnd + 2
+        let fieldsEnd = headEnd - 2
+        let storage = fieldsStart < fieldsEnd ? Array(buffer[fieldsStart..<fieldsEnd]) : []
+        let headers: HTTPHeaders
+        switch parseFields(storage, expectedCount: scan.fieldCount) {
+        case .failure(let error): return .failure(error)
+        case .success(let parsed): headers = parsed
+        }
+        if case .other(let name) = method { return .failure(.methodNotImplemented(name)) }
+        return semantics(method: method, target: target, version: version, headers: headers, limits: limits)
+    }
+
+    private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<HTTPVersion, HTTPParseError> {
+        if bytes.elementsEqual("HTTP/1.1".utf8) { return .success(.http1_1) }
+        if bytes.elementsEqual("HTTP/1.0".utf8) { return .success(.http1_0) }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        if bytes.count == 8, bytes.starts(with: "HTTP/".utf8), isDigit(bytes[5]), bytes[6] == UInt8(ascii: "."),
+           isDigit(bytes[7]) {
+            return .failure(.versionNotSupported)
+        }
+        return .failure(.badRequest("malformed HTTP version"))
+    }
+
+    /// origin-form, absolute-form with an http(s) scheme, or "*" for OPTIONS (RFC 9112 §3.2).
+    private static func isValidTarget(_ target: String, method: HTTPMethod) -> Bool {
+        if target.hasPrefix("/") { return true }
+        if target == "*" { return method == .options }
+        let lower = target.lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    }
+
+    /// Splits the field lines (each CRLF-terminated except the last) into name and value ranges.
+    private static func parseFields(_ storage: [UInt8], expectedCount: Int) -> Result<HTTPHeaders, HTTPParseError> {
+        var fields: [(name: Range<Int>, value: Range<Int>)] = []
+        fields.reserveCapacity(expectedCount)
+        var lineStart = 0
+        while lineStart < storage.count {
+            var lineEnd = lineStart
+            while lineEnd < storage.count && storage[lineEnd] != ASCII.cr { lineEnd += 1 }
+            let first = storage[lineStart]
+            if first == ASCII.space || first == ASCII.tab {
+                return .failure(.badRequest("obsolete line folding"))
+            }
+            var colon = lineStart
+            while colon < lineEnd && storage[colon] != ASCII.colon {
+                // RFC 9112 §5.1: no whitespace between the field name and the colon.
+                guard ASCII.isToken(storage[colon]) else { return .failure(.badRequest("invalid header field name")) }
+                colon += 1
+            }
+            guard colon < lineEnd, colon > lineStart else { return .failure(.badRequest("malformed header field")) }
+            var valueStart = colon + 1
+            var valueEnd = lineEnd
+            while valueStart < valueEnd && (storage[valueStart] == ASCII.space || storage[valueStart] == ASCII.tab) {
+                valueStart += 1
+            }
+            while valueEnd > valueStart && (storage[valueEnd - 1] == ASCII.space || storage[valueEnd - 1] == ASCII.tab) {
+                valueEnd -= 1
+            }
+            for index in valueStart..<valueEnd where !ASCII.isFieldValueByte(storage[index]) {
+                return .failure(.badRequest("control character in header field value"))
+            }
+            fields.append((lineStart..<colon, valueStart..<valueEnd))
+            lineStart = lineEnd + 2
+        }
+        return .success(HTTPHeaders(storage: storage, fields: fields))
+    }
+
+    /// The rules that tie fields to framing and connection management (RFC 9112 §§3.2, 6.1, 6.3, 9.3).
+    private static func semantics(method: HTTPMethod, target: String, version: HTTPVersion, headers: HTTPHeaders,
+                                  limits: ParserLimits) -> Result<RequestHead, HTTPParseError> {
+        var hostCount = 0
+        var contentLengths: [Range<Int>] = []
+        var transferEncodings: [Range<Int>] = []
+        var close = false
+        var keepAliveToken = false
+        var expectsContinue = false
+        for field in headers.fields {
+            if headers.nameMatches(field.name, "host") {
+                hostCount += 1
+                guard headers.bytes(at: field.value).allSatisfy(isHostByte) else {
+                    return .failure(.badRequest("invalid Host"))
+                }
+            } else if headers.nameMatches(field.name, "content-length") {
+                contentLengths.append(field.value)
+            } else if headers.nameMatches(field.name, "transfer-encoding") {
+                transferEncodings.append(field.value)
+            } else if headers.nameMatches(field.name, "connection") {
+                for option in headers.bytes(at: field.value).split(separator: UInt8(ascii: ",")) {
+                    let trimmed = option.drop { $0 == ASCII.space || $0 == ASCII.tab }
+                        .reversed().drop { $0 == ASCII.space || $0 == ASCII.tab }.reversed()
+                    if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { close = true }
+                    if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { keepAliveToken = true }
+                }
+            } else if headers.nameMatches(field.name, "expect") {
+                guard ASCII.equalsIgnoringCase(headers.bytes(at: field.value), "100-continue".utf8) else {
+                    return .failure(.expectationFailed)
+                }
+                expectsContinue = version == .http1_1
+            }
+        }
+        // RFC 9112 §3.2: a 1.1 request without exactly one Host, or with more than one in any version, is a 400.
+        if hostCount > 1 || (version == .http1_1 && hostCount == 0) {
+            return .failure(.badRequest(hostCount == 0 ? "missing Host header" : "more than one Host header"))
+        }
+
+        var framing = BodyFraming.none
+        if !transferEncodings.isEmpty {
+            // RFC 9112 §6.1 and §6.3: both framings at once, or chunked not the one and only coding, is how
+            // requests are smuggled; HTTP/1.0 has no chunked coding at all.
+            guard contentLengths.isEmpty else { return .failure(.badRequest("both Content-Length and Transfer-Encoding")) }
+            guard version == .http1_1 else { return .failure(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }
+            guard transferEncodings.count == 1, ASCII.equalsIgnoringCase(headers.bytes(at: transferEncodings[0]), "chunked".utf8)
+            else { return .failure(.badRequest("Transfer-Encoding other than chunked")) }
+            framing = .chunked
+        } else if !contentLengths.isEmpty {
+            guard contentLengths.count == 1 else { return .failure(.badRequest("more than one Content-Length")) }
+            switch parseContentLength(headers.bytes(at: contentLengths[0]), limit: limits.maxBodyBytes) {
+            case .failure(let error): return .failure(error)
+            case .success(let length): framing = length > 0 ? .length(length) : .none
+            }
+        }
+        let keepAlive = version == .http1_1 ? !close : keepAliveToken && !close
+        return .success(RequestHead(method: method, target: target, version: version, headers: headers,
+                                    framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue))
+    }
+
+    /// 1*DIGIT, nothing else (RFC 9110 §8.6); a valid length above the limit is 413 before any body is read.
+    private static func parseContentLength(_ bytes: ArraySlice<UInt8>, limit: Int) -> Result<Int, HTTPParseError> {
+        guard !bytes.isEmpty else { return .failure(.badRequest("empty Content-Length")) }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else {
+                return .failure(.badRequest("malformed Content-Length"))
+            }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            if value > limit {
+                // Keep validating the syntax, but never overflow: any longer number is over the limit too.
+                value = limit + 1
+            }
+        }
+        return value > limit ? .failure(.contentTooLarge) : .success(value)
+    }
+
+    /// uri-host [":" port]: reg-name, IPv4 or a bracketed IP literal (RFC 3986 §3.2.2).
+    private static func isHostByte(_ byte: UInt8) -> Bool { hostByteTable[Int(byte)] }
+
+    private static let hostByteTable: [Bool] = (0..<256).map { value in
+        let byte = UInt8(value)
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("-._~!$&'()*+,;=:[]%".utf8).contains(byte)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// Appends JSON text to a byte buffer. The caller writes structure (braces, commas); this escapes strings and
+/// formats numbers the way the old Python sample printed them (`1.0`, not `1`).
+public enum JSONWriter {
+    public static func appendString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0..<0x20, 0x7F:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A finite double as Swift's shortest round-tripping form: `1.0`, `2.5`, `1e+20`; all valid JSON numbers.
+    public static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+        precondition(value.isFinite, "JSON has no representation for \(value)")
+        out.append(contentsOf: value.description.utf8)
+    }
+
+    public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    /// `"name": ` — a member name and its colon.
+    public static func appendName(_ name: String, to out: inout [UInt8]) {
+        appendString(name, to: &out)
+        out.append(contentsOf: ": ".utf8)
+    }
+
+    /// A whole value, objects with their names sorted so that output is stable.
+    public static func append(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number): appendNumber(number, to: &out)
+        case .string(let string): appendString(string, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (offset, item) in items.enumerated() {
+                if offset > 0 { out.append(contentsOf: ", ".utf8) }
+                append(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (offset, name) in members.keys.sorted().enumerated() {
+                if offset > 0 { out.append(contentsOf: ", ".utf8) }
+                appendName(name, to: &out)
+                append(members[name]!, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// Everything that can go wrong with a dimension request, as typed values. The HTTP layer maps each case to one
+/// status in one place; the domain knows nothing of HTTP.
+public enum ScalingError: Error, Equatable, Sendable {
+    /// The id in the path is not a valid dimension id.
+    case invalidID(String)
+    /// The update body is not acceptable (not an object, wrong type, out of range).
+    case invalidUpdate(String)
+    /// The update body names fields this API does not have.
+    case unknownFields([String])
+    /// Operator fields were sent while the mode lets only AWS's desiredCapacity in.
+    case operatorFieldsNotAllowed(fields: [String], mode: ScalingMode)
+    /// No such dimension, and auto-creation is off.
+    case notFound(DimensionID)
+    /// The store could not make the change durable; nothing changed.
+    case storeUnavailable(String)
+
+    public var message: String {
+        switch self {
+        case .invalidID(let reason): reason
+        case .invalidUpdate(let reason): reason
+        case .unknownFields(let fields):
+            "Unknown field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: ", "))"
+        case .operatorFieldsNotAllowed(let fields, let mode):
+            "\(fields.joined(separator: ", ")) can only be set in production mode (this server runs in \(mode.rawValue) mode)"
+        case .notFound(let id): "Dimension \(id.value) does not exist"
+        case .storeUnavailable(let reason): "The state store is unavailable: \(reason)"
+        }
+    }
+}
