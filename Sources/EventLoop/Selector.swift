@@ -8,7 +8,9 @@ public struct Interest: OptionSet, Sendable {
 
     public static let read = Interest(rawValue: 1)
     public static let write = Interest(rawValue: 2)
-    /// The peer hung up or the descriptor has an error: reported without being asked for.
+    /// The connection is gone (EPOLLHUP or EPOLLERR): reported without being asked for. A peer that only shut
+    /// down its sending side (EPOLLRDHUP) is reported as `.read` instead, since reading then returns what is
+    /// left and end-of-file.
     public static let hangup = Interest(rawValue: 4)
 }
 
@@ -35,8 +37,8 @@ public final class EpollSelector: Selector {
 
     private func control(_ op: Int32, _ fd: Int32, id: UInt64, interest: Interest, name: StaticString) throws(SystemError) {
         var event = epoll_event()
-        var mask = cs_epollrdhup()
-        if interest.contains(.read) { mask |= cs_epollin() }
+        var mask: UInt32 = 0
+        if interest.contains(.read) { mask |= cs_epollin() | cs_epollrdhup() }
         if interest.contains(.write) { mask |= cs_epollout() }
         cs_epoll_event_set(&event, mask, id)
         try blockingSyscall(name) { epoll_ctl(epoll.rawValue, op, fd, &event) }
@@ -68,9 +70,9 @@ public final class EpollSelector: Selector {
             let mask = withUnsafePointer(to: &events[index]) { cs_epoll_event_events($0) }
             let id = withUnsafePointer(to: &events[index]) { cs_epoll_event_data($0) }
             var ready: Interest = []
-            if mask & cs_epollin() != 0 { ready.insert(.read) }
+            if mask & (cs_epollin() | cs_epollrdhup()) != 0 { ready.insert(.read) }
             if mask & cs_epollout() != 0 { ready.insert(.write) }
-            if mask & (cs_epollerr() | cs_epollhup() | cs_epollrdhup()) != 0 { ready.insert(.hangup) }
+            if mask & (cs_epollerr() | cs_epollhup()) != 0 { ready.insert(.hangup) }
             body(id, ready)
         }
     }

@@ -16,6 +16,9 @@
 // prctl is variadic, which Swift cannot call; this names the calling thread (visible in top -H, core dumps).
 static inline void cs_set_current_thread_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 
+// accept4 is declared only under _GNU_SOURCE, which a module header cannot set for its includes.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
 // errno is a macro over a thread-local; Swift sees it through this function.
 static inline int cs_errno(void) { return errno; }
 

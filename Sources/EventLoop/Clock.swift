@@ -1,0 +1,20 @@
+import Glibc
+
+/// Monotonic and wall-clock readings, each one clock_gettime (a vDSO call, no system call).
+public enum Clock {
+    /// Milliseconds on a clock that never jumps: for timeouts and durations.
+    public static func monotonicMilliseconds() -> Int64 { monotonicMicroseconds() / 1000 }
+
+    public static func monotonicMicroseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+
+    /// Milliseconds since the Unix epoch: for dates and logs.
+    public static func epochMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}

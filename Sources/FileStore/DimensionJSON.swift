@@ -1,0 +1,92 @@
+import JSON
+import Scaling
+
+/// The JSON form of a dimension: what the API returns and what the store writes, so an operator reading the
+/// store's files sees exactly what clients see.
+public enum DimensionJSON {
+    public static func encode(_ dimension: Dimension) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        append(dimension, to: &out)
+        return out
+    }
+
+    public static func append(_ dimension: Dimension, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        JSONWriter.appendName("scalableTargetDimensionId", to: &out)
+        JSONWriter.appendString(dimension.id.value, to: &out)
+        out.append(contentsOf: ", ".utf8)
+        JSONWriter.appendName("version", to: &out)
+        JSONWriter.appendString(dimension.version, to: &out)
+        out.append(contentsOf: ", ".utf8)
+        JSONWriter.appendName("resourceName", to: &out)
+        JSONWriter.appendString(dimension.resourceName, to: &out)
+        out.append(contentsOf: ", ".utf8)
+        JSONWriter.appendName("dimensionName", to: &out)
+        JSONWriter.appendString(dimension.dimensionName, to: &out)
+        out.append(contentsOf: ", ".utf8)
+        JSONWriter.appendName("actualCapacity", to: &out)
+        JSONWriter.appendNumber(dimension.actualCapacity, to: &out)
+        out.append(contentsOf: ", ".utf8)
+        JSONWriter.appendName("desiredCapacity", to: &out)
+        JSONWriter.appendNumber(dimension.desiredCapacity, to: &out)
+        out.append(contentsOf: ", ".utf8)
+        JSONWriter.appendName("scalingStatus", to: &out)
+        JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &out)
+        if let reason = dimension.failureReason {
+            out.append(contentsOf: ", ".utf8)
+            JSONWriter.appendName("failureReason", to: &out)
+            JSONWriter.appendString(reason, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    public struct DecodeError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads a dimension back; every field but `failureReason` is required. `fallbackID` serves documents that
+    /// carry no id of their own (the old sample's files are named after their id instead).
+    public static func decode(_ bytes: some Collection<UInt8>, fallbackID: DimensionID? = nil) throws(DecodeError) -> Dimension {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw DecodeError(description: "not JSON: \(error)")
+        }
+        guard case .object(let object) = value else { throw DecodeError(description: "not a JSON object") }
+        func string(_ name: String) throws(DecodeError) -> String {
+            guard case .string(let text)? = object[name] else { throw DecodeError(description: "\(name) is missing or not a string") }
+            return text
+        }
+        func number(_ name: String) throws(DecodeError) -> Double {
+            guard case .number(let number)? = object[name], number.isFinite, number >= 0 else {
+                throw DecodeError(description: "\(name) is missing or not a number >= 0")
+            }
+            return number
+        }
+        let id: DimensionID
+        if object["scalableTargetDimensionId"] == nil, let fallbackID {
+            id = fallbackID
+        } else {
+            let text = try string("scalableTargetDimensionId")
+            do {
+                id = try DimensionID(text)
+            } catch {
+                throw DecodeError(description: error.message)
+            }
+        }
+        guard let status = ScalingStatus(rawValue: try string("scalingStatus")) else {
+            throw DecodeError(description: "scalingStatus is not one of Pending, InProgress, Successful, Failed")
+        }
+        var reason: String?
+        switch object["failureReason"] {
+        case .string(let text)?: reason = text
+        case .null?, nil: reason = nil
+        default: throw DecodeError(description: "failureReason is not a string")
+        }
+        return Dimension(id: id, version: try string("version"), resourceName: try string("resourceName"),
+                         dimensionName: try string("dimensionName"), actualCapacity: try number("actualCapacity"),
+                         desiredCapacity: try number("desiredCapacity"), scalingStatus: status, failureReason: reason)
+    }
+}

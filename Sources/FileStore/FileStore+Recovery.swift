@@ -1,0 +1,50 @@
+import EventLoop
+import Glibc
+import Scaling
+
+extension FileStore {
+    struct Recovered {
+        var dimensions: [DimensionID: Dimension]
+        var log: FileDescriptor
+        var logSize: Int
+    }
+
+    /// Loads the snapshot, replays the log over it, and cuts a torn tail off the log. A damaged snapshot, or a
+    /// bad record with whole records after it, is not a crash artefact: the store refuses to start rather than
+    /// silently drop acknowledged changes.
+    static func recover(directory: String) throws(OpenError) -> Recovered {
+        let snapshotPath = directory + "/" + snapshotName
+        let logPath = directory + "/" + logName
+        do {
+            try FileSystem.removeIfPresent(snapshotPath + ".tmp")
+            var dimensions: [DimensionID: Dimension] = [:]
+            if let bytes = try FileSystem.read(snapshotPath) {
+                let scan = RecordFormat.scan(bytes)
+                if let bad = scan.firstBad {
+                    throw OpenError(description: "\(snapshotPath) is damaged at byte \(bad.offset): \(bad.reason)")
+                }
+                for dimension in scan.dimensions { dimensions[dimension.id] = dimension }
+            }
+            let existed = access(logPath, F_OK) == 0
+            let log = try FileSystem.open(logPath, flags: O_RDWR | O_CREAT)
+            if !existed { try FileSystem.syncDirectory(directory) }
+            let bytes = try FileSystem.read(logPath) ?? []
+            let scan = RecordFormat.scan(bytes)
+            if let bad = scan.firstBad {
+                if scan.validAfterBad {
+                    throw OpenError(description: "\(logPath) is damaged at byte \(bad.offset) (\(bad.reason)) and whole records follow; refusing to drop them")
+                }
+                // A torn tail: the last batch was being written when the process or machine died. It was never
+                // acknowledged, so it is dropped.
+                try FileSystem.truncate(log, to: scan.validLength)
+                try FileSystem.fsync(log)
+            }
+            for dimension in scan.dimensions { dimensions[dimension.id] = dimension }
+            return Recovered(dimensions: dimensions, log: log, logSize: scan.validLength)
+        } catch let error as OpenError {
+            throw error
+        } catch {
+            throw OpenError(description: "state directory \(directory): \(error)")
+        }
+    }
+}

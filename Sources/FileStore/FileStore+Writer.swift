@@ -1,0 +1,99 @@
+import EventLoop
+import Glibc
+import Scaling
+
+extension FileStore {
+    /// The writer thread: takes everything queued, writes it with one pwrite, syncs once, then publishes.
+    func runWriter() {
+        while true {
+            let batch: [QueuedWrite]? = lock.withLock {
+                while queue.isEmpty && !stopping { lock.wait() }
+                if queue.isEmpty { return nil }
+                let taken = queue
+                queue.removeAll(keepingCapacity: true)
+                return taken
+            }
+            guard let batch else { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [QueuedWrite]) {
+        var bytes: [UInt8] = []
+        var records = 0
+        for write in batch {
+            if let record = write.record {
+                RecordFormat.appendLine(record, to: &bytes)
+                records += 1
+            }
+        }
+        var failure: String?
+        if !bytes.isEmpty {
+            do {
+                try FileSystem.write(bytes, to: log, at: logSize)
+                try FileSystem.fdatasync(log)
+                logSize += bytes.count
+            } catch {
+                failure = "\(error)"
+                // Drop whatever part of the batch reached the file: it was never acknowledged, and after a failed
+                // sync its pages cannot be trusted. If even this fails, the next batch overwrites it at logSize.
+                try? FileSystem.truncate(log, to: logSize)
+            }
+        }
+        let failedLater: [QueuedWrite] = lock.withLock {
+            if let failure {
+                lastFailure = failure
+                // Everything queued meanwhile was computed on top of states that will now never exist.
+                pending.removeAll()
+                let later = queue
+                queue.removeAll()
+                return later
+            }
+            lastFailure = nil
+            if records > 0 { syncCount += 1 }
+            recordsWritten += UInt64(records)
+            for write in batch {
+                if let record = write.record { committed[write.id] = record }
+                if pending[write.id]?.sequence == write.sequence { pending[write.id] = nil }
+            }
+            return []
+        }
+        if let failure {
+            let error = ScalingError.storeUnavailable("could not write the state: \(failure)")
+            for write in batch + failedLater { write.completion(.failure(error)) }
+            return
+        }
+        for write in batch { write.completion(.success(write.change)) }
+        if logSize >= options.compactionThresholdBytes { compact() }
+    }
+
+    /// Writes every committed dimension to a new snapshot, atomically replaces the old one, and empties the log.
+    /// A crash at any step leaves a snapshot plus a log whose replay gives the same state (records are whole
+    /// states, so replaying one twice is harmless).
+    private func compact() {
+        let dimensions = allDimensions()
+        var bytes: [UInt8] = []
+        for dimension in dimensions { RecordFormat.appendLine(dimension, to: &bytes) }
+        let temporary = directory + "/" + Self.snapshotName + ".tmp"
+        do {
+            let file = try FileSystem.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            try FileSystem.write(bytes, to: file, at: 0)
+            try FileSystem.fsync(file)
+            file.close()
+            try FileSystem.rename(temporary, to: directory + "/" + Self.snapshotName)
+            try FileSystem.syncDirectory(directory)
+            try FileSystem.truncate(log, to: 0)
+            try FileSystem.fsync(log)
+            logSize = 0
+        } catch {
+            // The log still holds everything; compaction is retried after the next write.
+            printError("capacityd: store compaction failed: \(error)")
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var line = Array(message.utf8)
+    line.append(10)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}

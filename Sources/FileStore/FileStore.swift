@@ -1,0 +1,133 @@
+import EventLoop
+import Glibc
+import Scaling
+
+/// The embedded durable store: a snapshot plus an append-only log of whole dimension states in one directory.
+///
+/// Durable before visible: an update is computed at once against the latest state (so updates of one id are
+/// serialized and see each other), queued, written and fdatasync'd by a single writer thread, and only then made
+/// visible to readers and reported to its caller. Updates that arrive while a sync is running share the next one
+/// (group commit), and no event loop thread ever waits for the disk.
+///
+/// After a failed write or sync the log's unsynced tail is cut off again, every queued update is refused, and
+/// nothing in memory changes: since Linux may drop the dirty pages of a failed fsync ("fsyncgate"), the store
+/// never retries a sync of the same bytes and never reports them as written.
+public final class FileStore: DimensionStore, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Log size that triggers a new snapshot and an empty log.
+        public var compactionThresholdBytes: Int
+        public init(compactionThresholdBytes: Int = 8 << 20) {
+            self.compactionThresholdBytes = compactionThresholdBytes
+        }
+    }
+
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    static let snapshotName = "dimensions.snapshot"
+    static let logName = "dimensions.log"
+    static let lockName = "LOCK"
+
+    public let directory: String
+    let options: Options
+    private let lockFile: FileDescriptor
+    let log: FileDescriptor
+
+    let lock = ConditionLock()
+    // Guarded by `lock`:
+    var committed: [DimensionID: Dimension]
+    var pending: [DimensionID: (dimension: Dimension, sequence: UInt64)] = [:]
+    var queue: [QueuedWrite] = []
+    var sequence: UInt64 = 0
+    var lastFailure: String?
+    var stopping = false
+    var syncCount: UInt64 = 0
+    var recordsWritten: UInt64 = 0
+
+    // Writer thread only:
+    var logSize: Int
+    private var writer: PosixThread?
+
+    struct QueuedWrite {
+        let id: DimensionID
+        let sequence: UInt64
+        /// nil: nothing to write, the caller only waits for an earlier write of this id to become durable.
+        let record: Dimension?
+        let change: DimensionChange
+        let completion: @Sendable (Result<DimensionChange, ScalingError>) -> Void
+    }
+
+    /// Opens (creating if needed) the store in `directory`, recovering from whatever a crash left behind.
+    public init(directory: String, options: Options = Options()) throws(OpenError) {
+        self.directory = directory
+        self.options = options
+        do {
+            try FileSystem.makeDirectory(directory)
+            lockFile = try FileSystem.open(directory + "/" + Self.lockName, flags: O_RDWR | O_CREAT)
+        } catch {
+            throw OpenError(description: "state directory \(directory): \(error)")
+        }
+        guard flock(lockFile.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            throw OpenError(description: "state directory \(directory) is in use by another capacityd process")
+        }
+        let recovered = try Self.recover(directory: directory)
+        committed = recovered.dimensions
+        log = recovered.log
+        logSize = recovered.logSize
+        writer = try? PosixThread(name: "store-writer") { [unowned self] in self.runWriter() }
+        guard writer != nil else { throw OpenError(description: "could not start the store's writer thread") }
+    }
+
+    /// Finishes queued writes and stops the writer thread.
+    public func close() {
+        lock.withLock {
+            stopping = true
+            lock.signal()
+        }
+        writer?.join()
+        writer = nil
+    }
+
+    // MARK: DimensionStore
+
+    public func dimension(_ id: DimensionID) -> Dimension? {
+        lock.withLock { committed[id] }
+    }
+
+    public func allDimensions() -> [Dimension] {
+        lock.withLock { committed.values.sorted { $0.id < $1.id } }
+    }
+
+    public func update(_ id: DimensionID,
+                       _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+                       completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
+        let immediate: Result<DimensionChange, ScalingError>? = lock.withLock {
+            let latestPending = pending[id]
+            let latest = latestPending?.dimension ?? committed[id]
+            let after: Dimension
+            switch Result(catching: { () throws(ScalingError) -> Dimension in try change(latest) }) {
+            case .failure(let error): return .failure(error)
+            case .success(let computed): after = computed
+            }
+            let result = DimensionChange(before: latest, after: after)
+            if after == latest && latestPending == nil { return .success(result) }
+            guard !stopping else { return .failure(.storeUnavailable("the server is shutting down")) }
+            sequence += 1
+            if after != latest { pending[id] = (after, sequence) }
+            queue.append(QueuedWrite(id: id, sequence: sequence, record: after == latest ? nil : after,
+                                     change: result, completion: completion))
+            if queue.count == 1 { lock.signal() }
+            return nil
+        }
+        if let immediate { completion(immediate) }
+    }
+
+    // MARK: Health
+
+    /// Why the last write failed, or nil if it succeeded (or none failed yet).
+    public var failure: String? { lock.withLock { lastFailure } }
+
+    /// fdatasync calls and records written since start: group commit shows as records per sync > 1.
+    public var statistics: (syncs: UInt64, records: UInt64) { lock.withLock { (syncCount, recordsWritten) } }
+}

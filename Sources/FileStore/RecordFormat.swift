@@ -1,0 +1,74 @@
+import Scaling
+
+/// The on-disk record: one line per dimension state, `<crc32 as 8 hex digits> <dimension JSON>\n`. Lines are
+/// readable with `cut -d' ' -f2- | jq`, and the checksum tells a whole record from a torn or corrupted one.
+public enum RecordFormat {
+    public static func appendLine(_ dimension: Dimension, to out: inout [UInt8]) {
+        let json = DimensionJSON.encode(dimension)
+        let crc = CRC32.checksum(json)
+        let hex = Array("0123456789abcdef".utf8)
+        for shift in stride(from: 28, through: 0, by: -4) { out.append(hex[Int((crc >> UInt32(shift)) & 0xF)]) }
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: json)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// What reading a file of records found.
+    public struct Scan {
+        /// Whole, valid records in file order.
+        public var dimensions: [Dimension] = []
+        /// Bytes from the start that hold only whole, valid records.
+        public var validLength = 0
+        /// Where the first bad record starts, and why it is bad; nil when the whole file is valid.
+        public var firstBad: (offset: Int, reason: String)?
+        /// Whether a valid record follows the first bad one: then the damage is not a torn tail.
+        public var validAfterBad = false
+    }
+
+    public static func scan(_ bytes: [UInt8]) -> Scan {
+        var result = Scan()
+        var lineStart = 0
+        while lineStart < bytes.count {
+            guard let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else {
+                if result.firstBad == nil { result.firstBad = (lineStart, "incomplete record (no newline)") }
+                break
+            }
+            switch decodeLine(bytes[lineStart..<newline]) {
+            case .success(let dimension):
+                if result.firstBad == nil {
+                    result.dimensions.append(dimension)
+                    result.validLength = newline + 1
+                } else {
+                    result.validAfterBad = true
+                }
+            case .failure(let error):
+                if result.firstBad == nil { result.firstBad = (lineStart, error.description) }
+            }
+            lineStart = newline + 1
+        }
+        return result
+    }
+
+    static func decodeLine(_ line: ArraySlice<UInt8>) -> Result<Dimension, DimensionJSON.DecodeError> {
+        guard line.count > 9, line[line.startIndex + 8] == UInt8(ascii: " ") else {
+            return .failure(.init(description: "malformed record"))
+        }
+        var expected: UInt32 = 0
+        for byte in line.prefix(8) {
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            default: return .failure(.init(description: "malformed checksum"))
+            }
+            expected = expected << 4 | digit
+        }
+        let json = line.dropFirst(9)
+        guard CRC32.checksum(json) == expected else { return .failure(.init(description: "checksum mismatch")) }
+        do {
+            return .success(try DimensionJSON.decode(json))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

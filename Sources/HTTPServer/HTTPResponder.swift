@@ -1,0 +1,65 @@
+import EventLoop
+import HTTP1
+
+/// The application seen from the engine: one function from a request to a response. It runs on an event loop
+/// thread, so it must not block; work that waits (an fsync) calls `context.deferResponse()`, returns nil, and
+/// completes the promise later from any thread.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, context: RequestContext) -> HTTPResponse?
+    /// The response for a request the engine refused itself (parse errors, timeouts, overload).
+    func errorResponse(status: HTTPStatus, message: String) -> HTTPResponse
+}
+
+/// What the engine knows about the connection a request arrived on. Valid only during `respond`.
+public struct RequestContext {
+    let connection: Connection
+    public var peer: String { connection.peer }
+
+    /// Promises a response that will be given later. The connection answers nothing else (pipelined requests
+    /// wait) until it is fulfilled, so responses stay in order.
+    public func deferResponse() -> ResponsePromise {
+        connection.beginDeferredResponse()
+    }
+}
+
+/// A response to be given later, from any thread. Fulfilling it twice, or after the connection closed, does nothing.
+public final class ResponsePromise: Sendable {
+    private let loop: EventLoop
+    private let connection: LoopBound<Connection>
+    private let token: UInt64
+
+    init(loop: EventLoop, connection: Connection, token: UInt64) {
+        self.loop = loop
+        self.connection = LoopBound(connection)
+        self.token = token
+    }
+
+    public func succeed(_ response: HTTPResponse) {
+        let connection = self.connection
+        let token = self.token
+        loop.execute { connection.value.finishDeferredResponse(response, token: token) }
+    }
+}
+
+/// A reference that may cross threads but is dereferenced only on the loop that owns it.
+struct LoopBound<Value: AnyObject>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// One line's worth of facts about a finished request, for the access log.
+public struct AccessRecord {
+    public let method: String
+    public let target: String
+    public let status: Int
+    public let bytes: Int
+    public let durationMicroseconds: Int64
+    public let peer: String
+    public let epochSeconds: Int
+    public let epochMilliseconds: Int64
+}
+
+/// Formats access records; the engine buffers the lines per loop and writes them once per loop iteration.
+public protocol AccessLogFormatter: Sendable {
+    func append(_ record: AccessRecord, to buffer: inout [UInt8])
+}

@@ -1,0 +1,125 @@
+import EventLoop
+import Glibc
+import HTTP1
+import Synchronization
+
+/// Counters and flags shared by every loop of one server.
+final class SharedServerState: Sendable {
+    let openConnections = Atomic<Int>(0)
+}
+
+/// What the connections of one event loop share. Used only on that loop's thread.
+final class LoopContext {
+    let loop: EventLoop
+    let configuration: ServerConfiguration
+    let responder: HTTPResponder
+    let accessLog: AccessLogFormatter?
+    let shared: SharedServerState
+    let serverName: [UInt8]
+
+    var connections: [ObjectIdentifier: Connection] = [:]
+    var listeners: [Listener] = []
+    /// Refreshed on every loop iteration; timeouts are measured against it.
+    private(set) var now: Int64 = Clock.monotonicMilliseconds()
+    private(set) var epochMilliseconds: Int64 = Clock.epochMilliseconds()
+    /// The `Date` header value, formatted once per second (RFC 9110 §6.6.1 needs no finer resolution).
+    private(set) var date: [UInt8] = []
+    private var dateSecond = -1
+    /// One buffer for every read on this loop: bytes are copied out of it into the connection that owns them.
+    var readBuffer = [UInt8](repeating: 0, count: 65536)
+    private var logBuffer: [UInt8] = []
+    private var lastSweep: Int64 = 0
+    private(set) var draining = false
+    private var drainDeadline: Int64 = .max
+
+    init(loop: EventLoop, configuration: ServerConfiguration, responder: HTTPResponder,
+         accessLog: AccessLogFormatter?, shared: SharedServerState) {
+        self.loop = loop
+        self.configuration = configuration
+        self.responder = responder
+        self.accessLog = accessLog
+        self.shared = shared
+        self.serverName = Array(configuration.serverName.utf8)
+        refreshClock()
+        logBuffer.reserveCapacity(65536)
+    }
+
+    func refreshClock() {
+        now = Clock.monotonicMilliseconds()
+        epochMilliseconds = Clock.epochMilliseconds()
+        let second = Int(epochMilliseconds / 1000)
+        if second != dateSecond {
+            dateSecond = second
+            date = HTTPDate.format(epochSeconds: second)
+        }
+    }
+
+    /// Runs after every batch of events: flushes the access log, and at most four times a second enforces
+    /// timeouts by looking at every connection's deadline.
+    func tick() {
+        refreshClock()
+        flushAccessLog()
+        guard now - lastSweep >= 250 else { return }
+        lastSweep = now
+        for connection in connections.values { connection.checkDeadline(now: now) }
+        for listener in listeners { listener.resumeIfPaused(now: now) }
+        if draining {
+            if now >= drainDeadline {
+                for connection in connections.values { connection.close() }
+            }
+            stopIfDrained()
+        }
+    }
+
+    func record(_ record: AccessRecord) {
+        accessLog?.append(record, to: &logBuffer)
+        if logBuffer.count > 60_000 { flushAccessLog() }
+    }
+
+    private func flushAccessLog() {
+        guard !logBuffer.isEmpty else { return }
+        logBuffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break  // stdout closed or broken: the access log is lost, the server is not.
+                }
+            }
+        }
+        logBuffer.removeAll(keepingCapacity: true)
+    }
+
+    func add(_ connection: Connection) {
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    func remove(_ connection: Connection) {
+        connections[ObjectIdentifier(connection)] = nil
+        shared.openConnections.subtract(1, ordering: .relaxed)
+        if draining { stopIfDrained() }
+    }
+
+    /// Graceful shutdown: stop accepting, close idle connections, let busy ones finish their current request
+    /// (answered with `Connection: close`), and cut whatever is left when the grace period ends.
+    func beginDraining() {
+        guard !draining else { return }
+        draining = true
+        drainDeadline = now + configuration.shutdownGraceMilliseconds
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        for connection in connections.values { connection.closeIfIdle() }
+        stopIfDrained()
+    }
+
+    private func stopIfDrained() {
+        if connections.isEmpty {
+            flushAccessLog()
+            loop.stop()
+        }
+    }
+}

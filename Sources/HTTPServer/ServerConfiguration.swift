@@ -1,0 +1,42 @@
+import HTTP1
+
+/// Everything the engine needs to know; every limit and timeout has a default and can be changed.
+public struct ServerConfiguration: Sendable {
+    public var listenAddresses: [SocketAddress]
+    /// Event loop threads; each has its own SO_REUSEPORT listener per address. Default: one per core.
+    public var eventLoops: Int
+    public var parserLimits: ParserLimits
+    /// Open connections across all loops; one more is answered 503 and closed.
+    public var maxConnections: Int
+    /// Time allowed from a request's first byte to the end of its head (slowloris), in milliseconds.
+    public var headerTimeoutMilliseconds: Int64
+    /// Time allowed for a request body once the head is in.
+    public var bodyTimeoutMilliseconds: Int64
+    /// How long a keep-alive connection may sit between requests.
+    public var idleTimeoutMilliseconds: Int64
+    /// How long a response may wait for a client that does not read it.
+    public var writeTimeoutMilliseconds: Int64
+    /// On SIGTERM: how long in-flight requests may take before connections are cut.
+    public var shutdownGraceMilliseconds: Int64
+    /// listen(2) backlog.
+    public var backlog: Int32
+    public var serverName: String
+
+    public init(listenAddresses: [SocketAddress], eventLoops: Int = 1, parserLimits: ParserLimits = ParserLimits(),
+                maxConnections: Int = 10_000, headerTimeoutMilliseconds: Int64 = 10_000,
+                bodyTimeoutMilliseconds: Int64 = 10_000, idleTimeoutMilliseconds: Int64 = 60_000,
+                writeTimeoutMilliseconds: Int64 = 10_000, shutdownGraceMilliseconds: Int64 = 10_000,
+                backlog: Int32 = 1024, serverName: String = "capacityd") {
+        self.listenAddresses = listenAddresses
+        self.eventLoops = eventLoops
+        self.parserLimits = parserLimits
+        self.maxConnections = maxConnections
+        self.headerTimeoutMilliseconds = headerTimeoutMilliseconds
+        self.bodyTimeoutMilliseconds = bodyTimeoutMilliseconds
+        self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
+        self.writeTimeoutMilliseconds = writeTimeoutMilliseconds
+        self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
+        self.backlog = backlog
+        self.serverName = serverName
+    }
+}
