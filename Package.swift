@@ -36,6 +36,6 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "Scaling"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),
     ]
 )

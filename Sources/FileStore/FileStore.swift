@@ -131,3 +131,23 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     /// fdatasync calls and records written since start: group commit shows as records per sync > 1.
     public var statistics: (syncs: UInt64, records: UInt64) { lock.withLock { (syncCount, recordsWritten) } }
 }
+
+extension FileStore {
+    /// `update`, waiting for the result: for command-line tools, never for an event loop.
+    public func updateAndWait(_ id: DimensionID,
+                              _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension)
+        -> Result<DimensionChange, ScalingError> {
+        let waiter = ConditionLock()
+        nonisolated(unsafe) var result: Result<DimensionChange, ScalingError>?
+        update(id, change) { outcome in
+            waiter.withLock {
+                result = outcome
+                waiter.signal()
+            }
+        }
+        return waiter.withLock {
+            while result == nil { waiter.wait() }
+            return result!
+        }
+    }
+}

@@ -1,14 +1,12 @@
 import HTTP1
 
-/// Routes by method and path. A path pattern is a literal path or a prefix ending in `/*`, whose remainder (one
+/// Routes by method and path to a value that names the route (an enum of the application's). A path pattern is a literal path or a prefix ending in `/*`, whose remainder (one
 /// non-empty segment, no further `/`) is passed to the handler. Unknown paths get 404; a known path with another
 /// method gets 405 with `Allow` (RFC 9110 §15.5.6); HEAD is served by every GET route (RFC 9110 §9.3.2).
-public struct Router: Sendable {
-    public typealias Handler = @Sendable (HTTPRequest, Substring, RequestContext) -> HTTPResponse?
-
+public struct Router<Target: Sendable>: Sendable {
     private struct Route: Sendable {
         let method: HTTPMethod
-        let handler: Handler
+        let target: Target
     }
 
     private var exact: [String: [Route]] = [:]
@@ -16,8 +14,8 @@ public struct Router: Sendable {
 
     public init() {}
 
-    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
-        let route = Route(method: method, handler: handler)
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ target: Target) {
+        let route = Route(method: method, target: target)
         if pattern.hasSuffix("/*") {
             let prefix = String(pattern.dropLast())
             if let index = prefixes.firstIndex(where: { $0.prefix == prefix }) {
@@ -31,7 +29,7 @@ public struct Router: Sendable {
     }
 
     public enum Match {
-        case handler(Handler, parameter: Substring)
+        case found(Target, parameter: Substring)
         case methodNotAllowed(allow: String)
         case notFound
     }
@@ -48,7 +46,7 @@ public struct Router: Sendable {
 
     private func select(_ routes: [Route], method: HTTPMethod, parameter: Substring) -> Match {
         let lookup = method == .head ? HTTPMethod.get : method
-        if let route = routes.first(where: { $0.method == lookup }) { return .handler(route.handler, parameter: parameter) }
+        if let route = routes.first(where: { $0.method == lookup }) { return .found(route.target, parameter: parameter) }
         var allowed = routes.map(\.method.name)
         if allowed.contains("GET") { allowed.insert("HEAD", at: allowed.firstIndex(of: "GET")! + 1) }
         return .methodNotAllowed(allow: allowed.joined(separator: ", "))

@@ -1,0 +1,23 @@
+import HTTPServer
+import JSON
+
+/// One JSON object per request on stdout, the shape CloudWatch (awslogs) and `jq` read without configuration.
+struct JSONAccessLog: AccessLogFormatter {
+    func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: "{\"time\": \"".utf8)
+        buffer.append(contentsOf: WallClock.iso8601(epochMilliseconds: record.epochMilliseconds).utf8)
+        buffer.append(contentsOf: "\", \"method\": ".utf8)
+        JSONWriter.appendString(record.method, to: &buffer)
+        buffer.append(contentsOf: ", \"path\": ".utf8)
+        JSONWriter.appendString(record.target, to: &buffer)
+        buffer.append(contentsOf: ", \"status\": ".utf8)
+        JSONWriter.appendInteger(record.status, to: &buffer)
+        buffer.append(contentsOf: ", \"bytes\": ".utf8)
+        JSONWriter.appendInteger(record.bytes, to: &buffer)
+        buffer.append(contentsOf: ", \"duration_us\": ".utf8)
+        JSONWriter.appendInteger(Int(record.durationMicroseconds), to: &buffer)
+        buffer.append(contentsOf: ", \"peer\": ".utf8)
+        JSONWriter.appendString(record.peer, to: &buffer)
+        buffer.append(contentsOf: "}\n".utf8)
+    }
+}

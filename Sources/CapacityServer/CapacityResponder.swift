@@ -1,0 +1,126 @@
+import FileStore
+import HTTP1
+import HTTPServer
+import Scaling
+
+/// The capacityd API on top of the engine: `/time` and the scalable-target-dimension resource.
+final class CapacityResponder: HTTPResponder {
+    static let dimensionsPrefix = "/v1/scalableTargetDimensions/"
+
+    private let settings: ServiceSettings
+    private let store: DimensionStore
+    private let transitions: TransitionLog
+    private let router: Router<Route>
+
+    private enum Route {
+        case time, getDimension, patchDimension
+    }
+
+    init(settings: ServiceSettings, store: DimensionStore, transitions: TransitionLog) {
+        self.settings = settings
+        self.store = store
+        self.transitions = transitions
+        var router = Router<Route>()
+        router.add(.get, "/time", .time)
+        router.add(.get, Self.dimensionsPrefix + "*", .getDimension)
+        router.add(.patch, Self.dimensionsPrefix + "*", .patchDimension)
+        self.router = router
+    }
+
+    func respond(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        switch router.match(method: request.head.method, path: request.head.path) {
+        case .notFound:
+            return APIError.response(status: .notFound, message: "No such resource: \(request.head.path)")
+        case .methodNotAllowed(let allow):
+            return APIError.response(status: .methodNotAllowed,
+                                     message: "Method \(request.head.method.name) is not allowed here",
+                                     headers: [("Allow", allow)])
+        case .found(.time, _):
+            return TimeRoute.response()
+        case .found(.getDimension, let idSegment), .found(.patchDimension, let idSegment):
+            return dimension(request, idSegment: idSegment, context: context)
+        }
+    }
+
+    func errorResponse(status: HTTPStatus, message: String) -> HTTPResponse {
+        APIError.response(status: status, message: message)
+    }
+
+    // MARK: Dimensions
+
+    private func dimension(_ request: HTTPRequest, idSegment: Substring, context: RequestContext) -> HTTPResponse? {
+        let method = request.head.method == .patch ? "PATCH" : "GET"
+        let id: DimensionID
+        do {
+            id = try DimensionID(percentEncoded: idSegment)
+        } catch {
+            return APIError.response(for: error)
+        }
+        let change: @Sendable (Dimension?) throws(ScalingError) -> Dimension
+        if request.head.method == .patch {
+            let update: DimensionUpdate
+            switch decodeUpdate(request) {
+            case .failure(let refusal):
+                transitions.record(method: method, id: id.value, body: request.body, outcome: .failure(refusal.error))
+                return refusal.response
+            case .success(let decoded):
+                update = decoded
+            }
+            change = { [settings] current throws(ScalingError) in
+                ScalingMachine.apply(update, to: try settings.existing(current, id: id))
+            }
+        } else {
+            change = { [settings] current throws(ScalingError) in
+                ScalingMachine.observe(try settings.existing(current, id: id), mode: settings.mode)
+            }
+        }
+        let promise = context.deferResponse()
+        let transitions = self.transitions
+        let body = request.body
+        store.update(id, change) { outcome in
+            transitions.record(method: method, id: id.value, body: body, outcome: outcome)
+            switch outcome {
+            case .success(let result): promise.succeed(JSONContent.response(DimensionJSON.encode(result.after)))
+            case .failure(let error): promise.succeed(APIError.response(for: error))
+            }
+        }
+        return nil
+    }
+
+    private struct Refusal: Error {
+        let error: ScalingError
+        let response: HTTPResponse
+    }
+
+    /// Framing and media type first (411, 415), then the body itself (400).
+    private func decodeUpdate(_ request: HTTPRequest) -> Result<DimensionUpdate, Refusal> {
+        let head = request.head
+        if head.framing == .none && head.headers["content-length"] == nil {
+            let message = "A PATCH needs a body with Content-Length or chunked Transfer-Encoding"
+            return .failure(Refusal(error: .invalidUpdate(message),
+                                    response: APIError.response(status: .lengthRequired, message: message)))
+        }
+        guard UpdateDecoder.isJSON(contentType: head.headers["content-type"]) else {
+            let message = "The body must be sent as Content-Type: application/json"
+            return .failure(Refusal(error: .invalidUpdate(message),
+                                    response: APIError.response(status: .unsupportedMediaType, message: message)))
+        }
+        do {
+            let update = try UpdateDecoder.decode(request.body)
+            try update.validate(in: settings.mode)
+            return .success(update)
+        } catch {
+            return .failure(Refusal(error: error, response: APIError.response(for: error)))
+        }
+    }
+}
+
+enum TimeRoute {
+    /// `{"The current epoch time": 1732456789}`, the old sample's exact body.
+    static func response() -> HTTPResponse {
+        var body = Array("{\"The current epoch time\": ".utf8)
+        body.append(contentsOf: String(WallClock.now().seconds).utf8)
+        body.append(UInt8(ascii: "}"))
+        return JSONContent.response(body)
+    }
+}

@@ -1,0 +1,87 @@
+import EventLoop
+import FileStore
+import Glibc
+import HTTPServer
+import Scaling
+
+/// Starts capacityd: store, logs, HTTP server; then waits for signals. SIGTERM and SIGINT (what ECS and a
+/// terminal send) shut down gracefully; SIGHUP reopens the transition log (logrotate).
+public enum CapacityService {
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns the process exit code.
+    public static func run(_ settings: ServiceSettings) throws(StartError) -> Int32 {
+        raiseDescriptorLimit()
+        // Signals are handled by sigwait on this thread; blocking them first means every thread started from
+        // here on inherits the mask and no handler ever runs on an event loop.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        Glibc.signal(SIGPIPE, SIG_IGN)
+
+        let store: FileStore
+        do {
+            store = try FileStore(directory: settings.stateDirectory)
+        } catch {
+            throw StartError(description: error.description)
+        }
+        do {
+            try makeDirectory(settings.logDirectory)
+        } catch {
+            throw StartError(description: "log directory \(settings.logDirectory): \(error)")
+        }
+        let transitions = TransitionLog(directory: settings.logDirectory)
+        let responder = CapacityResponder(settings: settings, store: store, transitions: transitions)
+        let server = HTTPServer(configuration: settings.serverConfiguration, responder: responder,
+                                accessLog: settings.accessLog ? JSONAccessLog() : nil)
+        do {
+            try server.start()
+        } catch {
+            store.close()
+            throw StartError(description: "cannot listen: \(error)")
+        }
+        let addresses = server.boundAddresses.map { "http://\($0)" }.joined(separator: " ")
+        printError("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
+
+        while true {
+            var received: Int32 = 0
+            guard sigwait(&signals, &received) == 0 else { continue }
+            if received == SIGHUP {
+                transitions.reopen()
+                printError("capacityd: SIGHUP: transition log reopened")
+                continue
+            }
+            printError("capacityd: signal \(received): shutting down (grace \(settings.shutdownGraceMilliseconds) ms)")
+            break
+        }
+        server.shutdown()
+        server.wait()
+        store.close()
+        printError("capacityd: stopped")
+        return 0
+    }
+
+    /// Each connection is a descriptor; the default soft limit (1024) would cap the server far below
+    /// `maxConnections`, so the soft limit is raised to the hard one.
+    private static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+    }
+
+    private static var RLIMIT_NOFILE_VALUE: __rlimit_resource_t { __rlimit_resource_t(UInt32(RLIMIT_NOFILE.rawValue)) }
+
+    private static func makeDirectory(_ path: String) throws(SystemError) {
+        if mkdir(path, 0o750) != 0 && errno != EEXIST { throw SystemError(call: "mkdir", errno: errno) }
+    }
+}
+
+func printError(_ message: String) {
+    var line = Array(message.utf8)
+    line.append(10)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}

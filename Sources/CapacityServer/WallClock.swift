@@ -1,0 +1,35 @@
+import Glibc
+
+/// Calendar formatting for logs, without Foundation.
+enum WallClock {
+    /// `YYYYMMDD` and `YYYYMMDD-HHMMSS` in local time, as the old sample's Python `strftime` wrote them
+    /// (containers run in UTC unless TZ says otherwise).
+    static func localStamps(epochSeconds: Int) -> (day: String, stamp: String) {
+        var seconds = time_t(epochSeconds)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        let day = pad(Int(parts.tm_year) + 1900, 4) + pad(Int(parts.tm_mon) + 1, 2) + pad(Int(parts.tm_mday), 2)
+        return (day, day + "-" + pad(Int(parts.tm_hour), 2) + pad(Int(parts.tm_min), 2) + pad(Int(parts.tm_sec), 2))
+    }
+
+    /// RFC 3339 in UTC with milliseconds: `2026-11-24T13:40:30.123Z`.
+    static func iso8601(epochMilliseconds: Int64) -> String {
+        var seconds = time_t(epochMilliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
+            + "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
+            + "." + pad(Int(epochMilliseconds % 1000), 3) + "Z"
+    }
+
+    static func now() -> (seconds: Int, milliseconds: Int64) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return (Int(now.tv_sec), Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
