@@ -45,7 +45,7 @@ public enum HTTPParseError: Error, Equatable, Sendable {
 public struct ParserLimits: Sendable, Equatable {
     /// Longest request line, CRLF excluded (414 past it).
     public var maxRequestLineBytes: Int
-    /// Most bytes in all header field lines together, CRLFs included (431 past it).
+    /// Most bytes in all header field lines together, their CRLFs included, the blank line not (431 past it).
     public var maxHeaderBytes: Int
     /// Most header fields (431 past it).
     public var maxHeaderCount: Int

@@ -132,7 +132,8 @@ public struct RequestParser: Sendable {
         }
         scan.scanned = index
         if let requestLineEnd = scan.requestLineEnd {
-            if buffer.count - (requestLineEnd + 2) > limits.maxHeaderBytes { return .failure(.headerFieldsTooLarge) }
+            // +2: the blank line that ends the head does not count, and may have started arriving.
+            if buffer.count - (requestLineEnd + 2) > limits.maxHeaderBytes + 2 { return .failure(.headerFieldsTooLarge) }
         } else if buffer.count - scan.lineStart > limits.maxRequestLineBytes + 1 || scan.headStart > limits.maxRequestLineBytes {
             return .failure(.uriTooLong)
         }

@@ -1,0 +1,63 @@
+import Testing
+@testable import JSON
+
+@Suite struct JSONParserTests {
+    @Test(arguments: [
+        ("{}", JSONValue.object([:])),
+        (" {\"a\": 1, \"b\": [true, false, null]} ", .object(["a": .number(1), "b": .array([.bool(true), .bool(false), .null])])),
+        ("-0.5e2", .number(-50)),
+        ("0", .number(0)),
+        ("\"\\u00e9\\n\\\"\\\\\\/\"", .string("\u{e9}\n\"\\/")),
+        ("\"\\ud83d\\ude00\"", .string("\u{1F600}")),
+        ("\"caf\u{e9}\"", .string("caf\u{e9}")),
+    ])
+    func parses(_ row: (String, JSONValue)) throws {
+        #expect(try JSONParser.parse(Array(row.0.utf8)) == row.1)
+    }
+
+    @Test(arguments: [
+        "", "{", "{\"a\"}", "{\"a\": 1,}", "[1,]", "01", "1.", ".5", "-", "1e", "+1", "NaN", "Infinity", "tru", "nul",
+        "\"unterminated", "\"\\x\"", "\"\\ud83d\"", "\"\\ude00\"", "\"a\u{1}b\"", "{\"a\": 1, \"a\": 2}", "{} {}", "'a'",
+        "{a: 1}", "[1 2]", "\"\\u12\"",
+    ])
+    func refuses(_ text: String) {
+        #expect(throws: JSONError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: JSONError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+    }
+
+    @Test func boundsNesting() throws {
+        let deep = String(repeating: "[", count: JSONParser.maxDepth + 1) + String(repeating: "]", count: JSONParser.maxDepth + 1)
+        #expect(throws: JSONError.self) { try JSONParser.parse(Array(deep.utf8)) }
+        let allowed = String(repeating: "[", count: JSONParser.maxDepth) + String(repeating: "]", count: JSONParser.maxDepth)
+        _ = try JSONParser.parse(Array(allowed.utf8))
+    }
+
+    @Test func hugeNumbersAreInfinite() throws {
+        #expect(try JSONParser.parse(Array("1e999".utf8)) == .number(.infinity))
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func escapesStrings() {
+        var out: [UInt8] = []
+        JSONWriter.appendString("a\"b\\c\nd\u{1}\u{7f}é", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "\"a\\\"b\\\\c\\nd\\u0001\\u007fé\"")
+    }
+
+    @Test(arguments: [(1.0, "1.0"), (2.5, "2.5"), (0.0, "0.0"), (1e20, "1e+20"), (123456.0, "123456.0")])
+    func formatsNumbersAsThePythonSampleDid(_ row: (Double, String)) {
+        var out: [UInt8] = []
+        JSONWriter.appendNumber(row.0, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == row.1)
+    }
+
+    @Test func roundTrips() throws {
+        let value = JSONValue.object(["s": .string("x\"y\u{0}"), "n": .number(0.1), "a": .array([.null, .bool(true)])])
+        var out: [UInt8] = []
+        JSONWriter.append(value, to: &out)
+        #expect(try JSONParser.parse(out) == value)
+    }
+}
