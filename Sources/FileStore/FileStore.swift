@@ -79,7 +79,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         guard writer != nil else { throw OpenError(description: "could not start the store's writer thread") }
     }
 
-    /// Finishes queued writes and stops the writer thread.
+    /// Finishes queued writes, stops the writer thread and releases the directory for another process.
     public func close() {
         lock.withLock {
             stopping = true
@@ -87,6 +87,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         }
         writer?.join()
         writer = nil
+        log.close()
+        lockFile.close()
     }
 
     // MARK: DimensionStore

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+@testable import FileStore
+import Scaling
+
+private typealias Dimension = Scaling.Dimension
+
+private func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "capacityd-store-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+private func sample(_ name: String, desired: Double = 1, status: ScalingStatus = .successful) -> Dimension {
+    Dimension(id: try! DimensionID(name), version: "V", resourceName: "R", dimensionName: "D",
+              actualCapacity: 1, desiredCapacity: desired, scalingStatus: status)
+}
+
+private func put(_ store: FileStore, _ dimension: Dimension) throws {
+    _ = try store.updateAndWait(dimension.id) { _ throws(ScalingError) in dimension }.get()
+}
+
+@Suite("File store")
+struct FileStoreTests {
+    @Test func survivesReopen() throws {
+        let directory = temporaryDirectory()
+        do {
+            let store = try FileStore(directory: directory)
+            try put(store, sample("a", desired: 2))
+            try put(store, sample("b", desired: 3))
+            try put(store, sample("a", desired: 4, status: .pending))
+            #expect(store.dimension(try DimensionID("a"))?.desiredCapacity == 4)
+            store.close()
+        }
+        let reopened = try FileStore(directory: directory)
+        defer { reopened.close() }
+        #expect(reopened.allDimensions() == [sample("a", desired: 4, status: .pending), sample("b", desired: 3)])
+    }
+
+    @Test func anUnchangedUpdateWritesNothing() throws {
+        let directory = temporaryDirectory()
+        let store = try FileStore(directory: directory)
+        defer { store.close() }
+        try put(store, sample("a"))
+        let before = store.statistics
+        let change = try store.updateAndWait(try DimensionID("a")) { current throws(ScalingError) in current! }.get()
+        #expect(!change.changed)
+        #expect(store.statistics.records == before.records)
+    }
+
+    @Test func aRefusedChangeWritesNothing() throws {
+        let store = try FileStore(directory: temporaryDirectory())
+        defer { store.close() }
+        let id = try DimensionID("missing")
+        let result = store.updateAndWait(id) { _ throws(ScalingError) in throw .notFound(id) }
+        #expect(throws: ScalingError.notFound(id)) { try result.get() }
+        #expect(store.dimension(id) == nil)
+        #expect(store.statistics.records == 0)
+    }
+
+    @Test func aTornTailIsCutOff() throws {
+        let directory = temporaryDirectory()
+        do {
+            let store = try FileStore(directory: directory)
+            try put(store, sample("a", desired: 2))
+            store.close()
+        }
+        let logPath = directory + "/dimensions.log"
+        let whole = try Data(contentsOf: URL(fileURLWithPath: logPath))
+        var line: [UInt8] = []
+        RecordFormat.appendLine(sample("a", desired: 9), to: &line)
+        // Every strict prefix of the next record is what a crash mid-write can leave.
+        for cut in [1, 8, 9, 30, line.count - 1] {
+            try (whole + Data(line[0..<cut])).write(to: URL(fileURLWithPath: logPath))
+            let store = try FileStore(directory: directory)
+            #expect(store.dimension(try DimensionID("a"))?.desiredCapacity == 2, "cut at \(cut)")
+            store.close()
+            #expect(try Data(contentsOf: URL(fileURLWithPath: logPath)) == whole, "cut at \(cut)")
+        }
+        // Zeros are what a file extended but never written looks like after a power loss.
+        try (whole + Data(repeating: 0, count: 4096)).write(to: URL(fileURLWithPath: logPath))
+        let store = try FileStore(directory: directory)
+        #expect(store.dimension(try DimensionID("a"))?.desiredCapacity == 2)
+        store.close()
+    }
+
+    @Test func damageFollowedByWholeRecordsRefusesToStart() throws {
+        let directory = temporaryDirectory()
+        var bytes: [UInt8] = []
+        RecordFormat.appendLine(sample("a"), to: &bytes)
+        bytes[12] ^= 0x20  // a flipped bit inside the first record's JSON
+        RecordFormat.appendLine(sample("b"), to: &bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: directory + "/dimensions.log"))
+        #expect(throws: FileStore.OpenError.self) { try FileStore(directory: directory) }
+    }
+
+    @Test func aDamagedSnapshotRefusesToStart() throws {
+        let directory = temporaryDirectory()
+        try Data("00000000 {}\n".utf8).write(to: URL(fileURLWithPath: directory + "/dimensions.snapshot"))
+        #expect(throws: FileStore.OpenError.self) { try FileStore(directory: directory) }
+    }
+
+    @Test func aLeftoverTemporarySnapshotIsRemoved() throws {
+        let directory = temporaryDirectory()
+        let temporary = directory + "/dimensions.snapshot.tmp"
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: temporary))
+        let store = try FileStore(directory: directory)
+        store.close()
+        #expect(!FileManager.default.fileExists(atPath: temporary))
+    }
+
+    @Test func oneProcessAtATime() throws {
+        let directory = temporaryDirectory()
+        let store = try FileStore(directory: directory)
+        defer { store.close() }
+        #expect(throws: FileStore.OpenError.self) { try FileStore(directory: directory) }
+    }
+
+    @Test func compactionKeepsEverythingAndEmptiesTheLog() throws {
+        let directory = temporaryDirectory()
+        do {
+            let store = try FileStore(directory: directory, options: .init(compactionThresholdBytes: 4096))
+            for round in 0..<40 {
+                for name in ["a", "b", "c"] { try put(store, sample(name, desired: Double(round))) }
+            }
+            store.close()
+        }
+        let logSize = try FileManager.default.attributesOfItem(atPath: directory + "/dimensions.log")[.size] as! Int
+        #expect(logSize < 4096 + 1024)
+        #expect(FileManager.default.fileExists(atPath: directory + "/dimensions.snapshot"))
+        let reopened = try FileStore(directory: directory)
+        defer { reopened.close() }
+        #expect(reopened.allDimensions().map(\.desiredCapacity) == [39, 39, 39])
+    }
+
+    /// Serialized per id: concurrent read-modify-write increments lose nothing, and they share fsyncs.
+    @Test func concurrentUpdatesOfOneIDAreSerializedAndShareSyncs() throws {
+        let directory = temporaryDirectory()
+        let store = try FileStore(directory: directory)
+        let id = try DimensionID("counter")
+        try put(store, sample("counter", desired: 0))
+        let threads = 8
+        let perThread = 50
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for _ in 0..<perThread {
+                _ = store.updateAndWait(id) { current throws(ScalingError) in
+                    var next = current!
+                    next.desiredCapacity += 1
+                    return next
+                }
+            }
+        }
+        #expect(store.dimension(id)?.desiredCapacity == Double(threads * perThread))
+        let statistics = store.statistics
+        #expect(statistics.records == UInt64(threads * perThread + 1))
+        #expect(statistics.syncs < statistics.records)
+        store.close()
+        let reopened = try FileStore(directory: directory)
+        defer { reopened.close() }
+        #expect(reopened.dimension(id)?.desiredCapacity == Double(threads * perThread))
+    }
+}
+
+@Suite("Record format")
+struct RecordFormatTests {
+    @Test func linesAreChecksummedJSON() throws {
+        var bytes: [UInt8] = []
+        RecordFormat.appendLine(sample("a"), to: &bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasSuffix("\"scalingStatus\": \"Successful\"}\n"))
+        #expect(text.dropFirst(9).hasPrefix("{\"scalableTargetDimensionId\": \"a\""))
+        let scan = RecordFormat.scan(bytes)
+        #expect(scan.dimensions == [sample("a")])
+        #expect(scan.firstBad == nil)
+        #expect(scan.validLength == bytes.count)
+    }
+
+    @Test func everyFlippedByteIsDetected() {
+        var bytes: [UInt8] = []
+        RecordFormat.appendLine(sample("a"), to: &bytes)
+        for index in 0..<(bytes.count - 1) {
+            var damaged = bytes
+            damaged[index] ^= 0x01
+            let scan = RecordFormat.scan(damaged)
+            #expect(scan.dimensions.isEmpty, "flip at \(index)")
+        }
+    }
+}
