@@ -60,7 +60,8 @@ public enum CapacityService {
         server.shutdown()
         server.wait()
         store.close()
-        printError("capacityd: stopped")
+        let statistics = store.statistics
+        printError("capacityd: stopped; the store wrote \(statistics.records) records in \(statistics.syncs) syncs")
         return 0
     }
 

@@ -11,6 +11,9 @@ final class TransitionLog: Sendable {
     private struct OpenFile {
         var day = ""
         var fd: Int32 = -1
+        /// The time stamps of the last second logged: formatting them costs more than writing the line.
+        var second = -1
+        var stamps = (day: "", stamp: "")
     }
 
     private let directory: String
@@ -22,8 +25,7 @@ final class TransitionLog: Sendable {
 
     /// Logs a request and what it did. `body` is the request body as sent (empty for GET).
     func record(method: String, id: String, body: [UInt8], outcome: Result<DimensionChange, ScalingError>) {
-        let (seconds, _) = WallClock.now()
-        let (day, stamp) = WallClock.localStamps(epochSeconds: seconds)
+        let (day, stamp) = stamps(epochSeconds: WallClock.now().seconds)
         var line = Array("\(stamp) Request: \(method) dimensionId: \(id)".utf8)
         if !body.isEmpty {
             line.append(UInt8(ascii: " "))
@@ -62,6 +64,16 @@ final class TransitionLog: Sendable {
             }
             if parts.isEmpty { return "actualCapacity: \(after.actualCapacity) = desiredCapacity: \(after.desiredCapacity)  " }
             return parts.joined(separator: "  ")
+        }
+    }
+
+    private func stamps(epochSeconds: Int) -> (day: String, stamp: String) {
+        file.withLock { open in
+            if open.second != epochSeconds {
+                open.second = epochSeconds
+                open.stamps = WallClock.localStamps(epochSeconds: epochSeconds)
+            }
+            return open.stamps
         }
     }
 

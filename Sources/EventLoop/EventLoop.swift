@@ -19,6 +19,8 @@ public final class EventLoop: @unchecked Sendable {
     private var nextID: UInt64 = 1
     private let pending = Mutex<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
+    /// The pthread running `run()`, 0 before it starts.
+    private let thread = Atomic<UInt>(0)
     private let tickMilliseconds: Int32
     private var ticks: [() -> Void] = []
     private static let wakeupID: UInt64 = 0
@@ -63,6 +65,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs the loop on the calling thread until `stop()`.
     public func run() {
+        thread.store(UInt(pthread_self()), ordering: .releasing)
         while !stopRequested.load(ordering: .acquiring) {
             do {
                 try selector.wait(timeoutMilliseconds: tickMilliseconds) { id, ready in
@@ -83,6 +86,9 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     // MARK: Any thread
+
+    /// Whether the caller runs on this loop's thread.
+    public var inEventLoop: Bool { thread.load(ordering: .acquiring) == UInt(pthread_self()) }
 
     /// Runs `task` on the loop's thread, soon.
     public func execute(_ task: @escaping @Sendable () -> Void) {

@@ -20,13 +20,16 @@ public struct RequestHead: Sendable {
 
     /// The path of the target, without the query: origin-form as is, absolute-form without scheme and authority.
     public var path: Substring {
-        var rest = Substring(target)
-        if !rest.hasPrefix("/"), let schemeEnd = rest.firstRange(of: "://") {
+        // Byte-wise: the target is ASCII (the parser admits nothing else), and Character-wise indexing is slow.
+        var rest = Substring(target).utf8
+        if rest.first != UInt8(ascii: "/") {
+            guard let schemeEnd = Substring(rest).firstRange(of: "://") else { return Substring(rest) }
             rest = rest[schemeEnd.upperBound...]
-            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+            guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else { return "/" }
+            rest = rest[slash...]
         }
-        if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
-        return rest
+        if let query = rest.firstIndex(of: UInt8(ascii: "?")) { rest = rest[..<query] }
+        return Substring(rest)
     }
 }
 

@@ -52,6 +52,9 @@ final class Connection: EventHandler {
     private var closeAfterFlush = false
     private var current: CurrentRequest?
     private var deferredToken: UInt64 = 0
+    /// Set while the responder runs, so a promise fulfilled before it returns is answered by `dispatch`.
+    private var dispatching = false
+    private var earlyResponse: HTTPResponse?
 
     init(socket: FileDescriptor, peer: String, context: LoopContext) {
         self.socket = socket
@@ -146,7 +149,11 @@ final class Connection: EventHandler {
         current = CurrentRequest(method: head.method, target: head.target, version: head.version,
                                  keepAlive: head.keepAlive && !context.draining,
                                  startMicroseconds: Clock.monotonicMicroseconds())
-        if let response = context.responder.respond(to: request, context: RequestContext(connection: self)) {
+        dispatching = true
+        let response = context.responder.respond(to: request, context: RequestContext(connection: self))
+        dispatching = false
+        if let response = response ?? earlyResponse {
+            earlyResponse = nil
             deferredToken += 1  // a promise taken but not used can no longer answer
             if phase == .awaitingResponse { phase = .idle }
             write(response)
@@ -163,6 +170,10 @@ final class Connection: EventHandler {
 
     func finishDeferredResponse(_ response: HTTPResponse, token: UInt64) {
         guard phase == .awaitingResponse, token == deferredToken else { return }
+        if dispatching {
+            earlyResponse = response
+            return
+        }
         phase = .idle
         deadline = context.now + context.configuration.idleTimeoutMilliseconds
         write(response)

@@ -35,6 +35,11 @@ public final class ResponsePromise: Sendable {
     }
 
     public func succeed(_ response: HTTPResponse) {
+        // Fulfilled on the loop itself (the answer was ready at once): no hop through the task queue.
+        if loop.inEventLoop {
+            connection.value.finishDeferredResponse(response, token: token)
+            return
+        }
         let connection = self.connection
         let token = self.token
         loop.execute { connection.value.finishDeferredResponse(response, token: token) }

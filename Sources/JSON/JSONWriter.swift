@@ -3,7 +3,20 @@
 public enum JSONWriter {
     public static func appendString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        var string = string
+        string.withUTF8 { bytes in
+            // Most strings (ids, names, statuses) need no escaping: copy them in one go.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
+                out.append(contentsOf: bytes)
+            } else {
+                appendEscaped(bytes, to: &out)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
@@ -18,7 +31,6 @@ public enum JSONWriter {
             default: out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// A finite double as Swift's shortest round-tripping form: `1.0`, `2.5`, `1e+20`; all valid JSON numbers.
