@@ -17,7 +17,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("http"), help: "Address to serve plain HTTP on, e.g. 127.0.0.1:8080 or [::1]:8080. Repeat for more.")
     var http: [String] = ["127.0.0.1:8080"]
 
-    @Option(help: "How dimensions move between statuses: \(ScalingMode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "How dimensions move between statuses (see the README).")
     var mode: ScalingMode = .demo
 
     @OptionGroup var store: StoreOptions
