@@ -26,8 +26,10 @@ enum APIError {
 
 enum JSONContent {
     static let header = (name: "Content-Type", value: "application/json")
+    /// Shared, so a response costs no header array of its own.
+    static let headers = [header]
 
     static func response(_ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse(status: .ok, headers: [header], body: body)
+        HTTPResponse(status: .ok, headers: headers, body: body)
     }
 }

@@ -118,9 +118,13 @@ final class CapacityResponder: HTTPResponder {
 enum TimeRoute {
     /// `{"The current epoch time": 1732456789}`, the old sample's exact body.
     static func response() -> HTTPResponse {
+        JSONContent.response(body(epochSeconds: WallClock.now().seconds))
+    }
+
+    static func body(epochSeconds: Int) -> [UInt8] {
         var body = Array("{\"The current epoch time\": ".utf8)
-        body.append(contentsOf: String(WallClock.now().seconds).utf8)
+        body.append(contentsOf: String(epochSeconds).utf8)
         body.append(UInt8(ascii: "}"))
-        return JSONContent.response(body)
+        return body
     }
 }
