@@ -35,7 +35,7 @@ public enum CapacityService {
         }
         let transitions = TransitionLog(directory: settings.logDirectory)
         let responder = CapacityResponder(settings: settings, store: store, transitions: transitions)
-        let server = HTTPServer(configuration: settings.serverConfiguration, responder: responder,
+        let server = HTTPServer(configuration: settings.server, responder: responder,
                                 accessLog: settings.accessLog ? JSONAccessLog() : nil)
         do {
             try server.start()
@@ -54,7 +54,7 @@ public enum CapacityService {
                 printError("capacityd: SIGHUP: transition log reopened")
                 continue
             }
-            printError("capacityd: signal \(received): shutting down (grace \(settings.shutdownGraceMilliseconds) ms)")
+            printError("capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
             break
         }
         server.shutdown()

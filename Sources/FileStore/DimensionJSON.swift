@@ -12,31 +12,21 @@ public enum DimensionJSON {
     }
 
     public static func append(_ dimension: Dimension, to out: inout [UInt8]) {
+        func member(_ name: String, first: Bool = false, _ value: (inout [UInt8]) -> Void) {
+            if !first { out.append(contentsOf: ", ".utf8) }
+            JSONWriter.appendName(name, to: &out)
+            value(&out)
+        }
         out.append(UInt8(ascii: "{"))
-        JSONWriter.appendName("scalableTargetDimensionId", to: &out)
-        JSONWriter.appendString(dimension.id.value, to: &out)
-        out.append(contentsOf: ", ".utf8)
-        JSONWriter.appendName("version", to: &out)
-        JSONWriter.appendString(dimension.version, to: &out)
-        out.append(contentsOf: ", ".utf8)
-        JSONWriter.appendName("resourceName", to: &out)
-        JSONWriter.appendString(dimension.resourceName, to: &out)
-        out.append(contentsOf: ", ".utf8)
-        JSONWriter.appendName("dimensionName", to: &out)
-        JSONWriter.appendString(dimension.dimensionName, to: &out)
-        out.append(contentsOf: ", ".utf8)
-        JSONWriter.appendName("actualCapacity", to: &out)
-        JSONWriter.appendNumber(dimension.actualCapacity, to: &out)
-        out.append(contentsOf: ", ".utf8)
-        JSONWriter.appendName("desiredCapacity", to: &out)
-        JSONWriter.appendNumber(dimension.desiredCapacity, to: &out)
-        out.append(contentsOf: ", ".utf8)
-        JSONWriter.appendName("scalingStatus", to: &out)
-        JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &out)
+        member("scalableTargetDimensionId", first: true) { JSONWriter.appendString(dimension.id.value, to: &$0) }
+        member("version") { JSONWriter.appendString(dimension.version, to: &$0) }
+        member("resourceName") { JSONWriter.appendString(dimension.resourceName, to: &$0) }
+        member("dimensionName") { JSONWriter.appendString(dimension.dimensionName, to: &$0) }
+        member("actualCapacity") { JSONWriter.appendNumber(dimension.actualCapacity, to: &$0) }
+        member("desiredCapacity") { JSONWriter.appendNumber(dimension.desiredCapacity, to: &$0) }
+        member("scalingStatus") { JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &$0) }
         if let reason = dimension.failureReason {
-            out.append(contentsOf: ", ".utf8)
-            JSONWriter.appendName("failureReason", to: &out)
-            JSONWriter.appendString(reason, to: &out)
+            member("failureReason") { JSONWriter.appendString(reason, to: &$0) }
         }
         out.append(UInt8(ascii: "}"))
     }

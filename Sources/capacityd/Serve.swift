@@ -100,14 +100,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let settings = ServiceSettings(
-            http: http.map { try! SocketAddress(parsing: $0) },
-            mode: mode,
-            stateDirectory: store.stateDirectory,
-            logDirectory: logDirectory,
-            autoCreate: !noAutoCreate,
-            defaults: DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
-                                        dimensionName: defaultDimensionName, capacity: defaultCapacity),
+        let server = ServerConfiguration(
+            listenAddresses: http.map { try! SocketAddress(parsing: $0) },
             eventLoops: eventLoops ?? CPU.count,
             parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                        maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
@@ -116,7 +110,15 @@ struct Serve: ParsableCommand {
             bodyTimeoutMilliseconds: Self.milliseconds(bodyTimeout),
             idleTimeoutMilliseconds: Self.milliseconds(idleTimeout),
             writeTimeoutMilliseconds: Self.milliseconds(writeTimeout),
-            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace),
+            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace))
+        let settings = ServiceSettings(
+            server: server,
+            mode: mode,
+            stateDirectory: store.stateDirectory,
+            logDirectory: logDirectory,
+            autoCreate: !noAutoCreate,
+            defaults: DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
+                                        dimensionName: defaultDimensionName, capacity: defaultCapacity),
             accessLog: !noAccessLog)
         do {
             let code = try CapacityService.run(settings)
