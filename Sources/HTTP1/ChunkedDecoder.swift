@@ -115,13 +115,61 @@ struct ChunkedDecoder: Sendable {
         var rest = index
         while rest < line.count && (line[rest] == ASCII.space || line[rest] == ASCII.tab) { rest += 1 }
         if rest < line.count {
-            guard line[rest] == UInt8(ascii: ";"), line[rest...].allSatisfy(ASCII.isFieldValueByte) else {
+            guard isValidExtensionList(UnsafeBufferPointer(rebasing: line[rest...])) else {
                 return .failure(.badRequest("malformed chunk extension"))
             }
         } else if rest != index {
             return .failure(.badRequest("malformed chunk size"))
         }
         return .success(size)
+    }
+
+    /// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`, starting at the first ";". Strict,
+    /// because a lenient reading here is exactly where front ends and back ends disagree about where a chunk ends.
+    static func isValidExtensionList(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        func skipWhitespace() {
+            while index < text.count && (text[index] == ASCII.space || text[index] == ASCII.tab) { index += 1 }
+        }
+        func token() -> Bool {
+            let start = index
+            while index < text.count && ASCII.isToken(text[index]) { index += 1 }
+            return index > start
+        }
+        func quotedString() -> Bool {
+            guard index < text.count, text[index] == UInt8(ascii: "\"") else { return false }
+            index += 1
+            while index < text.count {
+                let byte = text[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return true
+                }
+                if byte == UInt8(ascii: "\\") {
+                    index += 1
+                    guard index < text.count, ASCII.isFieldValueByte(text[index]) else { return false }
+                } else if !ASCII.isFieldValueByte(byte) {
+                    return false
+                }
+                index += 1
+            }
+            return false
+        }
+        while index < text.count {
+            skipWhitespace()
+            guard index < text.count, text[index] == UInt8(ascii: ";") else { return false }
+            index += 1
+            skipWhitespace()
+            guard token() else { return false }
+            skipWhitespace()
+            if index < text.count && text[index] == UInt8(ascii: "=") {
+                index += 1
+                skipWhitespace()
+                guard token() || quotedString() else { return false }
+                skipWhitespace()
+            }
+        }
+        return true
     }
 
     private static func hexValue(_ byte: UInt8) -> Int? {

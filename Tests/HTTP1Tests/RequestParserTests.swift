@@ -12,6 +12,7 @@ struct ValidRequestTests {
         ("PATCH /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}", "PATCH", "/v1/x", Array("{}".utf8), true),
         ("PATCH /v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", "PATCH", "/v1/x", Array("{}".utf8), true),
         ("PATCH /v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n1;ext=1\r\n{\r\n1\r\n}\r\n0\r\nTrailer: x\r\n\r\n", "PATCH", "/v1/x", Array("{}".utf8), true),
+        ("PATCH /v1/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1 ; a = \"q \\\" ;\" ;b\r\n{\r\n1;c=d\r\n}\r\n0\r\n\r\n", "PATCH", "/v1/x", Array("{}".utf8), true),
         ("\r\nGET /time HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/time", [], true),
         ("GET http://example.com/time?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n", "GET", "http://example.com/time?x=1", [], true),
         ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "OPTIONS", "*", [], true),

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// What one worker sent and what the server acknowledged, per id.
+private final class Ledger: @unchecked Sendable {
+    private let lock = NSLock()
+    /// The last value that got a 200, per id.
+    private var acknowledged: [String: Double] = [:]
+    /// The value of a PATCH sent but not answered when the server died (it may or may not have landed).
+    private var inFlight: [String: Double] = [:]
+
+    func sending(_ id: String, _ value: Double) { lock.withLock { inFlight[id] = value } }
+
+    func acknowledge(_ id: String, _ value: Double) {
+        lock.withLock {
+            acknowledged[id] = value
+            inFlight[id] = nil
+        }
+    }
+
+    /// The values the store may hold for `id` after a crash.
+    func allowed(_ id: String, initial: Double) -> Set<Double> {
+        lock.withLock { [acknowledged[id] ?? initial, inFlight[id] ?? acknowledged[id] ?? initial] }
+    }
+
+    func clearInFlight() { lock.withLock { inFlight.removeAll() } }
+}
+
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ count: Int) { lock.withLock { total += count } }
+    var value: Int { lock.withLock { total } }
+}
+
+@Suite("Crash consistency")
+struct CrashTests {
+    static let ids = (0..<24).map { "crash-\($0)" }
+    static let workers = 12
+    static let cycles = 6
+
+    /// Many concurrent PATCHes, `kill -9` at a random moment, restart: every acknowledged PATCH is there, the
+    /// store opens (nothing torn), and an unanswered PATCH is either fully there or not at all.
+    @Test func everyAcknowledgedPatchSurvivesKill9() throws {
+        let server = try ServerProcess(["--mode", "production", "--no-access-log"])
+        let ledger = Ledger()
+        var counter = 1.0
+        let totalAcknowledged = Counter()
+        for cycle in 0..<Self.cycles {
+            if cycle > 0 { try server.start() }
+            let group = DispatchGroup()
+            for worker in 0..<Self.workers {
+                let mine = Self.ids.enumerated().filter { $0.offset % Self.workers == worker }.map(\.element)
+                let base = counter + Double(worker) * 100_000
+                group.enter()
+                let thread = Thread { [port = server.port] in
+                    defer { group.leave() }
+                    totalAcknowledged.add(Self.hammer(port: port, ids: mine, firstValue: base, ledger: ledger))
+                }
+                thread.start()
+            }
+            usleep(UInt32.random(in: 150_000...700_000))
+            server.crash()
+            #expect(group.wait(timeout: .now() + 30) == .success)
+            counter += 1_000_000
+
+            try server.start()
+            for id in Self.ids {
+                let response = try curl(server.baseURL + "/v1/scalableTargetDimensions/" + id)
+                #expect(response.status == 200)
+                let desired = response.json?["desiredCapacity"] as? Double ?? -1
+                let allowed = ledger.allowed(id, initial: 1)
+                #expect(allowed.contains(desired), "cycle \(cycle) \(id): \(desired) not in \(allowed)")
+                // Whatever landed is now the acknowledged state.
+                ledger.acknowledge(id, desired)
+            }
+            ledger.clearInFlight()
+            server.crash()
+        }
+        #expect(totalAcknowledged.value > Self.cycles * 10, "too few PATCHes were acknowledged for the test to mean much")
+    }
+
+    /// One worker: PATCHes its ids in turn on one keep-alive connection until the server dies.
+    private static func hammer(port: UInt16, ids: [String], firstValue: Double, ledger: Ledger) -> Int {
+        guard let connection = try? RawConnection(port: port) else { return 0 }
+        var value = firstValue
+        var acknowledged = 0
+        while true {
+            for id in ids {
+                value += 1
+                let body = "{\"desiredCapacity\": \(Int(value))}"
+                ledger.sending(id, value)
+                connection.send("PATCH /v1/scalableTargetDimensions/\(id) HTTP/1.1\r\nHost: x\r\n"
+                                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+                guard let response = connection.readResponses(1, timeout: 10).first else { return acknowledged }
+                guard response.status == 200, response.body.contains("\"desiredCapacity\": \(Int(value))") else {
+                    Issue.record("unexpected answer \(response.statusLine) \(response.body)")
+                    return acknowledged
+                }
+                ledger.acknowledge(id, value)
+                acknowledged += 1
+            }
+        }
+    }
+}

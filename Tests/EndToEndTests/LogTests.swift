@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+@Suite("Transition and access logs")
+struct LogTests {
+    /// The old sample's `api-YYYYMMDD` lines, so `tail -f` and whatever greps them keep working.
+    @Test func transitionLogKeepsTheOldFormat() throws {
+        let logs = ServerProcess.temporaryDirectory()
+        let server = try ServerProcess(["--mode", "demo", "--log-dir", logs])
+        let url = server.baseURL + "/v1/scalableTargetDimensions/logged"
+        _ = try curl(url)
+        _ = try patch(url, #"{"desiredCapacity": 2}"#)
+        _ = try curl(url)
+        _ = try patch(url, #"{"desiredCapacity": -2}"#)
+        #expect(server.stop() == 0)
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs)
+        #expect(files.count == 1)
+        let name = try #require(files.first)
+        #expect(name.wholeMatch(of: /api-\d{8}/) != nil)
+        let lines = try String(contentsOfFile: logs + "/" + name, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 8)
+        let stamp = #/\d{8}-\d{6}/#
+        for line in lines { #expect(line.prefixMatch(of: stamp) != nil, "\(line)") }
+        let text = lines.map { String($0.dropFirst(16)) }
+        #expect(text[0] == "Request: GET dimensionId: logged")
+        #expect(text[1] == "Response: dimensionId: logged  created  actualCapacity: 1.0 = desiredCapacity: 1.0  ")
+        #expect(text[2] == #"Request: PATCH dimensionId: logged {"desiredCapacity": 2}"#)
+        #expect(text[3] == "Response: dimensionId: logged  desiredCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending")
+        #expect(text[4] == "Request: GET dimensionId: logged")
+        #expect(text[5] == "Response: dimensionId: logged  scalingStatus: Pending -> InProgress")
+        #expect(text[6] == #"Request: PATCH dimensionId: logged {"desiredCapacity": -2}"#)
+        #expect(text[7].hasPrefix("Response: dimensionId: logged  error: 400 "))
+    }
+
+    @Test func sighupReopensTheTransitionLog() throws {
+        let server = try ServerProcess()
+        let logs = server.stateDirectory + "/log"
+        _ = try curl(server.baseURL + "/v1/scalableTargetDimensions/a")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first)
+        // What logrotate does: move the file away, then signal.
+        try FileManager.default.moveItem(atPath: logs + "/" + name, toPath: logs + "/rotated")
+        server.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while !server.stderr.contains("reopened") && Date() < deadline { usleep(10_000) }
+        _ = try curl(server.baseURL + "/v1/scalableTargetDimensions/b")
+        #expect(server.stop() == 0)
+        let fresh = try String(contentsOfFile: logs + "/" + name, encoding: .utf8)
+        #expect(fresh.contains("dimensionId: b") && !fresh.contains("dimensionId: a"))
+        let rotated = try String(contentsOfFile: logs + "/rotated", encoding: .utf8)
+        #expect(rotated.contains("dimensionId: a") && !rotated.contains("dimensionId: b"))
+    }
+
+    @Test func accessLogIsOneJSONObjectPerRequest() throws {
+        let server = try ServerProcess()
+        _ = try curl(server.baseURL + "/time")
+        _ = try curl(server.baseURL + "/nothing\"here")
+        #expect(server.stop() == 0)
+        let lines = server.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let records = lines.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(records.count == 2)
+        let first = try #require(records.first)
+        #expect(first["method"] as? String == "GET")
+        #expect(first["path"] as? String == "/time")
+        #expect(first["status"] as? Int == 200)
+        #expect((first["bytes"] as? Int ?? 0) > 100)
+        #expect(first["duration_us"] is Int)
+        #expect((first["peer"] as? String)?.hasPrefix("127.0.0.1") == true)
+        #expect((first["time"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+        #expect(records.last?["status"] as? Int == 404)
+        #expect(records.last?["path"] as? String == "/nothing\"here")
+    }
+
+    @Test func noAccessLogMeansNothingOnStdout() throws {
+        let server = try ServerProcess(["--no-access-log"])
+        _ = try curl(server.baseURL + "/time")
+        #expect(server.stop() == 0)
+        #expect(server.stdout.isEmpty)
+    }
+}
+
+@Suite("capacityd import and the command line")
+struct CommandLineTests {
+    @Test func importsTheOldSamplesStateDirectory() throws {
+        let old = ServerProcess.temporaryDirectory()
+        try #"{"scalableTargetDimensionId": "one", "version": "MyVersion", "resourceName": "MyService", "dimensionName": "MyDimension", "actualCapacity": 2.0, "desiredCapacity": 3.0, "scalingStatus": "Pending"}"#
+            .write(toFile: old + "/one", atomically: true, encoding: .utf8)
+        try #"{"version": "V", "resourceName": "R", "dimensionName": "D", "actualCapacity": 1, "desiredCapacity": 1, "scalingStatus": "Failed", "failureReason": "boom"}"#
+            .write(toFile: old + "/two.json", atomically: true, encoding: .utf8)
+        try "not json".write(toFile: old + "/three", atomically: true, encoding: .utf8)
+        try "{}".write(toFile: old + "/bad id", atomically: true, encoding: .utf8)
+
+        let state = ServerProcess.temporaryDirectory()
+        let (status, output) = try runCapacityd(["import", old, "--state-dir", state])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("imported one") && output.contains("imported two"))
+        #expect(output.contains("skipped three") && output.contains("skipped bad id"))
+        #expect(output.contains("imported 2, skipped 2"))
+
+        let migrated = try ServerProcess(["--mode", "production", "--state-dir", state])
+        let one = try curl(migrated.baseURL + "/v1/scalableTargetDimensions/one").json
+        #expect(one?["desiredCapacity"] as? Double == 3 && one?["scalingStatus"] as? String == "Pending")
+        let two = try curl(migrated.baseURL + "/v1/scalableTargetDimensions/two").json
+        #expect(two?["failureReason"] as? String == "boom" && two?["version"] as? String == "V")
+        migrated.stop()
+
+        // Importing again skips what exists, unless told to overwrite.
+        let again = try runCapacityd(["import", old, "--state-dir", state])
+        #expect(again.output.contains("already exists"))
+        let overwrite = try runCapacityd(["import", old, "--state-dir", state, "--overwrite"])
+        #expect(overwrite.output.contains("imported 2, skipped 2"))
+    }
+
+    @Test func theStateDirectoryAdmitsOneProcess() throws {
+        let server = try ServerProcess()
+        let second = try runCapacityd(["serve", "--http", "127.0.0.1:0", "--state-dir", server.stateDirectory])
+        #expect(second.status != 0)
+        #expect(second.output.contains(server.stateDirectory))
+        server.stop()
+    }
+
+    @Test func badOptionsAreOneClearLine() throws {
+        for arguments in [["serve", "--http", "nowhere"], ["serve", "--mode", "fast"], ["serve", "--header-timeout", "0"],
+                          ["serve", "--max-body-bytes", "0"]] {
+            let (status, output) = try runCapacityd(arguments)
+            #expect(status != 0, "\(arguments)")
+            #expect(output.contains("Error:"), "\(arguments): \(output)")
+        }
+        let help = try runCapacityd(["serve", "--help"])
+        for option in ["--http", "--mode", "--state-dir", "--log-dir", "--no-auto-create", "--max-connections",
+                       "--header-timeout", "--write-timeout", "--shutdown-grace", "--event-loops"] {
+            #expect(help.output.contains(option), "\(option)")
+        }
+    }
+}
