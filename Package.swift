@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows point down only: capacityd → CapacityServer → {HTTPServer, Scaling, FileStore, JSON};
-// HTTPServer → {HTTP1, EventLoop}; EventLoop → CSystemShims; FileStore → {Scaling, JSON, EventLoop}.
+// Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
+// HTTPServer → {HTTP1, EventLoop, TLS}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
+// FileStore → {Scaling, JSON, EventLoop}.
 // Scaling, HTTP1 and JSON import nothing of ours.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
@@ -19,21 +20,23 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystemShims"),
+        .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "TLS", dependencies: ["COpenSSLShims"], swiftSettings: optimized),
         .target(name: "HTTP1", swiftSettings: optimized),
         .target(name: "JSON", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
         .target(name: "EventLoop", dependencies: ["CSystemShims"], swiftSettings: optimized),
-        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "CSystemShims"], swiftSettings: optimized),
+        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "CSystemShims"], swiftSettings: optimized),
         .target(name: "FileStore", dependencies: ["Scaling", "JSON", "EventLoop", "CSystemShims"], swiftSettings: optimized),
         .target(
             name: "CapacityServer",
-            dependencies: ["HTTPServer", "HTTP1", "EventLoop", "Scaling", "FileStore", "JSON", "CSystemShims"],
+            dependencies: ["HTTPServer", "HTTP1", "EventLoop", "TLS", "Scaling", "FileStore", "JSON", "CSystemShims"],
             swiftSettings: optimized
         ),
         .executableTarget(
             name: "capacityd",
             dependencies: [
-                "CapacityServer",
+                "CapacityServer", "HTTPServer", "HTTP1", "Scaling", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

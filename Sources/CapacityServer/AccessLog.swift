@@ -18,6 +18,12 @@ struct JSONAccessLog: AccessLogFormatter {
         JSONWriter.appendInteger(Int(record.durationMicroseconds), to: &buffer)
         buffer.append(contentsOf: ", \"peer\": ".utf8)
         JSONWriter.appendString(record.peer, to: &buffer)
+        if let client = record.client {
+            buffer.append(contentsOf: ", \"client_subject\": ".utf8)
+            JSONWriter.appendString(client.subject, to: &buffer)
+            buffer.append(contentsOf: ", \"client_sha256\": ".utf8)
+            JSONWriter.appendString(client.fingerprint, to: &buffer)
+        }
         buffer.append(contentsOf: "}\n".utf8)
     }
 }

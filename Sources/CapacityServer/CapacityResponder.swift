@@ -2,6 +2,7 @@ import FileStore
 import HTTP1
 import HTTPServer
 import Scaling
+import Synchronization
 
 /// The capacityd API on top of the engine: `/time` and the scalable-target-dimension resource.
 final class CapacityResponder: HTTPResponder {
@@ -11,9 +12,11 @@ final class CapacityResponder: HTTPResponder {
     private let store: DimensionStore
     private let transitions: TransitionLog
     private let router: Router<Route>
+    /// Where `--redirect-http` sends clients: the first HTTPS listener's port, known once it is bound.
+    let httpsPort = Atomic<Int>(443)
 
     private enum Route {
-        case time, getDimension, patchDimension
+        case time, getDimension, patchDimension, acmeChallenge
     }
 
     init(settings: ServiceSettings, store: DimensionStore, transitions: TransitionLog) {
@@ -24,11 +27,18 @@ final class CapacityResponder: HTTPResponder {
         router.add(.get, "/time", .time)
         router.add(.get, Self.dimensionsPrefix + "*", .getDimension)
         router.add(.patch, Self.dimensionsPrefix + "*", .patchDimension)
+        if settings.acmeWebroot != nil { router.add(.get, ACMEChallenge.pathPrefix + "*", .acmeChallenge) }
         self.router = router
     }
 
     func respond(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
-        switch router.match(method: request.head.method, path: request.head.path) {
+        let match = router.match(method: request.head.method, path: request.head.path)
+        if settings.redirectHTTP && !context.isSecure {
+            if case .found(.acmeChallenge, _) = match {} else {
+                return HTTPSRedirect.response(for: request.head, httpsPort: httpsPort.load(ordering: .relaxed))
+            }
+        }
+        switch match {
         case .notFound:
             return APIError.response(status: .notFound, message: "No such resource: \(request.head.path)")
         case .methodNotAllowed(let allow):
@@ -37,7 +47,14 @@ final class CapacityResponder: HTTPResponder {
                                      headers: [("Allow", allow)])
         case .found(.time, _):
             return TimeRoute.response()
+        case .found(.acmeChallenge, let token):
+            return ACMEChallenge.response(token: token, webroot: settings.acmeWebroot ?? "")
         case .found(.getDimension, let idSegment), .found(.patchDimension, let idSegment):
+            if settings.dimensionsNeedClientCertificate && context.clientIdentity == nil {
+                return APIError.response(status: .forbidden, message: context.isSecure
+                    ? "This resource needs a client certificate the server trusts"
+                    : "This resource is served over HTTPS only, to clients with a trusted certificate")
+            }
             return dimension(request, idSegment: idSegment, context: context)
         }
     }

@@ -3,9 +3,11 @@ import FileStore
 import Glibc
 import HTTPServer
 import Scaling
+import TLS
 
-/// Starts capacityd: store, logs, HTTP server; then waits for signals. SIGTERM and SIGINT (what ECS and a
-/// terminal send) shut down gracefully; SIGHUP reopens the transition log (logrotate).
+/// Starts capacityd: store, logs, TLS, HTTP server; then waits for signals. SIGTERM and SIGINT (what ECS and a
+/// terminal send) shut down gracefully; SIGHUP reopens the transition log (logrotate) and reloads the TLS
+/// certificates (certbot renew, a rotated client certificate).
 public enum CapacityService {
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
@@ -33,25 +35,46 @@ public enum CapacityService {
         } catch {
             throw StartError(description: "log directory \(settings.logDirectory): \(error)")
         }
+        var tls: ReloadableTLSContext?
+        if let configuration = settings.tls {
+            do {
+                tls = ReloadableTLSContext(try TLSContext(configuration, now: WallClock.now().seconds))
+            } catch {
+                store.close()
+                throw StartError(description: error.description)
+            }
+        }
         let transitions = TransitionLog(directory: settings.logDirectory)
         let responder = CapacityResponder(settings: settings, store: store, transitions: transitions)
         let server = HTTPServer(configuration: settings.server, responder: responder,
-                                accessLog: settings.accessLog ? JSONAccessLog() : nil)
+                                accessLog: settings.accessLog ? JSONAccessLog() : nil, tls: tls)
         do {
             try server.start()
         } catch {
             store.close()
-            throw StartError(description: "cannot listen: \(error)")
+            throw StartError(description: error.description)
         }
-        let addresses = server.boundAddresses.map { "http://\($0)" }.joined(separator: " ")
+        if let https = server.boundAddresses.first(where: \.isTLS) {
+            responder.httpsPort.store(Int(https.address.port), ordering: .relaxed)
+        }
+        let addresses = server.boundAddresses.map(\.description).joined(separator: " ")
         printError("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
+        let expiry = CertificateExpiry()
+        checkExpiry(tls, expiry)
 
         while true {
             var received: Int32 = 0
-            guard sigwait(&signals, &received) == 0 else { continue }
+            // Wakes hourly without a signal, to warn about certificates nearing expiry on a long-running server.
+            var hour = timespec(tv_sec: 3600, tv_nsec: 0)
+            received = sigtimedwait(&signals, nil, &hour)
+            if received < 0 {
+                if errno == EAGAIN { checkExpiry(tls, expiry) }
+                continue
+            }
             if received == SIGHUP {
                 transitions.reopen()
                 printError("capacityd: SIGHUP: transition log reopened")
+                reloadTLS(tls, expiry)
                 continue
             }
             printError("capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
@@ -63,6 +86,24 @@ public enum CapacityService {
         let statistics = store.statistics
         printError("capacityd: stopped; the store wrote \(statistics.records) records in \(statistics.syncs) syncs")
         return 0
+    }
+
+    private static func reloadTLS(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {
+        guard let tls else { return }
+        switch tls.reload(now: WallClock.now().seconds) {
+        case .success(let context):
+            let server = context.certificates[0]
+            printError("capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
+                       + "\(context.certificates.count - 1) trusted client certificates")
+            checkExpiry(tls, expiry)
+        case .failure(let error):
+            printError("capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
+        }
+    }
+
+    private static func checkExpiry(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {
+        guard let tls else { return }
+        for line in expiry.warnings(for: tls.current.certificates, now: WallClock.now().seconds) { printError(line) }
     }
 
     /// Each connection is a descriptor; the default soft limit (1024) would cap the server far below

@@ -1,6 +1,7 @@
 import HTTP1
 import HTTPServer
 import Scaling
+import TLS
 
 /// Everything `capacityd serve` can be told, validated: the engine's configuration plus the service's own.
 public struct ServiceSettings: Sendable {
@@ -13,10 +14,17 @@ public struct ServiceSettings: Sendable {
     public var autoCreate: Bool
     public var defaults: DimensionDefaults
     public var accessLog: Bool
+    /// Certificates for the HTTPS listeners and the client-certificate policy; nil without HTTPS.
+    public var tls: TLSConfiguration?
+    /// Where `certbot certonly --webroot -w DIR` puts HTTP-01 challenge files; nil serves none.
+    public var acmeWebroot: String?
+    /// Answer plain-HTTP requests (but ACME challenges) with a redirect to the first HTTPS listener.
+    public var redirectHTTP: Bool
 
     public init(server: ServerConfiguration, mode: ScalingMode = .demo, stateDirectory: String = "./var",
                 logDirectory: String? = nil, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
-                accessLog: Bool = true) {
+                accessLog: Bool = true, tls: TLSConfiguration? = nil, acmeWebroot: String? = nil,
+                redirectHTTP: Bool = false) {
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory
@@ -24,6 +32,15 @@ public struct ServiceSettings: Sendable {
         self.autoCreate = autoCreate
         self.defaults = defaults
         self.accessLog = accessLog
+        self.tls = tls
+        self.acmeWebroot = acmeWebroot
+        self.redirectHTTP = redirectHTTP
+    }
+
+    /// With client certificates on, the dimensions API answers only clients that presented a verified one (the
+    /// old sample's Apache `<Location>` rule), while `/time` and the ACME challenges stay open.
+    var dimensionsNeedClientCertificate: Bool {
+        (tls?.clientCertificateMode ?? .off) != .off
     }
 
     /// The dimension a request acts on: the stored one, or a new one with the defaults if auto-creation is on.

@@ -11,6 +11,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable {
     public static let `continue` = HTTPStatus(code: 100, reason: "Continue")
     public static let ok = HTTPStatus(code: 200, reason: "OK")
     public static let movedPermanently = HTTPStatus(code: 301, reason: "Moved Permanently")
+    public static let permanentRedirect = HTTPStatus(code: 308, reason: "Permanent Redirect")
     public static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
     public static let unauthorized = HTTPStatus(code: 401, reason: "Unauthorized")
     public static let forbidden = HTTPStatus(code: 403, reason: "Forbidden")

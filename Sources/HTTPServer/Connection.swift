@@ -2,10 +2,11 @@ import CSystemShims
 import EventLoop
 import Glibc
 import HTTP1
+import TLS
 
 /// One client connection, owned by one event loop. Requests are parsed from `input` and answered strictly in
 /// order: while a response is deferred, later pipelined requests wait. Everything a batch of reads produced is
-/// sent in one `send`.
+/// sent in one `send` (one TLS record write over TLS).
 final class Connection: EventHandler {
     /// Where the connection is in its life; each phase has its own timeout.
     enum Phase: Equatable {
@@ -39,6 +40,12 @@ final class Connection: EventHandler {
     private unowned let context: LoopContext
     let socket: FileDescriptor
     let peer: String
+    /// Present on an HTTPS connection; the handshake runs inside its first reads.
+    let tls: TLSSession?
+    /// OpenSSL sometimes needs the other readiness to make progress (a handshake or key update in the middle of
+    /// a read or write); these say which operation is waiting for which.
+    private var readWaitsForWritable = false
+    private var writeWaitsForReadable = false
     private var registration: UInt64 = 0
     private var interest: Interest = .read
     private var input: [UInt8] = []
@@ -56,12 +63,15 @@ final class Connection: EventHandler {
     private var dispatching = false
     private var earlyResponse: HTTPResponse?
 
-    init(socket: FileDescriptor, peer: String, context: LoopContext) {
+    init(socket: FileDescriptor, peer: String, tls: TLSSession?, context: LoopContext) {
         self.socket = socket
         self.peer = peer
+        self.tls = tls
         self.context = context
         parser = RequestParser(limits: context.configuration.parserLimits)
-        deadline = context.now + context.configuration.idleTimeoutMilliseconds
+        // A new connection gets the header timeout for its first request (and a TLS handshake), so a client that
+        // connects and sends nothing, or half a ClientHello, holds a descriptor no longer than a slow request.
+        deadline = context.now + context.configuration.headerTimeoutMilliseconds
         let limits = context.configuration.parserLimits
         maxBufferedInput = limits.maxRequestLineBytes + limits.maxHeaderBytes + limits.maxBodyBytes + 65536
     }
@@ -75,35 +85,84 @@ final class Connection: EventHandler {
 
     func handle(_ ready: Interest) {
         if ready.contains(.hangup) {
-            close()
+            close(failed: true)
             return
         }
-        if ready.contains(.read) { readAvailable() }
-        if ready.contains(.write), phase != .closed { flush() }
+        if ready.contains(.read) || (ready.contains(.write) && readWaitsForWritable) {
+            readWaitsForWritable = false
+            readAvailable()
+        }
+        if ready.contains(.write) || (ready.contains(.read) && writeWaitsForReadable), phase != .closed {
+            writeWaitsForReadable = false
+            flush()
+        }
+    }
+
+    private enum Received {
+        case bytes(Int)
+        case end
+        case nothing
+        case failed
     }
 
     private func readAvailable() {
-        let fd = socket.rawValue
-        let result: IOResult<Int>
-        do {
-            result = try context.readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in
-                try syscall("recv") { recv(fd, buffer.baseAddress, buffer.count, 0) }
-            }
-        } catch {
-            close()  // ECONNRESET and friends: the client is gone.
-            return
-        }
-        guard case .done(let count) = result else { return }
         if phase == .lingering {
-            if count == 0 { close() }
+            drainWhileLingering()
             return
         }
-        if count == 0 {
-            peerFinished = true
-        } else {
-            input.append(contentsOf: context.readBuffer[0..<count])
+        while true {
+            switch receive() {
+            case .failed:
+                close(failed: true)  // ECONNRESET, a failed handshake: the client is gone or not one we talk to.
+                return
+            case .nothing:
+                return
+            case .end:
+                peerFinished = true
+            case .bytes(let count):
+                input.append(contentsOf: context.readBuffer[0..<count])
+            }
+            processInput()
+            // Decrypted bytes OpenSSL already holds will not make the socket readable again.
+            guard let tls, tls.hasBufferedInput, phase != .closed, isReading else { return }
         }
-        processInput()
+    }
+
+    private func receive() -> Received {
+        guard let tls else {
+            let fd = socket.rawValue
+            do {
+                let result = try context.readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in
+                    try syscall("recv") { recv(fd, buffer.baseAddress, buffer.count, 0) }
+                }
+                guard case .done(let count) = result else { return .nothing }
+                return count == 0 ? .end : .bytes(count)
+            } catch {
+                return .failed
+            }
+        }
+        switch context.readBuffer.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+        case .success(.done(let count)): return .bytes(count)
+        case .success(.closed): return .end
+        case .success(.wantRead): return .nothing
+        case .success(.wantWrite):
+            readWaitsForWritable = true
+            updateInterest()
+            return .nothing
+        case .failure: return .failed
+        }
+    }
+
+    /// After our last response: what the client still sends is read raw (not decrypted) and dropped.
+    private func drainWhileLingering() {
+        let fd = socket.rawValue
+        let result = try? context.readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in
+            try syscall("recv") { recv(fd, buffer.baseAddress, buffer.count, 0) }
+        }
+        switch result {
+        case .done(0)?, nil: close()
+        default: break
+        }
     }
 
     /// Parses and answers every complete request in `input`, stopping at a deferred response.
@@ -201,7 +260,7 @@ final class Connection: EventHandler {
             let record = AccessRecord(
                 method: request.method.name, target: request.target, status: response.status.code,
                 bytes: output.count - before, durationMicroseconds: Clock.monotonicMicroseconds() - request.startMicroseconds,
-                peer: peer, epochSeconds: Int(context.epochMilliseconds / 1000), epochMilliseconds: context.epochMilliseconds)
+                peer: peer, client: tls?.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000), epochMilliseconds: context.epochMilliseconds)
             context.record(record)
         }
     }
@@ -210,25 +269,17 @@ final class Connection: EventHandler {
 
     private func flush() {
         guard phase != .closed else { return }
-        let fd = socket.rawValue
         while outputSent < output.count {
-            let sent = outputSent
-            let result: IOResult<Int>
-            do {
-                result = try output.withUnsafeBytes { bytes throws(SystemError) in
-                    try syscall("send") { send(fd, bytes.baseAddress! + sent, bytes.count - sent, cs_msg_nosignal()) }
-                }
-            } catch {
-                close()  // EPIPE, ECONNRESET: nobody is listening any more.
-                return
-            }
-            switch result {
-            case .done(let count):
+            switch send() {
+            case .sent(let count):
                 outputSent += count
                 writeDeadline = nil
-            case .wouldBlock:
+            case .blocked:
                 if writeDeadline == nil { writeDeadline = context.now + context.configuration.writeTimeoutMilliseconds }
                 updateInterest()
+                return
+            case .failed:
+                close(failed: true)  // EPIPE, ECONNRESET: nobody is listening any more.
                 return
             }
         }
@@ -248,13 +299,49 @@ final class Connection: EventHandler {
         }
     }
 
+    private enum Sent {
+        case sent(Int)
+        case blocked
+        case failed
+    }
+
+    private func send() -> Sent {
+        let sent = outputSent
+        guard let tls else {
+            let fd = socket.rawValue
+            do {
+                let result = try output.withUnsafeBytes { bytes throws(SystemError) in
+                    try syscall("send") { Glibc.send(fd, bytes.baseAddress! + sent, bytes.count - sent, cs_msg_nosignal()) }
+                }
+                guard case .done(let count) = result else { return .blocked }
+                return .sent(count)
+            } catch {
+                return .failed
+            }
+        }
+        let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
+        switch result {
+        case .success(.done(let count)): return .sent(count)
+        case .success(.wantWrite): return .blocked
+        case .success(.wantRead):
+            writeWaitsForReadable = true
+            return .blocked
+        case .success(.closed), .failure: return .failed
+        }
+    }
+
+    /// Whether the connection takes more input now: not while a response is owed, nor past the pipelining
+    /// back-pressure bound, nor once it is going to close.
+    private var isReading: Bool {
+        phase == .lingering
+            || (phase != .awaitingResponse && !closeAfterFlush && !peerFinished && input.count < maxBufferedInput)
+    }
+
     private func updateInterest() {
         guard phase != .closed else { return }
         var wanted: Interest = []
-        let reading = phase == .lingering
-            || (phase != .awaitingResponse && !closeAfterFlush && !peerFinished && input.count < maxBufferedInput)
-        if reading { wanted.insert(.read) }
-        if outputSent < output.count { wanted.insert(.write) }
+        if isReading || writeWaitsForReadable { wanted.insert(.read) }
+        if outputSent < output.count || readWaitsForWritable { wanted.insert(.write) }
         guard wanted != interest else { return }
         do {
             try context.loop.reregister(socket.rawValue, id: registration, interest: wanted)
@@ -271,6 +358,7 @@ final class Connection: EventHandler {
             close()
             return
         }
+        tls?.sendCloseNotify()
         _ = shutdown(socket.rawValue, Int32(SHUT_WR))
         phase = .lingering
         deadline = context.now + Self.lingerMilliseconds
@@ -304,8 +392,11 @@ final class Connection: EventHandler {
         if phase == .idle && input.isEmpty && outputSent == output.count { close() }
     }
 
-    func close() {
+    /// `failed`: the connection broke (reset, TLS error). OpenSSL then forgets its session; any other close keeps
+    /// it resumable, as the client did nothing wrong.
+    func close(failed: Bool = false) {
         guard phase != .closed else { return }
+        if !failed { tls?.keepSessionResumable() }
         phase = .closed
         context.loop.deregister(socket.rawValue, id: registration)
         socket.close()

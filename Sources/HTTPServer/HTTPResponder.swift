@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import TLS
 
 /// The application seen from the engine: one function from a request to a response. It runs on an event loop
 /// thread, so it must not block; work that waits (an fsync) calls `context.deferResponse()`, returns nil, and
@@ -14,6 +15,10 @@ public protocol HTTPResponder: Sendable {
 public struct RequestContext {
     let connection: Connection
     public var peer: String { connection.peer }
+    /// Whether the request came over TLS.
+    public var isSecure: Bool { connection.tls != nil }
+    /// The client certificate that verified against the trust file, if the client sent one.
+    public var clientIdentity: ClientIdentity? { connection.tls?.clientIdentity }
 
     /// Promises a response that will be given later. The connection answers nothing else (pipelined requests
     /// wait) until it is fulfilled, so responses stay in order.
@@ -60,6 +65,8 @@ public struct AccessRecord {
     public let bytes: Int
     public let durationMicroseconds: Int64
     public let peer: String
+    /// The verified client certificate of an HTTPS request, if any.
+    public let client: ClientIdentity?
     public let epochSeconds: Int
     public let epochMilliseconds: Int64
 }

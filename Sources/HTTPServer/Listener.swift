@@ -2,18 +2,22 @@ import CSystemShims
 import EventLoop
 import Glibc
 import HTTP1
+import TLS
 
 /// A listening socket on one loop. Every loop binds its own socket to each address with SO_REUSEPORT, so the
 /// kernel spreads new connections across loops without a shared accept lock.
 final class Listener: EventHandler {
     let socket: FileDescriptor
     let address: SocketAddress
+    /// Set on an HTTPS listener: each accepted connection starts a session from its current context.
+    let tls: ReloadableTLSContext?
     private unowned var context: LoopContext!
     private var registration: UInt64 = 0
     private var pausedUntil: Int64?
 
     /// Binds and listens; called on the starting thread so that a bad address fails start-up.
-    init(address: SocketAddress, backlog: Int32) throws(SystemError) {
+    init(address: SocketAddress, tls: ReloadableTLSContext?, backlog: Int32) throws(SystemError) {
+        self.tls = tls
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let owner = FileDescriptor(try blockingSyscall("socket") {
             Glibc.socket(domain, cs_sock_stream() | cs_sock_nonblock_cloexec(), 0)
@@ -89,7 +93,17 @@ final class Listener: EventHandler {
         var one: Int32 = 1
         // Without TCP_NODELAY, Nagle holds a small response back until the client's delayed ACK (~40 ms).
         _ = setsockopt(socket.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let connection = Connection(socket: socket, peer: peer, context: context)
+        var session: TLSSession?
+        if let tls {
+            do {
+                session = try TLSSession(context: tls.current, socket: socket.rawValue)
+            } catch {
+                context.shared.openConnections.subtract(1, ordering: .relaxed)
+                socket.close()
+                return
+            }
+        }
+        let connection = Connection(socket: socket, peer: peer, tls: session, context: context)
         do {
             try connection.start()
         } catch {
@@ -98,8 +112,13 @@ final class Listener: EventHandler {
         }
     }
 
-    /// Past `maxConnections`: a best-effort 503 on the new socket, without waiting for it, then close.
+    /// Past `maxConnections`: a best-effort 503 on the new socket, without waiting for it, then close. (Over
+    /// TLS there is no handshake to spend on a connection that is refused, so it is just closed.)
     private func refuseOverLimit(_ socket: FileDescriptor) {
+        guard tls == nil else {
+            socket.close()
+            return
+        }
         var bytes: [UInt8] = []
         let response = context.responder.errorResponse(status: .serviceUnavailable, message: "Too many connections")
         ResponseSerializer.write(response, into: &bytes, date: context.date, serverName: context.serverName,

@@ -2,7 +2,10 @@ import HTTP1
 
 /// Everything the engine needs to know; every limit and timeout has a default and can be changed.
 public struct ServerConfiguration: Sendable {
+    /// Plain HTTP listen addresses.
     public var listenAddresses: [SocketAddress]
+    /// HTTPS listen addresses; they need the server's TLS context.
+    public var tlsListenAddresses: [SocketAddress]
     /// Event loop threads; each has its own SO_REUSEPORT listener per address. Default: one per core.
     public var eventLoops: Int
     public var parserLimits: ParserLimits
@@ -22,12 +25,13 @@ public struct ServerConfiguration: Sendable {
     public var backlog: Int32
     public var serverName: String
 
-    public init(listenAddresses: [SocketAddress], eventLoops: Int = 1, parserLimits: ParserLimits = ParserLimits(),
+    public init(listenAddresses: [SocketAddress], tlsListenAddresses: [SocketAddress] = [], eventLoops: Int = 1, parserLimits: ParserLimits = ParserLimits(),
                 maxConnections: Int = 10_000, headerTimeoutMilliseconds: Int64 = 10_000,
                 bodyTimeoutMilliseconds: Int64 = 10_000, idleTimeoutMilliseconds: Int64 = 60_000,
                 writeTimeoutMilliseconds: Int64 = 10_000, shutdownGraceMilliseconds: Int64 = 10_000,
                 backlog: Int32 = 1024, serverName: String = "capacityd") {
         self.listenAddresses = listenAddresses
+        self.tlsListenAddresses = tlsListenAddresses
         self.eventLoops = eventLoops
         self.parserLimits = parserLimits
         self.maxConnections = maxConnections

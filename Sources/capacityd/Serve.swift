@@ -3,8 +3,10 @@ import CapacityServer
 import HTTP1
 import HTTPServer
 import Scaling
+import TLS
 
 extension ScalingMode: ExpressibleByArgument {}
+extension TLSConfiguration.ClientCertificateMode: ExpressibleByArgument {}
 
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "Directory of the durable state store (created if missing).")
@@ -16,6 +18,33 @@ struct Serve: ParsableCommand {
 
     @Option(name: .customLong("http"), help: "Address to serve plain HTTP on, e.g. 127.0.0.1:8080 or [::1]:8080. Repeat for more.")
     var http: [String] = ["127.0.0.1:8080"]
+
+    @Flag(name: .customLong("no-http"), help: "Serve no plain HTTP at all (HTTPS only).")
+    var noHTTP = false
+
+    @Option(name: .customLong("https"), help: "Address to serve HTTPS on, e.g. 0.0.0.0:8443. Repeat for more. Needs --tls-cert and --tls-key.")
+    var https: [String] = []
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for HTTPS: the server certificate, then its intermediates.")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key (RSA or ECDSA) of the --tls-cert certificate.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("client-ca"), help: "PEM file of trusted client certificates (API Gateway's) or CAs.")
+    var clientTrustFile: String?
+
+    @Option(name: .customLong("client-cert"), help: "Client certificates: off, optional (asked for; the dimensions API needs one) or required (the handshake fails without one).")
+    var clientCertificateMode: TLSConfiguration.ClientCertificateMode = .off
+
+    @Option(name: .customLong("client-verify-depth"), help: "Certificates allowed above a client certificate in its chain.")
+    var clientVerifyDepth = 1
+
+    @Option(name: .customLong("acme-webroot"), help: "Serve ACME HTTP-01 challenges from DIR/.well-known/acme-challenge (certbot --webroot -w DIR).")
+    var acmeWebroot: String?
+
+    @Flag(name: .customLong("redirect-http"), help: "Redirect plain-HTTP requests (but ACME challenges) to the first --https address.")
+    var redirectHTTP = false
 
     @Option(help: "How dimensions move between statuses (see the README).")
     var mode: ScalingMode = .demo
@@ -77,14 +106,32 @@ struct Serve: ParsableCommand {
     var noAccessLog = false
 
     func validate() throws {
-        for address in http {
-            do {
-                _ = try SocketAddress(parsing: address)
-            } catch {
-                throw ValidationError("--http \(error.description)")
+        for (option, addresses) in [("--http", http), ("--https", https)] {
+            for address in addresses {
+                do {
+                    _ = try SocketAddress(parsing: address)
+                } catch {
+                    throw ValidationError("\(option) \(error.description)")
+                }
             }
         }
-        if http.isEmpty { throw ValidationError("--http: at least one address is needed") }
+        if plainAddresses.isEmpty && https.isEmpty { throw ValidationError("nothing to listen on: give --http or --https") }
+        if !https.isEmpty && (tlsCertificate == nil || tlsKey == nil) {
+            throw ValidationError("--https needs --tls-cert and --tls-key")
+        }
+        if https.isEmpty && (tlsCertificate != nil || tlsKey != nil) {
+            throw ValidationError("--tls-cert and --tls-key are used only with --https")
+        }
+        if clientCertificateMode != .off && (https.isEmpty || clientTrustFile == nil) {
+            throw ValidationError("--client-cert \(clientCertificateMode.rawValue) needs --https and --client-ca")
+        }
+        if clientCertificateMode == .off && clientTrustFile != nil {
+            throw ValidationError("--client-ca is used only with --client-cert optional or required")
+        }
+        if redirectHTTP && (https.isEmpty || plainAddresses.isEmpty) {
+            throw ValidationError("--redirect-http needs both --http and --https addresses")
+        }
+        if !(0...16).contains(clientVerifyDepth) { throw ValidationError("--client-verify-depth must be 0 to 16") }
         for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
                               ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout),
                               ("--shutdown-grace", shutdownGrace)] where !(value > 0 && value <= 86400) {
@@ -99,9 +146,12 @@ struct Serve: ParsableCommand {
         if !(defaultCapacity.isFinite && defaultCapacity >= 0) { throw ValidationError("--default-capacity must be >= 0") }
     }
 
+    private var plainAddresses: [String] { noHTTP ? [] : http }
+
     func run() throws {
         let server = ServerConfiguration(
-            listenAddresses: http.map { try! SocketAddress(parsing: $0) },
+            listenAddresses: plainAddresses.map { try! SocketAddress(parsing: $0) },
+            tlsListenAddresses: https.map { try! SocketAddress(parsing: $0) },
             eventLoops: eventLoops ?? CPU.count,
             parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                        maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
@@ -119,7 +169,13 @@ struct Serve: ParsableCommand {
             autoCreate: !noAutoCreate,
             defaults: DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
                                         dimensionName: defaultDimensionName, capacity: defaultCapacity),
-            accessLog: !noAccessLog)
+            accessLog: !noAccessLog,
+            tls: https.isEmpty ? nil : TLSConfiguration(
+                certificateChainFile: tlsCertificate ?? "", privateKeyFile: tlsKey ?? "",
+                clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
+                clientVerifyDepth: clientVerifyDepth),
+            acmeWebroot: acmeWebroot,
+            redirectHTTP: redirectHTTP)
         do {
             let code = try CapacityService.run(settings)
             throw ExitCode(code)

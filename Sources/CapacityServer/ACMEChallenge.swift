@@ -1,0 +1,49 @@
+import Glibc
+import HTTP1
+
+/// ACME HTTP-01 (RFC 8555 §8.3): `GET /.well-known/acme-challenge/{token}` answers the file certbot's webroot
+/// plugin wrote for that token. This is the one place request bytes name a file, so the token is held to the
+/// RFC's base64url alphabet (no `/`, no `.`: it cannot leave the challenge directory), the file is opened without
+/// following symlinks, and only a small regular file is served. Nothing else of the webroot is reachable.
+enum ACMEChallenge {
+    static let pathPrefix = "/.well-known/acme-challenge/"
+    /// A key authorization is a token, a dot and a 43-character thumbprint; anything much larger is not one.
+    static let maxFileBytes = 4096
+    static let maxTokenLength = 255
+
+    static func isValidToken(_ token: Substring) -> Bool {
+        guard !token.isEmpty, token.utf8.count <= maxTokenLength else { return false }
+        return token.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
+            default: false
+            }
+        }
+    }
+
+    /// Reads the challenge file; small and rare, so a direct read on the loop thread costs less than a hop.
+    static func response(token: Substring, webroot: String) -> HTTPResponse {
+        guard isValidToken(token) else {
+            return APIError.response(status: .notFound, message: "No such ACME challenge")
+        }
+        let path = webroot + pathPrefix + token
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return APIError.response(status: .notFound, message: "No such ACME challenge") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= maxFileBytes else {
+            return APIError.response(status: .notFound, message: "No such ACME challenge")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        return HTTPResponse(status: .ok, headers: [("Content-Type", "application/octet-stream")],
+                            body: Array(bytes[0..<filled]))
+    }
+}
