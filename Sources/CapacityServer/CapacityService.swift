@@ -57,10 +57,10 @@ public enum CapacityService {
         if let https = server.boundAddresses.first(where: \.isTLS) {
             responder.httpsPort.store(Int(https.address.port), ordering: .relaxed)
         }
-        let addresses = server.boundAddresses.map(\.description).joined(separator: " ")
-        printError("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
+        let addresses = server.boundAddresses.map(\.description).joined(separator: " ")
+        printError("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
 
         while true {
             var received: Int32 = 0

@@ -6,7 +6,9 @@ import Testing
 final class ServerProcess {
     let directory: String
     let stateDirectory: String
+    /// The first plain-HTTP port (0 without one) and the first HTTPS port (0 without one).
     private(set) var port: UInt16 = 0
+    private(set) var tlsPort: UInt16 = 0
     private let arguments: [String]
     private var process: Process?
 
@@ -17,7 +19,8 @@ final class ServerProcess {
         return executable.deletingLastPathComponent().appendingPathComponent("capacityd").path
     }
 
-    /// `arguments` come after `serve --http 127.0.0.1:0 --state-dir DIR --event-loops 2`.
+    /// `arguments` come after `serve --http 127.0.0.1:0 --state-dir DIR --event-loops 2`; a test that wants
+    /// no plain HTTP passes `--no-http`.
     init(_ arguments: [String] = [], directory: String? = nil) throws {
         self.directory = directory ?? Self.temporaryDirectory()
         stateDirectory = self.directory + "/state"
@@ -38,8 +41,8 @@ final class ServerProcess {
 
     /// Starts (or restarts) the binary and waits for its "listening on" line.
     func start() throws {
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--http", "127.0.0.1:0", "--state-dir", stateDirectory, "--event-loops", "2"]
@@ -50,8 +53,10 @@ final class ServerProcess {
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let port = Self.listeningPort(in: stderr) {
-                self.port = port
+            let text = stderr
+            if text.contains("listening on ") {
+                port = Self.listeningPort(in: text) ?? 0
+                tlsPort = Self.listeningPort(in: text, scheme: "https") ?? 0
                 return
             }
             guard process.isRunning else { break }
@@ -65,13 +70,15 @@ final class ServerProcess {
         var description: String { "capacityd did not start: \(stderr)" }
     }
 
-    /// `capacityd: listening on http://127.0.0.1:40123 ...` → 40123 (the first address).
-    static func listeningPort(in text: String) -> UInt16? {
-        guard let line = text.split(separator: "\n").first(where: { $0.contains("listening on http://") }),
-              let range = line.range(of: "listening on http://") else { return nil }
-        let address = line[range.upperBound...].prefix { $0 != " " }
-        guard let colon = address.lastIndex(of: ":") else { return nil }
-        return UInt16(address[address.index(after: colon)...])
+    /// `capacityd: listening on http://127.0.0.1:40123 https://127.0.0.1:40124 (...)` → 40123 for "http",
+    /// 40124 for "https" (the first address of each scheme).
+    static func listeningPort(in text: String, scheme: String = "http") -> UInt16? {
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("listening on ") }) else { return nil }
+        for word in line.split(separator: " ") where word.hasPrefix(scheme + "://") {
+            guard let colon = word.lastIndex(of: ":") else { return nil }
+            return UInt16(word[word.index(after: colon)...])
+        }
+        return nil
     }
 
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -120,14 +127,27 @@ final class ServerProcess {
 
 /// Runs `capacityd` with arguments to completion (for the subcommands that are not `serve`).
 func runCapacityd(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    try runProcess(ServerProcess.binary, arguments)
+}
+
+/// Runs a program to completion with `input` on its stdin; returns its exit status and stdout+stderr.
+func runProcess(_ executable: String, _ arguments: [String], input: String = "",
+                environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
+    if let environment {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let output = Pipe()
+    let stdin = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    process.standardInput = stdin
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try? stdin.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
