@@ -57,6 +57,9 @@ public final class TLSContext: @unchecked Sendable {
         // Partial writes and a movable buffer suit a non-blocking writer whose output array may grow or move
         // between retries; released buffers keep an idle TLS connection's memory small.
         _ = cos_ctx_set_mode(context, cos_mode_partial_write_moving_buffer_release())
+        // Without read-ahead OpenSSL reads a record's 5-byte header and its body with two read(2) calls; with it,
+        // one read takes whatever has arrived (the connection then drains what OpenSSL buffered itself).
+        cos_ctx_set_read_ahead(context, 1)
         _ = cos_ctx_set_session_cache_mode(context, cos_sess_cache_server())
         _ = cos_ctx_sess_set_cache_size(context, sessionCacheSize)
         let sessionContext = Array("capacityd".utf8)
