@@ -119,7 +119,8 @@ struct TLSTests {
     @Test func clientCertificatesRequired() throws {
         let pki = try TestPKI()
         let client = try pki.selfSigned("ApiGateway-Prod")
-        let (server, root) = try httpsServer(pki, ["--client-cert", "required", "--client-ca", client.certificate])
+        let (server, root) = try httpsServer(pki, ["--client-cert", "required", "--client-ca", client.certificate, "--no-http"])
+        #expect(server.port == 0 && !server.stderr.contains("http://"))
         let base = "https://127.0.0.1:\(server.tlsPort)"
         #expect(try curl(base + "/time", ["--cacert", root]).status == 0)
         #expect(try curl(base + dimension, ["--cacert", root, "--cert", client.certificate, "--key", client.key]).status == 200)
@@ -285,6 +286,28 @@ struct TLSTests {
             #expect(!(line.contains("CBC") || line.contains("SHA ") || line.contains("RC4") || line.contains("DES")
                       || line.contains("NULL") || line.contains("DHE-RSA") && !line.contains("ECDHE")), "\(line)")
         }
+        server.stop()
+    }
+}
+
+extension TLSTests {
+    /// testssl.sh (Debian): protocols, cipher categories, forward secrecy and the known vulnerabilities (~20 s).
+    @Test func testsslFindsNothingWeakOrVulnerable() throws {
+        let pki = try TestPKI()
+        let (server, _) = try httpsServer(pki)
+        let (_, output) = try runProcess("/usr/bin/testssl", ["--quiet", "--color", "0", "--warnings", "off",
+                                                              "-p", "-s", "-f", "-U", "--ip", "127.0.0.1",
+                                                              "127.0.0.1:\(server.tlsPort)"])
+        let lines = output.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        for expected in ["SSLv2 not offered (OK)", "SSLv3 not offered (OK)", "TLS 1 not offered", "TLS 1.1 not offered",
+                         "TLS 1.2 offered (OK)", "TLS 1.3 offered (OK): final",
+                         "Obsolete CBC ciphers (AES, ARIA etc.) not offered", "Strong encryption (AEAD ciphers) offered (OK)",
+                         "Secure Client-Initiated Renegotiation not vulnerable (OK)",
+                         "Secure Renegotiation (RFC 5746) supported (OK)"] {
+            #expect(lines.contains(expected), "\(expected) in \(output)")
+        }
+        #expect(lines.contains { $0.hasPrefix("PFS is offered (OK)") || $0.hasPrefix("FS is offered (OK)") })
+        #expect(!output.contains("VULNERABLE") && !output.contains("NOT ok"), "\(output)")
         server.stop()
     }
 }
