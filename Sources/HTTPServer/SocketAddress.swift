@@ -1,4 +1,5 @@
 import CSystemShims
+import EventLoop
 import Glibc
 
 /// A numeric IPv4 or IPv6 address with a port, as written on the command line: `127.0.0.1:8080`, `[::1]:8080`.
@@ -90,6 +91,22 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
             default:
                 return "unknown"
             }
+        }
+    }
+}
+
+extension SocketAddress {
+    /// Whether the address can be bound right now (for `check-config`). Without SO_REUSEPORT, so a running server
+    /// on the port counts as "in use".
+    public func checkBindable() throws(SystemError) {
+        let owner = FileDescriptor(try blockingSyscall("socket") {
+            Glibc.socket(family == .ipv4 ? AF_INET : AF_INET6, cs_sock_stream() | cs_sock_nonblock_cloexec(), 0)
+        })
+        defer { owner.close() }
+        var one: Int32 = 1
+        _ = setsockopt(owner.rawValue, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        _ = try withSockaddr { pointer, length throws(SystemError) in
+            try blockingSyscall("bind") { bind(owner.rawValue, pointer, length) }
         }
     }
 }

@@ -6,7 +6,31 @@ struct Capacityd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capacityd",
         abstract: "The REST backend AWS Application Auto Scaling calls for a custom resource.",
-        subcommands: [Serve.self, Import.self],
+        discussion: "Every option of serve can also be set by an environment variable named after it: --state-dir is CAPACITYD_STATE_DIR, --no-http is CAPACITYD_NO_HTTP=true, a repeatable option takes a comma-separated list. The command line wins.",
+        subcommands: [Serve.self, CheckConfig.self, Import.self],
         defaultSubcommand: Serve.self
     )
+
+    /// Adds what the environment says to the command line, for the subcommand being run, then parses.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let subcommand = arguments.first.flatMap { first in
+            configuration.subcommands.first { $0._commandName == first }
+        } ?? Serve.self
+        let options: [(String, EnvironmentOptions.Kind)] = switch subcommand {
+        case is Serve.Type, is CheckConfig.Type: EnvironmentOptions.serve
+        case is Import.Type: EnvironmentOptions.store
+        default: []
+        }
+        // Help and version output describe the command line alone.
+        if !arguments.contains(where: { ["-h", "--help", "help", "--version"].contains($0) }) {
+            do {
+                arguments += try EnvironmentOptions.arguments(options, environment: EnvironmentOptions.current(),
+                                                              commandLine: arguments)
+            } catch {
+                exit(withError: ValidationError(error.description))
+            }
+        }
+        main(arguments)
+    }
 }

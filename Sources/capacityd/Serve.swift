@@ -16,6 +16,20 @@ struct StoreOptions: ParsableArguments {
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
 
+    @OptionGroup var options: ServeOptions
+
+    func run() throws {
+        do {
+            let code = try CapacityService.run(options.settings)
+            throw ExitCode(code)
+        } catch let error as CapacityService.StartError {
+            throw StartFailure(message: error.description)
+        }
+    }
+}
+
+/// Every setting of the server; `serve` runs with them and `check-config` checks them.
+struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("http"), help: "Address to serve plain HTTP on, e.g. 127.0.0.1:8080 or [::1]:8080. Repeat for more.")
     var http: [String] = ["127.0.0.1:8080"]
 
@@ -148,7 +162,8 @@ struct Serve: ParsableCommand {
 
     private var plainAddresses: [String] { noHTTP ? [] : http }
 
-    func run() throws {
+    /// The validated options as the service's settings.
+    var settings: ServiceSettings {
         let server = ServerConfiguration(
             listenAddresses: plainAddresses.map { try! SocketAddress(parsing: $0) },
             tlsListenAddresses: https.map { try! SocketAddress(parsing: $0) },
@@ -161,7 +176,7 @@ struct Serve: ParsableCommand {
             idleTimeoutMilliseconds: Self.milliseconds(idleTimeout),
             writeTimeoutMilliseconds: Self.milliseconds(writeTimeout),
             shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace))
-        let settings = ServiceSettings(
+        return ServiceSettings(
             server: server,
             mode: mode,
             stateDirectory: store.stateDirectory,
@@ -176,12 +191,6 @@ struct Serve: ParsableCommand {
                 clientVerifyDepth: clientVerifyDepth),
             acmeWebroot: acmeWebroot,
             redirectHTTP: redirectHTTP)
-        do {
-            let code = try CapacityService.run(settings)
-            throw ExitCode(code)
-        } catch let error as CapacityService.StartError {
-            throw StartFailure(message: error.description)
-        }
     }
 
     private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }

@@ -10,6 +10,8 @@ final class ServerProcess {
     private(set) var port: UInt16 = 0
     private(set) var tlsPort: UInt16 = 0
     private let arguments: [String]
+    private let environment: [String: String]
+    private let defaultArguments: Bool
     private var process: Process?
 
     static var binary: String {
@@ -21,10 +23,15 @@ final class ServerProcess {
 
     /// `arguments` come after `serve --http 127.0.0.1:0 --state-dir DIR --event-loops 2`; a test that wants
     /// no plain HTTP passes `--no-http`.
-    init(_ arguments: [String] = [], directory: String? = nil) throws {
+    /// `environment` is added to the test's own; `defaultArguments: false` runs `capacityd` with `arguments` alone
+    /// (for configuration that comes from the environment).
+    init(_ arguments: [String] = [], environment: [String: String] = [:], directory: String? = nil,
+         defaultArguments: Bool = true) throws {
         self.directory = directory ?? Self.temporaryDirectory()
         stateDirectory = self.directory + "/state"
         self.arguments = arguments
+        self.environment = environment
+        self.defaultArguments = defaultArguments
         try start()
     }
 
@@ -45,8 +52,10 @@ final class ServerProcess {
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--http", "127.0.0.1:0", "--state-dir", stateDirectory, "--event-loops", "2"]
-            + arguments
+        process.arguments = defaultArguments
+            ? ["serve", "--http", "127.0.0.1:0", "--state-dir", stateDirectory, "--event-loops", "2"] + arguments
+            : arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
@@ -126,8 +135,8 @@ final class ServerProcess {
 }
 
 /// Runs `capacityd` with arguments to completion (for the subcommands that are not `serve`).
-func runCapacityd(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    try runProcess(ServerProcess.binary, arguments)
+func runCapacityd(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    try runProcess(ServerProcess.binary, arguments, environment: environment)
 }
 
 /// Runs a program to completion with `input` on its stdin; returns its exit status and stdout+stderr.

@@ -1,0 +1,82 @@
+import Glibc
+
+/// Every option can also come from the environment, named after it: `--state-dir` ↔ `CAPACITYD_STATE_DIR`,
+/// `--no-http` ↔ `CAPACITYD_NO_HTTP=true`; a repeatable option takes a comma-separated list. A flag on the command
+/// line wins over the environment. The environment is turned into the arguments it stands for and parsed with
+/// them, so a bad value gets the same error as on the command line, and `capacityd serve` with no arguments at
+/// all is fully configurable (a container's `--env-file`, systemd's `EnvironmentFile=`).
+enum EnvironmentOptions {
+    enum Kind {
+        /// `--name VALUE`
+        case value
+        /// `--name V1 --name V2`, from `V1,V2`
+        case repeatable
+        /// `--name` when the variable is true
+        case flag
+    }
+
+    static let store: [(String, Kind)] = [("state-dir", .value)]
+
+    /// The options of `serve` (and of `check-config`, which takes exactly these). `Tests/EndToEndTests` checks
+    /// this list against `capacityd serve --help`, so an option added there cannot be forgotten here.
+    static let serve: [(String, Kind)] = store + [
+        ("http", .repeatable), ("no-http", .flag), ("https", .repeatable), ("mode", .value), ("log-dir", .value),
+        ("no-auto-create", .flag), ("default-version", .value), ("default-resource-name", .value),
+        ("default-dimension-name", .value), ("default-capacity", .value), ("event-loops", .value),
+        ("max-connections", .value), ("max-request-line-bytes", .value), ("max-header-bytes", .value),
+        ("max-header-count", .value), ("max-body-bytes", .value), ("header-timeout", .value),
+        ("body-timeout", .value), ("idle-timeout", .value), ("write-timeout", .value), ("shutdown-grace", .value),
+        ("no-access-log", .flag), ("tls-cert", .value), ("tls-key", .value), ("client-ca", .value),
+        ("client-cert", .value), ("client-verify-depth", .value), ("acme-webroot", .value), ("redirect-http", .flag),
+    ]
+
+    static func variableName(_ option: String) -> String {
+        "CAPACITYD_" + String(option.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The arguments the environment adds for `options`, skipping those the command line already gives.
+    static func arguments(_ options: [(String, Kind)], environment: [String: String],
+                          commandLine: [String]) throws(Failure) -> [String] {
+        var added: [String] = []
+        for (option, kind) in options {
+            let flag = "--" + option
+            guard let value = environment[variableName(option)],
+                  !commandLine.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) else { continue }
+            switch kind {
+            case .value:
+                added += [flag, value]
+            case .repeatable:
+                for item in value.split(separator: ",") {
+                    added += [flag, String(item.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())]
+                }
+            case .flag:
+                switch value.lowercased() {
+                case "1", "true", "yes", "on": added.append(flag)
+                case "", "0", "false", "no", "off": break
+                default: throw Failure(description: "\(variableName(option))=\(value): expected true or false")
+                }
+            }
+        }
+        return added
+    }
+}
+
+extension EnvironmentOptions {
+    /// The process environment, read through libc (the executable does not link Foundation).
+    static func current() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return variables
+    }
+}

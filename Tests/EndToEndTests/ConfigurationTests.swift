@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The repository root, for the files in `config/`.
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// `KEY=VALUE` lines of an env file (comments and blank lines skipped), as docker --env-file and systemd read them.
+private func readEnvFile(_ path: String) throws -> [String: String] {
+    var variables: [String: String] = [:]
+    for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+        guard let equals = line.firstIndex(of: "=") else { continue }
+        variables[String(line[..<equals])] = String(line[line.index(after: equals)...])
+    }
+    return variables
+}
+
+@Suite("Configuration from the environment, and check-config")
+struct ConfigurationTests {
+    @Test func serveWithNoFlagsIsConfiguredByTheEnvironment() throws {
+        let directory = ServerProcess.temporaryDirectory()
+        let server = try ServerProcess([], environment: [
+            "CAPACITYD_HTTP": "127.0.0.1:0, 127.0.0.1:0", "CAPACITYD_MODE": "step",
+            "CAPACITYD_STATE_DIR": directory + "/state", "CAPACITYD_LOG_DIR": directory + "/logs",
+            "CAPACITYD_NO_ACCESS_LOG": "true", "CAPACITYD_DEFAULT_CAPACITY": "5", "CAPACITYD_EVENT_LOOPS": "1",
+        ], directory: directory, defaultArguments: false)
+        #expect(server.stderr.components(separatedBy: "http://127.0.0.1:").count == 3)
+        #expect(server.stderr.contains("mode step") && server.stderr.contains(directory + "/logs"))
+        let url = server.baseURL + "/v1/scalableTargetDimensions/env"
+        #expect(try curl(url).json?["actualCapacity"] as? Double == 5)
+        _ = try patch(url, #"{"desiredCapacity": 7}"#)
+        #expect(try curl(url).json?["actualCapacity"] as? Double == 6)  // step mode: one unit per GET
+        #expect(server.stop() == 0)
+        #expect(server.stdout.isEmpty)
+    }
+
+    @Test func theCommandLineWinsOverTheEnvironment() throws {
+        let server = try ServerProcess(["--mode", "production"], environment: ["CAPACITYD_MODE": "step",
+                                                                              "CAPACITYD_HTTP": "127.0.0.1:1"])
+        #expect(server.stderr.contains("mode production"))
+        #expect(!server.stderr.contains("127.0.0.1:1 "))
+        server.stop()
+    }
+
+    @Test func badEnvironmentValuesAreRefusedLikeBadFlags() throws {
+        for (name, value) in [("CAPACITYD_MODE", "fast"), ("CAPACITYD_NO_HTTP", "maybe"),
+                              ("CAPACITYD_MAX_CONNECTIONS", "many"), ("CAPACITYD_HTTP", "nowhere")] {
+            let (status, output) = try runCapacityd(["serve"], environment: [name: value])
+            #expect(status != 0, "\(name)")
+            #expect(output.contains("Error:"), "\(name): \(output)")
+        }
+    }
+
+    /// The table of environment variables must know every option `serve --help` lists.
+    @Test func everyServeOptionHasItsVariable() throws {
+        let help = try runCapacityd(["serve", "--help"]).output
+        // Option lines start with the option; mentions of other commands' flags in help texts do not.
+        let options = Set(help.split(separator: "\n").compactMap { line in
+            line.firstMatch(of: /^\s+--([a-z0-9-]+)/).map { String($0.output.1) }
+        }).subtracting(["help", "http", "state-dir"])  // those two are on this command line, which wins
+        #expect(options.count > 25)
+        let directory = ServerProcess.temporaryDirectory()
+        for option in options.sorted() {
+            let variable = "CAPACITYD_" + option.uppercased().replacingOccurrences(of: "-", with: "_")
+            // A nonsense value for each variable in turn must be noticed: it reached the parser.
+            let (status, output) = try runCapacityd(["check-config", "--http", "127.0.0.1:0", "--state-dir", directory],
+                                                    environment: [variable: "-x-"])
+            #expect(status != 0, "\(variable) was ignored: \(output)")
+        }
+    }
+
+    @Test func checkConfigReportsEveryProblemOnItsOwnLine() throws {
+        let server = try ServerProcess()
+        let state = ServerProcess.temporaryDirectory()
+        let (status, output) = try runCapacityd([
+            "check-config", "--http", "127.0.0.1:\(server.port)", "--state-dir", server.stateDirectory,
+            "--https", "127.0.0.1:0", "--tls-cert", state + "/missing.pem", "--tls-key", state + "/missing.key",
+            "--acme-webroot", state + "/no-webroot",
+        ])
+        #expect(status == 1)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 4, "\(output)")
+        #expect(lines.contains { $0.contains("127.0.0.1:\(server.port)") && $0.contains("in use") })
+        #expect(lines.contains { $0.contains("in use by another capacityd") })
+        #expect(lines.contains { $0.contains("missing.pem") })
+        #expect(lines.contains { $0.contains("no-webroot") })
+        server.stop()
+
+        let fine = try runCapacityd(["check-config", "--http", "127.0.0.1:0", "--state-dir", state + "/new"])
+        #expect(fine.status == 0 && fine.output.contains("configuration ok"), "\(fine.output)")
+        #expect(!FileManager.default.fileExists(atPath: state + "/new"))
+    }
+
+    /// The env files in `config/` are valid configurations (with their paths moved into a temporary directory).
+    @Test(arguments: ["demo.env", "step.env", "production.env", "production-mtls.env"])
+    func shippedEnvFilesAreValid(file: String) throws {
+        var variables = try readEnvFile(repositoryRoot + "/config/" + file)
+        #expect(variables["CAPACITYD_MODE"] != nil)
+        let pki = try TestPKI()
+        let (_, chain, key) = try pki.serverChain()
+        let client = try pki.selfSigned("ApiGateway-Prod")
+        try FileManager.default.createDirectory(atPath: pki.directory + "/acme", withIntermediateDirectories: true)
+        let replacements = ["CAPACITYD_HTTP": "127.0.0.1:0", "CAPACITYD_HTTPS": "127.0.0.1:0",
+                            "CAPACITYD_STATE_DIR": pki.directory + "/state", "CAPACITYD_LOG_DIR": pki.directory + "/log",
+                            "CAPACITYD_TLS_CERT": chain, "CAPACITYD_TLS_KEY": key,
+                            "CAPACITYD_CLIENT_CA": client.certificate, "CAPACITYD_ACME_WEBROOT": pki.directory + "/acme"]
+        for (name, value) in replacements where variables[name] != nil { variables[name] = value }
+        let (status, output) = try runCapacityd(["check-config"], environment: variables)
+        #expect(status == 0, "\(file): \(output)")
+    }
+}
