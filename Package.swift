@@ -3,7 +3,7 @@ import PackageDescription
 
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
 // HTTPServer → {HTTP1, EventLoop, TLS}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
-// FileStore → {Scaling, JSON, EventLoop}.
+// FileStore → {Scaling, JSON, EventLoop, Metrics}; Metrics (histograms, Prometheus text) imports nothing.
 // Scaling, HTTP1 and JSON import nothing of ours.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
@@ -24,13 +24,16 @@ let package = Package(
         .target(name: "TLS", dependencies: ["COpenSSLShims"], swiftSettings: optimized),
         .target(name: "HTTP1", swiftSettings: optimized),
         .target(name: "JSON", swiftSettings: optimized),
+        .target(name: "Metrics", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
         .target(name: "EventLoop", dependencies: ["CSystemShims"], swiftSettings: optimized),
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "CSystemShims"], swiftSettings: optimized),
-        .target(name: "FileStore", dependencies: ["Scaling", "JSON", "EventLoop", "CSystemShims"], swiftSettings: optimized),
+        .target(name: "FileStore", dependencies: ["Scaling", "JSON", "EventLoop", "Metrics", "CSystemShims"],
+                swiftSettings: optimized),
         .target(
             name: "CapacityServer",
-            dependencies: ["HTTPServer", "HTTP1", "EventLoop", "TLS", "Scaling", "FileStore", "JSON", "CSystemShims"],
+            dependencies: ["HTTPServer", "HTTP1", "EventLoop", "TLS", "Scaling", "FileStore", "JSON", "Metrics",
+                           "CSystemShims"],
             swiftSettings: optimized
         ),
         .executableTarget(
@@ -42,6 +45,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "Scaling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),

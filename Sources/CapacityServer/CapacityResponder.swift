@@ -12,19 +12,27 @@ final class CapacityResponder: HTTPResponder {
     private let store: DimensionStore
     private let transitions: TransitionLog
     private let router: Router<Route>
+    private let metrics: ServiceMetrics?
+    private let readiness: @Sendable () -> HTTPResponse
     /// Where `--redirect-http` sends clients: the first HTTPS listener's port, known once it is bound.
     let httpsPort = Atomic<Int>(443)
 
     private enum Route {
-        case time, getDimension, patchDimension, acmeChallenge
+        case time, getDimension, patchDimension, acmeChallenge, healthz, readyz, metrics
     }
 
-    init(settings: ServiceSettings, store: DimensionStore, transitions: TransitionLog) {
+    init(settings: ServiceSettings, store: DimensionStore, transitions: TransitionLog, metrics: ServiceMetrics? = nil,
+         readiness: @escaping @Sendable () -> HTTPResponse = HealthRoutes.liveness) {
         self.settings = settings
         self.store = store
         self.transitions = transitions
+        self.metrics = metrics
+        self.readiness = readiness
         var router = Router<Route>()
         router.add(.get, "/time", .time)
+        router.add(.get, "/healthz", .healthz)
+        router.add(.get, "/readyz", .readyz)
+        if metrics != nil { router.add(.get, "/metrics", .metrics) }
         router.add(.get, Self.dimensionsPrefix + "*", .getDimension)
         router.add(.patch, Self.dimensionsPrefix + "*", .patchDimension)
         if settings.acmeWebroot != nil { router.add(.get, ACMEChallenge.pathPrefix + "*", .acmeChallenge) }
@@ -47,6 +55,14 @@ final class CapacityResponder: HTTPResponder {
                                      headers: [("Allow", allow)])
         case .found(.time, _):
             return TimeRoute.response()
+        case .found(.healthz, _):
+            return HealthRoutes.liveness()
+        case .found(.readyz, _):
+            return readiness()
+        case .found(.metrics, _):
+            let text = metrics?.render(now: WallClock.now().seconds) ?? ""
+            return HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                body: Array(text.utf8))
         case .found(.acmeChallenge, let token):
             return ACMEChallenge.response(token: token, webroot: settings.acmeWebroot ?? "")
         case .found(.getDimension, let idSegment), .found(.patchDimension, let idSegment):

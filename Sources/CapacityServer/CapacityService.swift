@@ -45,9 +45,14 @@ public enum CapacityService {
             }
         }
         let transitions = TransitionLog(directory: settings.logDirectory)
-        let responder = CapacityResponder(settings: settings, store: store, transitions: transitions)
+        let metrics = ServiceMetrics(store: store, tls: tls)
+        let responder = CapacityResponder(settings: settings, store: store, transitions: transitions, metrics: metrics) {
+            [tls] in HealthRoutes.readiness(store: store, stateDirectory: settings.stateDirectory, tls: tls,
+                                            now: WallClock.now().seconds)
+        }
         let server = HTTPServer(configuration: settings.server, responder: responder,
-                                accessLog: settings.accessLog ? JSONAccessLog() : nil, tls: tls)
+                                accessLog: settings.accessLog ? JSONAccessLog() : nil, observer: metrics, tls: tls)
+        metrics.attach(server)
         do {
             try server.start()
         } catch {

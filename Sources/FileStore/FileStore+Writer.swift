@@ -28,6 +28,7 @@ extension FileStore {
             }
         }
         var failure: String?
+        let started = Clock.monotonicMicroseconds()
         if !bytes.isEmpty {
             do {
                 try FileSystem.write(bytes, to: log, at: logSize)
@@ -41,7 +42,11 @@ extension FileStore {
             }
         }
         let failedLater: [QueuedWrite] = lock.withLock {
+            if !bytes.isEmpty {
+                counters.writeSeconds.observe(Double(Clock.monotonicMicroseconds() - started) / 1_000_000)
+            }
             if let failure {
+                counters.failedWrites += 1
                 lastFailure = failure
                 // Everything queued meanwhile was computed on top of states that will now never exist.
                 pending.removeAll()
@@ -50,8 +55,8 @@ extension FileStore {
                 return later
             }
             lastFailure = nil
-            if records > 0 { syncCount += 1 }
-            recordsWritten += UInt64(records)
+            if records > 0 { counters.syncs += 1 }
+            counters.records += UInt64(records)
             for write in batch {
                 if let record = write.record { committed[write.id] = record }
                 if pending[write.id]?.sequence == write.sequence { pending[write.id] = nil }

@@ -1,6 +1,17 @@
 import EventLoop
 import Glibc
+import Metrics
 import Scaling
+
+/// What the store has done since it opened: group commit shows as records per sync > 1.
+public struct StoreStatistics: Sendable {
+    public var syncs: UInt64 = 0
+    public var records: UInt64 = 0
+    /// Batches whose write or sync failed (each answered 503).
+    public var failedWrites: UInt64 = 0
+    /// Seconds per batch from write to the end of its fdatasync.
+    public var writeSeconds = Histogram()
+}
 
 /// The embedded durable store: a snapshot plus an append-only log of whole dimension states in one directory.
 ///
@@ -42,8 +53,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     var sequence: UInt64 = 0
     var lastFailure: String?
     var stopping = false
-    var syncCount: UInt64 = 0
-    var recordsWritten: UInt64 = 0
+    var counters = StoreStatistics()
 
     // Writer thread only:
     var logSize: Int
@@ -130,8 +140,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     /// Why the last write failed, or nil if it succeeded (or none failed yet).
     public var failure: String? { lock.withLock { lastFailure } }
 
-    /// fdatasync calls and records written since start: group commit shows as records per sync > 1.
-    public var statistics: (syncs: UInt64, records: UInt64) { lock.withLock { (syncCount, recordsWritten) } }
+    /// Syncs, records and failed writes since start, and how long each write+sync took.
+    public var statistics: StoreStatistics { lock.withLock { counters } }
 }
 
 extension FileStore {

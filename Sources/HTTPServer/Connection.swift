@@ -141,7 +141,16 @@ final class Connection: EventHandler {
                 return .failed
             }
         }
-        switch context.readBuffer.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+        let handshaking = !tls.isHandshakeComplete
+        let result = context.readBuffer.withUnsafeMutableBytes { tls.read(into: $0) }
+        if handshaking {
+            if case .failure = result {
+                context.shared.tlsHandshakeFailures.add(1, ordering: .relaxed)
+            } else if tls.isHandshakeComplete {
+                context.shared.tlsHandshakes.add(1, ordering: .relaxed)
+            }
+        }
+        switch result {
         case .success(.done(let count)): return .bytes(count)
         case .success(.closed): return .end
         case .success(.wantRead): return .nothing
@@ -256,7 +265,7 @@ final class Connection: EventHandler {
                                  http10KeepAlive: keepAlive && request.version == .http1_0)
         if !keepAlive { closeAfterFlush = true }
         current = nil
-        if context.accessLog != nil {
+        if context.accessLog != nil || context.observer != nil {
             let record = AccessRecord(
                 method: request.method.name, target: request.target, status: response.status.code,
                 bytes: output.count - before, durationMicroseconds: Clock.monotonicMicroseconds() - request.startMicroseconds,

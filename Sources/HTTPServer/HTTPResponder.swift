@@ -75,3 +75,8 @@ public struct AccessRecord {
 public protocol AccessLogFormatter: Sendable {
     func append(_ record: AccessRecord, to buffer: inout [UInt8])
 }
+
+/// Sees every finished request, on its loop's thread (metrics); must be quick and must not block.
+public protocol RequestObserver: Sendable {
+    func observe(_ record: AccessRecord)
+}

@@ -8,6 +8,7 @@ public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     private let responder: HTTPResponder
     private let accessLog: AccessLogFormatter?
+    private let observer: RequestObserver?
     private let tls: ReloadableTLSContext?
     private let shared = SharedServerState()
     private var loops: [EventLoop] = []
@@ -29,10 +30,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// `tls` is required when the configuration has HTTPS addresses.
     public init(configuration: ServerConfiguration, responder: HTTPResponder, accessLog: AccessLogFormatter? = nil,
-                tls: ReloadableTLSContext? = nil) {
+                observer: RequestObserver? = nil, tls: ReloadableTLSContext? = nil) {
         self.configuration = configuration
         self.responder = responder
         self.accessLog = accessLog
+        self.observer = observer
         self.tls = tls
     }
 
@@ -70,7 +72,7 @@ public final class HTTPServer: @unchecked Sendable {
         for index in listenersPerLoop.indices {
             let loop = try EventLoop(name: "http-\(index)")
             let context = LoopContext(loop: loop, configuration: configuration, responder: responder,
-                                      accessLog: accessLog, shared: shared)
+                                      accessLog: accessLog, observer: observer, shared: shared)
             for listener in listenersPerLoop[index] { try listener.attach(to: context) }
             loop.onTick { context.tick() }
             loops.append(loop)
@@ -97,6 +99,16 @@ public final class HTTPServer: @unchecked Sendable {
         for thread in threads { thread.join() }
     }
 
-    /// Open connections across all loops, for metrics and tests.
-    public var openConnections: Int { shared.openConnections.load(ordering: .relaxed) }
+    /// Counters across all loops, for metrics.
+    public struct Statistics: Sendable {
+        public let openConnections: Int
+        public let tlsHandshakes: Int
+        public let tlsHandshakeFailures: Int
+    }
+
+    public var statistics: Statistics {
+        Statistics(openConnections: shared.openConnections.load(ordering: .relaxed),
+                   tlsHandshakes: shared.tlsHandshakes.load(ordering: .relaxed),
+                   tlsHandshakeFailures: shared.tlsHandshakeFailures.load(ordering: .relaxed))
+    }
 }

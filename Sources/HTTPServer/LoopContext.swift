@@ -6,6 +6,8 @@ import Synchronization
 /// Counters and flags shared by every loop of one server.
 final class SharedServerState: Sendable {
     let openConnections = Atomic<Int>(0)
+    let tlsHandshakes = Atomic<Int>(0)
+    let tlsHandshakeFailures = Atomic<Int>(0)
 }
 
 /// What the connections of one event loop share. Used only on that loop's thread.
@@ -14,6 +16,7 @@ final class LoopContext {
     let configuration: ServerConfiguration
     let responder: HTTPResponder
     let accessLog: AccessLogFormatter?
+    let observer: RequestObserver?
     let shared: SharedServerState
     let serverName: [UInt8]
 
@@ -33,11 +36,12 @@ final class LoopContext {
     private var drainDeadline: Int64 = .max
 
     init(loop: EventLoop, configuration: ServerConfiguration, responder: HTTPResponder,
-         accessLog: AccessLogFormatter?, shared: SharedServerState) {
+         accessLog: AccessLogFormatter?, observer: RequestObserver?, shared: SharedServerState) {
         self.loop = loop
         self.configuration = configuration
         self.responder = responder
         self.accessLog = accessLog
+        self.observer = observer
         self.shared = shared
         self.serverName = Array(configuration.serverName.utf8)
         refreshClock()
@@ -72,6 +76,7 @@ final class LoopContext {
     }
 
     func record(_ record: AccessRecord) {
+        observer?.observe(record)
         accessLog?.append(record, to: &logBuffer)
         if logBuffer.count > 60_000 { flushAccessLog() }
     }

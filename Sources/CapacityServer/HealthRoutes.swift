@@ -1,0 +1,51 @@
+import FileStore
+import Glibc
+import HTTP1
+import JSON
+import TLS
+
+/// `/healthz` (liveness: an event loop answered) and `/readyz` (readiness: the store is loaded and its last
+/// write succeeded, its disk has room, and the server certificate has not expired), for load balancers, ECS and
+/// Kubernetes-style probes.
+enum HealthRoutes {
+    /// Below this much free space in the state directory, writes are about to fail: not ready.
+    static let minimumFreeBytes: UInt64 = 1 << 20
+
+    static func liveness() -> HTTPResponse {
+        JSONContent.response(Array(#"{"status": "ok"}"#.utf8))
+    }
+
+    static func readiness(store: FileStore, stateDirectory: String, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
+        var problems: [String] = []
+        if let failure = store.failure { problems.append("the last store write failed: \(failure)") }
+        var space = statvfs()
+        if statvfs(stateDirectory, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) < minimumFreeBytes {
+            problems.append("less than 1 MiB free in \(stateDirectory)")
+        }
+        let certificates = tls?.current.certificates ?? []
+        if let server = certificates.first, server.daysLeft(atEpochSeconds: now) < 0 {
+            problems.append("the server certificate has expired")
+        }
+        var body = Array("{".utf8)
+        if problems.isEmpty {
+            body += Array(#""status": "ready""#.utf8)
+        } else {
+            body += Array(#""message": "#.utf8)
+            JSONWriter.appendString("not ready: " + problems.joined(separator: "; "), to: &body)
+            body += Array(#", "status": "unavailable""#.utf8)
+        }
+        body += Array(#", "certificates": ["#.utf8)
+        for (index, certificate) in certificates.enumerated() {
+            if index > 0 { body += Array(", ".utf8) }
+            body += Array(#"{"role": "#.utf8)
+            JSONWriter.appendString(certificate.role, to: &body)
+            body += Array(#", "subject": "#.utf8)
+            JSONWriter.appendString(certificate.subject, to: &body)
+            body += Array(#", "daysLeft": "#.utf8)
+            JSONWriter.appendInteger(certificate.daysLeft(atEpochSeconds: now), to: &body)
+            body += Array("}".utf8)
+        }
+        body += Array("]}".utf8)
+        return HTTPResponse(status: problems.isEmpty ? .ok : .serviceUnavailable, headers: JSONContent.headers, body: body)
+    }
+}

@@ -1,0 +1,112 @@
+import FileStore
+import HTTPServer
+import Metrics
+import Scaling
+import Synchronization
+import TLS
+
+/// Counts every request by route, method and status, with a latency histogram per route, and renders
+/// `GET /metrics` in the Prometheus text format together with the server's, the store's and the certificates'
+/// figures. Routes are the API's patterns, never raw paths, so a scanner cannot make the label set grow.
+final class ServiceMetrics: RequestObserver {
+    private struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private struct Counts {
+        var requests: [Key: UInt64] = [:]
+        var latency: [String: Histogram] = [:]
+    }
+
+    private let counts = Mutex(Counts())
+    private let store: FileStore
+    private let tls: ReloadableTLSContext?
+    private let server = Mutex<HTTPServer?>(nil)
+
+    init(store: FileStore, tls: ReloadableTLSContext?) {
+        self.store = store
+        self.tls = tls
+    }
+
+    func attach(_ server: HTTPServer) {
+        self.server.withLock { $0 = server }
+    }
+
+    func observe(_ record: AccessRecord) {
+        let route = Self.route(record.target)
+        let key = Key(route: route, method: Self.method(record.method), status: record.status)
+        let seconds = Double(record.durationMicroseconds) / 1_000_000
+        counts.withLock { counts in
+            counts.requests[key, default: 0] += 1
+            counts.latency[route, default: Histogram()].observe(seconds)
+        }
+    }
+
+    static func route(_ target: String) -> String {
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        switch path {
+        case "/time", "/healthz", "/readyz", "/metrics", "/openapi.json": return String(path)
+        default:
+            if path.hasPrefix(CapacityResponder.dimensionsPrefix) { return CapacityResponder.dimensionsPrefix + "{id}" }
+            if path.hasPrefix(ACMEChallenge.pathPrefix) { return ACMEChallenge.pathPrefix + "{token}" }
+            return "other"
+        }
+    }
+
+    private static func method(_ name: String) -> String {
+        ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS"].contains(name) ? name : "other"
+    }
+
+    /// The whole exposition, as of now.
+    func render(now epochSeconds: Int) -> String {
+        var out = PrometheusText()
+        let snapshot = counts.withLock { $0 }
+        out.family("capacityd_http_requests_total", type: "counter", help: "HTTP requests answered, by route, method and status.")
+        for (key, value) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
+            out.sample("capacityd_http_requests_total",
+                       [("route", key.route), ("method", key.method), ("status", String(key.status))], Double(value))
+        }
+        out.family("capacityd_http_request_duration_seconds", type: "histogram",
+                   help: "Time from a request's parse to its response, by route.")
+        for (route, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
+            out.histogram("capacityd_http_request_duration_seconds", [("route", route)], histogram)
+        }
+        if let statistics = server.withLock({ $0?.statistics }) {
+            out.single("capacityd_open_connections", type: "gauge", help: "Client connections open now.",
+                       Double(statistics.openConnections))
+            out.single("capacityd_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",
+                       Double(statistics.tlsHandshakes))
+            out.single("capacityd_tls_handshake_failures_total", type: "counter",
+                       help: "TLS handshakes that failed (protocol, cipher or client certificate refused).",
+                       Double(statistics.tlsHandshakeFailures))
+        }
+        var byStatus: [ScalingStatus: Int] = [:]
+        for dimension in store.allDimensions() { byStatus[dimension.scalingStatus, default: 0] += 1 }
+        out.family("capacityd_dimensions", type: "gauge", help: "Dimensions in the store, by scaling status.")
+        for status in [ScalingStatus.pending, .inProgress, .successful, .failed] {
+            out.sample("capacityd_dimensions", [("status", status.rawValue)], Double(byStatus[status] ?? 0))
+        }
+        let store = self.store.statistics
+        out.single("capacityd_store_syncs_total", type: "counter", help: "fdatasync calls that made writes durable.",
+                   Double(store.syncs))
+        out.single("capacityd_store_records_total", type: "counter", help: "Dimension records written.",
+                   Double(store.records))
+        out.single("capacityd_store_write_failures_total", type: "counter",
+                   help: "Write batches that failed (answered 503).", Double(store.failedWrites))
+        out.family("capacityd_store_write_duration_seconds", type: "histogram",
+                   help: "Time to write and fdatasync one batch of records.")
+        out.histogram("capacityd_store_write_duration_seconds", [], store.writeSeconds)
+        if let certificates = tls?.current.certificates {
+            out.family("capacityd_certificate_days_left", type: "gauge",
+                       help: "Whole days until each certificate expires (negative once expired).")
+            for certificate in certificates {
+                out.sample("capacityd_certificate_days_left",
+                           [("role", certificate.role), ("subject", certificate.subject), ("sha256", certificate.fingerprint)],
+                           Double(certificate.daysLeft(atEpochSeconds: epochSeconds)))
+            }
+        }
+        return out.text
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Parses Prometheus text with the reference parser (prometheus_client, Debian's python3-prometheus-client) and
+/// prints `name{labels} value` per sample, sorted, so a test can look samples up; fails on malformed exposition.
+private func parsePrometheus(_ text: String) throws -> [String: Double] {
+    let script = """
+        import sys
+        from prometheus_client.parser import text_string_to_metric_families
+        for family in text_string_to_metric_families(sys.stdin.read()):
+            for sample in family.samples:
+                labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+                print(f"{sample.name}{{{labels}}} {sample.value}")
+        """
+    let (status, output) = try runProcess("/usr/bin/python3", ["-c", script], input: text)
+    guard status == 0 else { throw TestPKI.Failure(description: "prometheus_client refused the exposition: \(output)") }
+    var samples: [String: Double] = [:]
+    for line in output.split(separator: "\n") {
+        guard let space = line.lastIndex(of: " ") else { continue }
+        samples[String(line[..<space])] = Double(line[line.index(after: space)...])
+    }
+    return samples
+}
+
+@Suite("Health and metrics")
+struct OperationsTests {
+    @Test func livenessAndReadiness() throws {
+        let pki = try TestPKI()
+        let (root, chain, key) = try pki.serverChain()
+        let server = try ServerProcess(["--https", "127.0.0.1:0", "--tls-cert", chain, "--tls-key", key])
+        let live = try curl(server.baseURL + "/healthz")
+        #expect(live.status == 200 && live.json?["status"] as? String == "ok")
+        let ready = try curl("https://127.0.0.1:\(server.tlsPort)/readyz", ["--cacert", root.certificate])
+        #expect(ready.status == 200)
+        #expect(ready.json?["status"] as? String == "ready")
+        let certificates = ready.json?["certificates"] as? [[String: Any]]
+        #expect(certificates?.first?["subject"] as? String == "CN=server")
+        #expect((certificates?.first?["daysLeft"] as? Int).map { (28...30).contains($0) } == true)
+        #expect(try curl(server.baseURL + "/healthz", ["-X", "POST"]).status == 405)
+        server.stop()
+    }
+
+    @Test func metricsAreValidPrometheusTextWithTheRightCounts() throws {
+        let pki = try TestPKI()
+        let (root, chain, key) = try pki.serverChain()
+        let server = try ServerProcess(["--https", "127.0.0.1:0", "--tls-cert", chain, "--tls-key", key,
+                                        "--mode", "production"])
+        for _ in 0..<3 { _ = try curl(server.baseURL + "/time") }
+        _ = try curl(server.baseURL + "/nothing/here")
+        _ = try patch(server.baseURL + "/v1/scalableTargetDimensions/m1", #"{"desiredCapacity": 2}"#)
+        _ = try patch(server.baseURL + "/v1/scalableTargetDimensions/m2", #"{"desiredCapacity": 3, "scalingStatus": "Failed"}"#)
+        _ = try curl("https://127.0.0.1:\(server.tlsPort)/time", ["--cacert", root.certificate])
+        // A client offering only a cipher without forward secrecy: the server refuses the handshake.
+        _ = try curl("https://127.0.0.1:\(server.tlsPort)/time", ["-k", "--tls-max", "1.2", "--ciphers", "AES128-SHA"])
+        let scrape = try curl(server.baseURL + "/metrics")
+        #expect(scrape.status == 200)
+        #expect(scrape.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        let samples = try parsePrometheus(scrape.body)
+        #expect(samples[#"capacityd_http_requests_total{method="GET",route="/time",status="200"}"#] == 4)
+        #expect(samples[#"capacityd_http_requests_total{method="GET",route="other",status="404"}"#] == 1)
+        #expect(samples[#"capacityd_http_requests_total{method="PATCH",route="/v1/scalableTargetDimensions/{id}",status="200"}"#] == 2)
+        #expect(samples[#"capacityd_http_request_duration_seconds_count{route="/time"}"#] == 4)
+        #expect(samples[#"capacityd_dimensions{status="Pending"}"#] == 2)
+        #expect(samples[#"capacityd_dimensions{status="Successful"}"#] == 0)
+        #expect(samples[#"capacityd_store_records_total{}"#] == 2)
+        #expect((samples[#"capacityd_store_syncs_total{}"#] ?? 0) >= 1)
+        #expect(samples[#"capacityd_store_write_duration_seconds_count{}"#] == samples[#"capacityd_store_syncs_total{}"#])
+        #expect(samples[#"capacityd_tls_handshakes_total{}"#] == 1)
+        #expect(samples[#"capacityd_tls_handshake_failures_total{}"#] == 1)
+        #expect((samples[#"capacityd_open_connections{}"#] ?? 0) >= 1)
+        let daysLeft = samples.first { $0.key.hasPrefix("capacityd_certificate_days_left{") && $0.key.contains("CN=server") }
+        #expect(daysLeft.map { (28...30).contains($0.value) } == true)
+        server.stop()
+    }
+}
