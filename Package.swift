@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
-// HTTPServer → {HTTP1, EventLoop, TLS}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
+// HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
 // FileStore → {Scaling, JSON, EventLoop, Metrics}; Metrics (histograms, Prometheus text) imports nothing.
 // Scaling, HTTP1 and JSON import nothing of ours.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
@@ -20,6 +20,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystemShims"),
+        .target(name: "CZlibShims", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "TLS", dependencies: ["COpenSSLShims"], swiftSettings: optimized),
         .target(name: "HTTP1", swiftSettings: optimized),
@@ -27,7 +28,8 @@ let package = Package(
         .target(name: "Metrics", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
         .target(name: "EventLoop", dependencies: ["CSystemShims"], swiftSettings: optimized),
-        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "CSystemShims"], swiftSettings: optimized),
+        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "CSystemShims", "CZlibShims"],
+                swiftSettings: optimized),
         .target(name: "FileStore", dependencies: ["Scaling", "JSON", "EventLoop", "Metrics", "CSystemShims"],
                 swiftSettings: optimized),
         .target(

@@ -31,6 +31,8 @@ final class Connection: EventHandler {
         var version: HTTPVersion
         var keepAlive: Bool
         var startMicroseconds: Int64
+        /// Kept for `Accept-Encoding`, looked at only when a response is large enough to compress.
+        var headers: HTTPHeaders?
     }
 
     private static let lingerMilliseconds: Int64 = 2000
@@ -216,7 +218,7 @@ final class Connection: EventHandler {
         let head = request.head
         current = CurrentRequest(method: head.method, target: head.target, version: head.version,
                                  keepAlive: head.keepAlive && !context.draining,
-                                 startMicroseconds: Clock.monotonicMicroseconds())
+                                 startMicroseconds: Clock.monotonicMicroseconds(), headers: head.headers)
         dispatching = true
         let response = context.responder.respond(to: request, context: RequestContext(connection: self))
         dispatching = false
@@ -258,6 +260,7 @@ final class Connection: EventHandler {
 
     private func write(_ response: HTTPResponse) {
         guard let request = current else { return }
+        let response = compressIfWorthIt(response, acceptEncoding: request.headers?["accept-encoding"])
         let keepAlive = request.keepAlive && !context.draining
         let before = output.count
         ResponseSerializer.write(response, into: &output, date: context.date, serverName: context.serverName,
@@ -272,6 +275,24 @@ final class Connection: EventHandler {
                 peer: peer, client: tls?.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000), epochMilliseconds: context.epochMilliseconds)
             context.record(record)
         }
+    }
+
+    /// gzip for a JSON or text body of at least `gzipMinimumBytes`, when the client accepts it; such responses
+    /// carry `Vary: Accept-Encoding` either way, so caches keep the two forms apart. Tiny bodies are sent as they are:
+    /// compressing them costs more than it saves.
+    private func compressIfWorthIt(_ response: HTTPResponse, acceptEncoding: String?) -> HTTPResponse {
+        let minimum = context.configuration.gzipMinimumBytes
+        guard minimum > 0, response.body.count >= minimum,
+              !response.headers.contains(where: { $0.name.lowercased() == "content-encoding" }),
+              let type = response.headers.first(where: { $0.name.lowercased() == "content-type" })?.value.lowercased(),
+              type.hasPrefix("application/json") || type.hasPrefix("text/") else { return response }
+        var compressed = response
+        compressed.headers.append(("Vary", "Accept-Encoding"))
+        if AcceptEncoding.allowsGzip(acceptEncoding), let body = Gzip.compress(response.body), body.count < response.body.count {
+            compressed.body = body
+            compressed.headers.append(("Content-Encoding", "gzip"))
+        }
+        return compressed
     }
 
     // MARK: Output

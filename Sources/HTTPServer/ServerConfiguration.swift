@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var writeTimeoutMilliseconds: Int64
     /// On SIGTERM: how long in-flight requests may take before connections are cut.
     public var shutdownGraceMilliseconds: Int64
+    /// Smallest JSON or text body sent gzip-compressed to a client that accepts it; 0 turns compression off.
+    public var gzipMinimumBytes: Int
     /// listen(2) backlog.
     public var backlog: Int32
     public var serverName: String
@@ -29,7 +31,7 @@ public struct ServerConfiguration: Sendable {
                 maxConnections: Int = 10_000, headerTimeoutMilliseconds: Int64 = 10_000,
                 bodyTimeoutMilliseconds: Int64 = 10_000, idleTimeoutMilliseconds: Int64 = 60_000,
                 writeTimeoutMilliseconds: Int64 = 10_000, shutdownGraceMilliseconds: Int64 = 10_000,
-                backlog: Int32 = 1024, serverName: String = "capacityd") {
+                gzipMinimumBytes: Int = 1024, backlog: Int32 = 1024, serverName: String = "capacityd") {
         self.listenAddresses = listenAddresses
         self.tlsListenAddresses = tlsListenAddresses
         self.eventLoops = eventLoops
@@ -40,6 +42,7 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
         self.writeTimeoutMilliseconds = writeTimeoutMilliseconds
         self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
+        self.gzipMinimumBytes = gzipMinimumBytes
         self.backlog = backlog
         self.serverName = serverName
     }

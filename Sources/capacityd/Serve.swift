@@ -116,6 +116,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests get after SIGTERM before connections are cut.")
     var shutdownGrace = 10.0
 
+    @Option(name: .customLong("gzip-min-bytes"), help: "Smallest JSON or text response body to gzip when the client accepts it (0: never).")
+    var gzipMinimumBytes = 1024
+
     @Flag(name: .customLong("no-access-log"), help: "Do not write the JSON access log to stdout.")
     var noAccessLog = false
 
@@ -156,6 +159,7 @@ struct ServeOptions: ParsableArguments {
                               ("--max-body-bytes", maxBodyBytes)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
+        if gzipMinimumBytes < 0 { throw ValidationError("--gzip-min-bytes must be 0 or more") }
         if let eventLoops, !(1...256).contains(eventLoops) { throw ValidationError("--event-loops must be 1 to 256") }
         if !(defaultCapacity.isFinite && defaultCapacity >= 0) { throw ValidationError("--default-capacity must be >= 0") }
     }
@@ -175,7 +179,8 @@ struct ServeOptions: ParsableArguments {
             bodyTimeoutMilliseconds: Self.milliseconds(bodyTimeout),
             idleTimeoutMilliseconds: Self.milliseconds(idleTimeout),
             writeTimeoutMilliseconds: Self.milliseconds(writeTimeout),
-            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace))
+            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace),
+            gzipMinimumBytes: gzipMinimumBytes)
         return ServiceSettings(
             server: server,
             mode: mode,

@@ -73,3 +73,34 @@ struct OperationsTests {
         server.stop()
     }
 }
+
+@Suite("gzip")
+struct CompressionTests {
+    @Test func largeJSONAndTextAreCompressedForClientsThatAcceptIt() throws {
+        let server = try ServerProcess()
+        for _ in 0..<5 { _ = try curl(server.baseURL + "/time") }
+        let plain = try curl(server.baseURL + "/metrics")
+        #expect(plain.body.utf8.count > 1024)
+        #expect(plain.headers["content-encoding"] == nil)
+        #expect(plain.headers["vary"] == "Accept-Encoding")
+
+        // curl --compressed sends Accept-Encoding and decodes: the same text comes out.
+        let compressed = try curl(server.baseURL + "/metrics", ["--compressed"])
+        #expect(compressed.headers["content-encoding"] == "gzip")
+        #expect(compressed.headers["vary"] == "Accept-Encoding")
+        #expect(Int(compressed.headers["content-length"] ?? "") ?? .max < plain.body.utf8.count / 2)
+        #expect(compressed.body.contains("capacityd_http_requests_total"))
+
+        let refused = try curl(server.baseURL + "/metrics", ["-H", "Accept-Encoding: gzip;q=0, br"])
+        #expect(refused.headers["content-encoding"] == nil)
+
+        // Tiny bodies never: compressing them costs more than it saves.
+        let tiny = try curl(server.baseURL + "/time", ["--compressed"])
+        #expect(tiny.headers["content-encoding"] == nil && tiny.headers["vary"] == nil)
+        server.stop()
+
+        let off = try ServerProcess(["--gzip-min-bytes", "0"])
+        #expect(try curl(off.baseURL + "/metrics", ["--compressed"]).headers["content-encoding"] == nil)
+        off.stop()
+    }
+}
