@@ -18,8 +18,10 @@ final class CapacityResponder: HTTPResponder {
     let httpsPort = Atomic<Int>(443)
 
     private enum Route {
-        case time, getDimension, patchDimension, acmeChallenge, healthz, readyz, metrics
+        case time, getDimension, patchDimension, acmeChallenge, healthz, readyz, metrics, openAPI
     }
+
+    private let openAPIBody: [UInt8]
 
     init(settings: ServiceSettings, store: DimensionStore, transitions: TransitionLog, metrics: ServiceMetrics? = nil,
          readiness: @escaping @Sendable () -> HTTPResponse = HealthRoutes.liveness) {
@@ -28,10 +30,12 @@ final class CapacityResponder: HTTPResponder {
         self.transitions = transitions
         self.metrics = metrics
         self.readiness = readiness
+        openAPIBody = Array(OpenAPIDocument.json(mode: settings.mode).utf8)
         var router = Router<Route>()
         router.add(.get, "/time", .time)
         router.add(.get, "/healthz", .healthz)
         router.add(.get, "/readyz", .readyz)
+        router.add(.get, "/openapi.json", .openAPI)
         if metrics != nil { router.add(.get, "/metrics", .metrics) }
         router.add(.get, Self.dimensionsPrefix + "*", .getDimension)
         router.add(.patch, Self.dimensionsPrefix + "*", .patchDimension)
@@ -55,6 +59,8 @@ final class CapacityResponder: HTTPResponder {
                                      headers: [("Allow", allow)])
         case .found(.time, _):
             return TimeRoute.response()
+        case .found(.openAPI, _):
+            return JSONContent.response(openAPIBody)
         case .found(.healthz, _):
             return HealthRoutes.liveness()
         case .found(.readyz, _):

@@ -1,5 +1,6 @@
-/// A request method (RFC 9110 §9). The methods RFC 9110 defines plus PATCH (RFC 5789) are known; any other
-/// token is `.other`, which the server answers with 501.
+/// A request method (RFC 9110 §9). The methods RFC 9110 defines plus PATCH (RFC 5789) are named; any other
+/// token is `.other`. Every method reaches the router, which answers a method a path does not have with 405 and
+/// `Allow` (also for tokens it has never heard of, like QUERY: what a client needs to know is what it may use).
 public enum HTTPMethod: Equatable, Hashable, Sendable {
     case get, head, post, put, delete, connect, options, trace, patch
     case other(String)

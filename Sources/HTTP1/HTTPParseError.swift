@@ -10,7 +10,6 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     /// The declared or received body is larger than `ParserLimits.maxBodyBytes`.
     case contentTooLarge
     /// A method this server does not know.
-    case methodNotImplemented(String)
     /// An HTTP version other than 1.0 or 1.1.
     case versionNotSupported
     /// An `Expect` other than `100-continue` (RFC 9110 §10.1.1).
@@ -22,7 +21,6 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .uriTooLong: .uriTooLong
         case .headerFieldsTooLarge: .requestHeaderFieldsTooLarge
         case .contentTooLarge: .contentTooLarge
-        case .methodNotImplemented: .notImplemented
         case .versionNotSupported: .httpVersionNotSupported
         case .expectationFailed: .expectationFailed
         }
@@ -34,7 +32,6 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .uriTooLong: "The request line is too long"
         case .headerFieldsTooLarge: "The request header fields are too large"
         case .contentTooLarge: "The request body is too large"
-        case .methodNotImplemented(let method): "Method \(method) is not implemented"
         case .versionNotSupported: "Only HTTP/1.0 and HTTP/1.1 are supported"
         case .expectationFailed: "Only the expectation 100-continue is supported"
         }

@@ -37,7 +37,6 @@ extension RequestParser {
         case .failure(let error): return .failure(error)
         case .success(let parsed): headers = parsed
         }
-        if case .other(let name) = method { return .failure(.methodNotImplemented(name)) }
         return semantics(method: method, target: target, version: version, headers: headers, limits: limits)
     }
 

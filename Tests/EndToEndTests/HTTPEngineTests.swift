@@ -122,7 +122,7 @@ struct HTTPEngineTests {
         let server = try ServerProcess()
         for (request, status) in [("GET /time HTTP/2.0\r\nHost: x\r\n\r\n", 505),
                                   ("GET /time HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417),
-                                  ("BREW /time HTTP/1.1\r\nHost: x\r\n\r\n", 501)] {
+                                  ("BREW /time HTTP/1.1\r\nHost: x\r\n\r\n", 405)] {
             let connection = try RawConnection(port: server.port)
             connection.send(request)
             let response = connection.readResponses(1).first

@@ -16,6 +16,7 @@ struct ValidRequestTests {
         ("\r\nGET /time HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/time", [], true),
         ("GET http://example.com/time?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n", "GET", "http://example.com/time?x=1", [], true),
         ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "OPTIONS", "*", [], true),
+        ("QUERY /time HTTP/1.1\r\nHost: a\r\n\r\n", "QUERY", "/time", [], true),
         ("GET /time HTTP/1.1\r\nHost: [::1]:8080\r\nX-Empty:\r\nX-Tabs:\t v \t\r\n\r\n", "GET", "/time", [], true),
         ("GET /time HTTP/1.1\r\nHost: a\r\nX-Obs: caf\u{e9}\r\n\r\n", "GET", "/time", [], true),
         ("GET /time HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", "GET", "/time", [], true),

@@ -141,10 +141,11 @@ func runCapacityd(_ arguments: [String], environment: [String: String]? = nil) t
 
 /// Runs a program to completion with `input` on its stdin; returns its exit status and stdout+stderr.
 func runProcess(_ executable: String, _ arguments: [String], input: String = "",
-                environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+                environment: [String: String]? = nil, directory: String? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if let environment {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
