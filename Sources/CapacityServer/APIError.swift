@@ -7,13 +7,17 @@ enum APIError {
     static func status(for error: ScalingError) -> HTTPStatus {
         switch error {
         case .invalidID, .invalidUpdate, .unknownFields, .operatorFieldsNotAllowed: .badRequest
+        case .operatorKeyMissing: .unauthorized
+        case .operatorKeyRejected: .forbidden
         case .notFound: .notFound
         case .storeUnavailable: .serviceUnavailable
         }
     }
 
     static func response(for error: ScalingError) -> HTTPResponse {
-        response(status: status(for: error), message: error.message)
+        // RFC 9110 §11.6.1: a 401 names the scheme that would work.
+        let challenge: [(name: String, value: String)] = error == .operatorKeyMissing ? [("WWW-Authenticate", "Bearer")] : []
+        return response(status: status(for: error), message: error.message, headers: challenge)
     }
 
     static func response(status: HTTPStatus, message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {

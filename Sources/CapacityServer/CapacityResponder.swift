@@ -13,6 +13,7 @@ final class CapacityResponder: HTTPResponder {
     private let transitions: TransitionLog
     private let router: Router<Route>
     private let metrics: ServiceMetrics?
+    private let apiKeys: APIKeys?
     private let readiness: @Sendable () -> HTTPResponse
     /// Where `--redirect-http` sends clients: the first HTTPS listener's port, known once it is bound.
     let httpsPort = Atomic<Int>(443)
@@ -24,7 +25,8 @@ final class CapacityResponder: HTTPResponder {
     private let openAPIBody: [UInt8]
 
     init(settings: ServiceSettings, store: DimensionStore, transitions: TransitionLog, metrics: ServiceMetrics? = nil,
-         readiness: @escaping @Sendable () -> HTTPResponse = HealthRoutes.liveness) {
+         apiKeys: APIKeys? = nil, readiness: @escaping @Sendable () -> HTTPResponse = HealthRoutes.liveness) {
+        self.apiKeys = apiKeys
         self.settings = settings
         self.store = store
         self.transitions = transitions
@@ -144,13 +146,25 @@ final class CapacityResponder: HTTPResponder {
             return .failure(Refusal(error: .invalidUpdate(message),
                                     response: APIError.response(status: .unsupportedMediaType, message: message)))
         }
-        do {
+        do throws(ScalingError) {
             let update = try UpdateDecoder.decode(request.body)
+            try checkOperatorKey(update, head: head)
             try update.validate(in: settings.mode)
             return .success(update)
         } catch {
             return .failure(Refusal(error: error, response: APIError.response(for: error)))
         }
+    }
+
+    /// With `--api-keys`, the operator fields need a valid key; AWS's desiredCapacity alone does not (it is
+    /// governed by the client-certificate policy).
+    private func checkOperatorKey(_ update: DimensionUpdate, head: RequestHead) throws(ScalingError) {
+        guard let apiKeys, !update.operatorFields.isEmpty else { return }
+        guard let key = APIKeys.presentedKey(apiKeyHeader: head.headers["x-api-key"],
+                                             authorization: head.headers["authorization"]) else {
+            throw .operatorKeyMissing
+        }
+        guard apiKeys.accepts(key) else { throw .operatorKeyRejected }
     }
 }
 

@@ -44,9 +44,19 @@ public enum CapacityService {
                 throw StartError(description: error.description)
             }
         }
+        var apiKeys: APIKeys?
+        if let path = settings.apiKeysFile {
+            do {
+                apiKeys = try APIKeys(path: path)
+            } catch {
+                store.close()
+                throw StartError(description: error.description)
+            }
+        }
         let transitions = TransitionLog(directory: settings.logDirectory)
         let metrics = ServiceMetrics(store: store, tls: tls)
-        let responder = CapacityResponder(settings: settings, store: store, transitions: transitions, metrics: metrics) {
+        let responder = CapacityResponder(settings: settings, store: store, transitions: transitions, metrics: metrics,
+                                          apiKeys: apiKeys) {
             [tls] in HealthRoutes.readiness(store: store, stateDirectory: settings.stateDirectory, tls: tls,
                                             now: WallClock.now().seconds)
         }
@@ -80,6 +90,13 @@ public enum CapacityService {
                 transitions.reopen()
                 printError("capacityd: SIGHUP: transition log reopened")
                 reloadTLS(tls, expiry)
+                if let apiKeys {
+                    if let error = apiKeys.reload() {
+                        printError("capacityd: SIGHUP: API keys not reloaded, the previous keys stay in use: \(error)")
+                    } else {
+                        printError("capacityd: SIGHUP: API keys reloaded from \(apiKeys.path)")
+                    }
+                }
                 continue
             }
             printError("capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")

@@ -28,6 +28,13 @@ public enum ConfigurationCheck {
                 problems.append(error.description)
             }
         }
+        if let path = settings.apiKeysFile {
+            do {
+                _ = try APIKeys.load(path)
+            } catch {
+                problems.append(error.description)
+            }
+        }
         if let webroot = settings.acmeWebroot {
             var info = stat()
             if stat(webroot, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR || access(webroot, R_OK | X_OK) != 0 {

@@ -68,6 +68,7 @@ enum OpenAPIDocument {
           "patch": {
             "operationId": "updateScalableTargetDimension",
             "summary": "Change a dimension; the answer comes once the change is on disk.",
+            "description": "With --api-keys, setting actualCapacity, scalingStatus or failureReason needs a key in x-api-key or Authorization: Bearer (401 without one, 403 with a wrong one).",
             "requestBody": {
               "required": true,
               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimensionUpdate"}}}
@@ -75,6 +76,7 @@ enum OpenAPIDocument {
             "responses": {
               "200": {"description": "The dimension after the change.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
               "400": {"$ref": "#/components/responses/Error"},
+              "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},
               "404": {"$ref": "#/components/responses/Error"},
               "411": {"$ref": "#/components/responses/Error"},

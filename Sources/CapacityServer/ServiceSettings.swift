@@ -20,11 +20,13 @@ public struct ServiceSettings: Sendable {
     public var acmeWebroot: String?
     /// Answer plain-HTTP requests (but ACME challenges) with a redirect to the first HTTPS listener.
     public var redirectHTTP: Bool
+    /// Keys required for PATCHes that set the operator fields; nil requires none.
+    public var apiKeysFile: String?
 
     public init(server: ServerConfiguration, mode: ScalingMode = .demo, stateDirectory: String = "./var",
                 logDirectory: String? = nil, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
                 accessLog: Bool = true, tls: TLSConfiguration? = nil, acmeWebroot: String? = nil,
-                redirectHTTP: Bool = false) {
+                redirectHTTP: Bool = false, apiKeysFile: String? = nil) {
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory
@@ -35,6 +37,7 @@ public struct ServiceSettings: Sendable {
         self.tls = tls
         self.acmeWebroot = acmeWebroot
         self.redirectHTTP = redirectHTTP
+        self.apiKeysFile = apiKeysFile
     }
 
     /// With client certificates on, the dimensions API answers only clients that presented a verified one (the

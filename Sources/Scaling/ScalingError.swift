@@ -9,6 +9,10 @@ public enum ScalingError: Error, Equatable, Sendable {
     case unknownFields([String])
     /// Operator fields were sent while the mode lets only AWS's desiredCapacity in.
     case operatorFieldsNotAllowed(fields: [String], mode: ScalingMode)
+    /// Operator fields were sent without a key, and the server requires one for them.
+    case operatorKeyMissing
+    /// Operator fields were sent with a key the server does not know.
+    case operatorKeyRejected
     /// No such dimension, and auto-creation is off.
     case notFound(DimensionID)
     /// The store could not make the change durable; nothing changed.
@@ -22,6 +26,9 @@ public enum ScalingError: Error, Equatable, Sendable {
             "Unknown field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: ", "))"
         case .operatorFieldsNotAllowed(let fields, let mode):
             "\(fields.joined(separator: ", ")) can only be set in production mode (this server runs in \(mode.rawValue) mode)"
+        case .operatorKeyMissing:
+            "actualCapacity, scalingStatus and failureReason need an API key (x-api-key or Authorization: Bearer)"
+        case .operatorKeyRejected: "The API key is not valid"
         case .notFound(let id): "Dimension \(id.value) does not exist"
         case .storeUnavailable(let reason): "The state store is unavailable: \(reason)"
         }

@@ -116,6 +116,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests get after SIGTERM before connections are cut.")
     var shutdownGrace = 10.0
 
+    @Option(name: .customLong("api-keys"), help: "File of keys (one per line, or sha256:HEX) required to PATCH actualCapacity, scalingStatus or failureReason.")
+    var apiKeysFile: String?
+
     @Option(name: .customLong("gzip-min-bytes"), help: "Smallest JSON or text response body to gzip when the client accepts it (0: never).")
     var gzipMinimumBytes = 1024
 
@@ -195,7 +198,8 @@ struct ServeOptions: ParsableArguments {
                 clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
                 clientVerifyDepth: clientVerifyDepth),
             acmeWebroot: acmeWebroot,
-            redirectHTTP: redirectHTTP)
+            redirectHTTP: redirectHTTP,
+            apiKeysFile: apiKeysFile)
     }
 
     private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
