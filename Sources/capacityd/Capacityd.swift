@@ -7,7 +7,8 @@ struct Capacityd: ParsableCommand {
         commandName: "capacityd",
         abstract: "The REST backend AWS Application Auto Scaling calls for a custom resource.",
         discussion: "Every option of serve can also be set by an environment variable named after it: --state-dir is CAPACITYD_STATE_DIR, --no-http is CAPACITYD_NO_HTTP=true, a repeatable option takes a comma-separated list. The command line wins.",
-        subcommands: [Serve.self, CheckConfig.self, Import.self],
+        version: Version.text,
+        subcommands: [Serve.self, CheckConfig.self, Import.self, Version.self],
         defaultSubcommand: Serve.self
     )
 
@@ -32,5 +33,15 @@ struct Capacityd: ParsableCommand {
             }
         }
         main(arguments)
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    /// Bumped by hand with each release; the image tag carries the commit.
+    static let text = "capacityd 0.4.0"
+
+    func run() {
+        print(Self.text)
     }
 }

@@ -122,6 +122,12 @@ struct CommandLineTests {
         server.stop()
     }
 
+    @Test func versionIsPrinted() throws {
+        let version = try runCapacityd(["version"])
+        #expect(version.status == 0 && version.output.hasPrefix("capacityd "))
+        #expect(try runCapacityd(["--version"]).output == version.output)
+    }
+
     @Test func badOptionsAreOneClearLine() throws {
         for arguments in [["serve", "--http", "nowhere"], ["serve", "--mode", "fast"], ["serve", "--header-timeout", "0"],
                           ["serve", "--max-body-bytes", "0"]] {
