@@ -9,15 +9,15 @@ import TLS
 /// `GET /metrics` in the Prometheus text format together with the server's, the store's and the certificates'
 /// figures. Routes are the API's patterns, never raw paths, so a scanner cannot make the label set grow.
 final class ServiceMetrics: RequestObserver {
-    private struct Key: Hashable {
-        let route: String
-        let method: String
-        let status: Int
-    }
+    /// Label values by index: the per-request work is a few byte comparisons and integer-keyed counting.
+    static let routes = ["/time", "/healthz", "/readyz", "/metrics", "/openapi.json",
+                         CapacityResponder.dimensionsPrefix + "{id}", ACMEChallenge.pathPrefix + "{token}", "other"]
+    static let methods = ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS", "other"]
 
     private struct Counts {
-        var requests: [Key: UInt64] = [:]
-        var latency: [String: Histogram] = [:]
+        /// Keyed by route index << 24 | method index << 16 | status.
+        var requests: [Int: UInt64] = [:]
+        var latency = Array(repeating: Histogram(), count: ServiceMetrics.routes.count)
     }
 
     private let counts = Mutex(Counts())
@@ -35,28 +35,27 @@ final class ServiceMetrics: RequestObserver {
     }
 
     func observe(_ record: AccessRecord) {
-        let route = Self.route(record.target)
-        let key = Key(route: route, method: Self.method(record.method), status: record.status)
+        let route = Self.routeIndex(record.target)
+        let key = route << 24 | Self.methodIndex(record.method) << 16 | record.status
         let seconds = Double(record.durationMicroseconds) / 1_000_000
         counts.withLock { counts in
             counts.requests[key, default: 0] += 1
-            counts.latency[route, default: Histogram()].observe(seconds)
+            counts.latency[route].observe(seconds)
         }
     }
 
-    static func route(_ target: String) -> String {
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        switch path {
-        case "/time", "/healthz", "/readyz", "/metrics", "/openapi.json": return String(path)
-        default:
-            if path.hasPrefix(CapacityResponder.dimensionsPrefix) { return CapacityResponder.dimensionsPrefix + "{id}" }
-            if path.hasPrefix(ACMEChallenge.pathPrefix) { return ACMEChallenge.pathPrefix + "{token}" }
-            return "other"
-        }
+    static func routeIndex(_ target: String) -> Int {
+        let bytes = target.utf8
+        let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        let path = bytes[..<pathEnd]
+        for index in 0..<5 where path.elementsEqual(routes[index].utf8) { return index }
+        if path.starts(with: CapacityResponder.dimensionsPrefix.utf8) { return 5 }
+        if path.starts(with: ACMEChallenge.pathPrefix.utf8) { return 6 }
+        return 7
     }
 
-    private static func method(_ name: String) -> String {
-        ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS"].contains(name) ? name : "other"
+    private static func methodIndex(_ name: String) -> Int {
+        methods.firstIndex(of: name) ?? methods.count - 1
     }
 
     /// The whole exposition, as of now.
@@ -64,14 +63,15 @@ final class ServiceMetrics: RequestObserver {
         var out = PrometheusText()
         let snapshot = counts.withLock { $0 }
         out.family("capacityd_http_requests_total", type: "counter", help: "HTTP requests answered, by route, method and status.")
-        for (key, value) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
+        for (key, value) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
             out.sample("capacityd_http_requests_total",
-                       [("route", key.route), ("method", key.method), ("status", String(key.status))], Double(value))
+                       [("route", Self.routes[key >> 24]), ("method", Self.methods[(key >> 16) & 0xFF]),
+                        ("status", String(key & 0xFFFF))], Double(value))
         }
         out.family("capacityd_http_request_duration_seconds", type: "histogram",
                    help: "Time from a request's parse to its response, by route.")
-        for (route, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
-            out.histogram("capacityd_http_request_duration_seconds", [("route", route)], histogram)
+        for (index, histogram) in snapshot.latency.enumerated() where histogram.count > 0 {
+            out.histogram("capacityd_http_request_duration_seconds", [("route", Self.routes[index])], histogram)
         }
         if let statistics = server.withLock({ $0?.statistics }) {
             out.single("capacityd_open_connections", type: "gauge", help: "Client connections open now.",

@@ -260,7 +260,7 @@ final class Connection: EventHandler {
 
     private func write(_ response: HTTPResponse) {
         guard let request = current else { return }
-        let response = compressIfWorthIt(response, acceptEncoding: request.headers?["accept-encoding"])
+        let response = compressIfWorthIt(response, requestHeaders: request.headers)
         let keepAlive = request.keepAlive && !context.draining
         let before = output.count
         ResponseSerializer.write(response, into: &output, date: context.date, serverName: context.serverName,
@@ -280,7 +280,7 @@ final class Connection: EventHandler {
     /// gzip for a JSON or text body of at least `gzipMinimumBytes`, when the client accepts it; such responses
     /// carry `Vary: Accept-Encoding` either way, so caches keep the two forms apart. Tiny bodies are sent as they are:
     /// compressing them costs more than it saves.
-    private func compressIfWorthIt(_ response: HTTPResponse, acceptEncoding: String?) -> HTTPResponse {
+    private func compressIfWorthIt(_ response: HTTPResponse, requestHeaders: HTTPHeaders?) -> HTTPResponse {
         let minimum = context.configuration.gzipMinimumBytes
         guard minimum > 0, response.body.count >= minimum,
               !response.headers.contains(where: { $0.name.lowercased() == "content-encoding" }),
@@ -288,7 +288,7 @@ final class Connection: EventHandler {
               type.hasPrefix("application/json") || type.hasPrefix("text/") else { return response }
         var compressed = response
         compressed.headers.append(("Vary", "Accept-Encoding"))
-        if AcceptEncoding.allowsGzip(acceptEncoding), let body = Gzip.compress(response.body), body.count < response.body.count {
+        if AcceptEncoding.allowsGzip(requestHeaders?["accept-encoding"]), let body = Gzip.compress(response.body), body.count < response.body.count {
             compressed.body = body
             compressed.headers.append(("Content-Encoding", "gzip"))
         }
