@@ -23,7 +23,12 @@ final class ServiceMetrics: RequestObserver {
     private let counts = Mutex(Counts())
     private let store: FileStore
     private let tls: ReloadableTLSContext?
-    private let server = Mutex<HTTPServer?>(nil)
+    /// Weak: the server holds this object as its observer.
+    private struct ServerReference {
+        weak var value: HTTPServer?
+    }
+
+    private let server = Mutex(ServerReference())
 
     init(store: FileStore, tls: ReloadableTLSContext?) {
         self.store = store
@@ -31,7 +36,7 @@ final class ServiceMetrics: RequestObserver {
     }
 
     func attach(_ server: HTTPServer) {
-        self.server.withLock { $0 = server }
+        self.server.withLock { $0.value = server }
     }
 
     func observe(_ record: AccessRecord) {
@@ -73,7 +78,7 @@ final class ServiceMetrics: RequestObserver {
         for (index, histogram) in snapshot.latency.enumerated() where histogram.count > 0 {
             out.histogram("capacityd_http_request_duration_seconds", [("route", Self.routes[index])], histogram)
         }
-        if let statistics = server.withLock({ $0?.statistics }) {
+        if let statistics = server.withLock({ $0.value?.statistics }) {
             out.single("capacityd_open_connections", type: "gauge", help: "Client connections open now.",
                        Double(statistics.openConnections))
             out.single("capacityd_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",

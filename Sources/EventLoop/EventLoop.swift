@@ -83,6 +83,10 @@ public final class EventLoop: @unchecked Sendable {
             for tick in ticks { tick() }
         }
         runPendingTasks()
+        // Tick callbacks and handlers usually hold what holds this loop; letting go of them here breaks those
+        // cycles once the loop is done, so a stopped server is freed.
+        ticks.removeAll()
+        handlers.removeAll()
     }
 
     // MARK: Any thread
