@@ -55,7 +55,10 @@ final class ServerProcess {
         process.arguments = defaultArguments
             ? ["serve", "--http", "127.0.0.1:0", "--state-dir", stateDirectory, "--event-loops", "2"] + arguments
             : arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var inherited = ProcessInfo.processInfo.environment
+        // scripts/sanitize address: leak checks for the server, not for this test runner.
+        if let serverOptions = inherited["CAPACITYD_SERVER_ASAN_OPTIONS"] { inherited["ASAN_OPTIONS"] = serverOptions }
+        process.environment = inherited.merging(environment) { $1 }
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
@@ -147,7 +150,10 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "",
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if let environment {
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var inherited = ProcessInfo.processInfo.environment
+        // scripts/sanitize address: leak checks for the server, not for this test runner.
+        if let serverOptions = inherited["CAPACITYD_SERVER_ASAN_OPTIONS"] { inherited["ASAN_OPTIONS"] = serverOptions }
+        process.environment = inherited.merging(environment) { $1 }
     }
     let output = Pipe()
     let stdin = Pipe()
