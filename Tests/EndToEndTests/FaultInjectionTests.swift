@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// Builds Tests/FaultInjection/faultfs.c into a preloadable library with the toolchain's clang (or cc).
+private func buildFaultShim(into directory: String) throws -> String {
+    let library = directory + "/libfaultfs.so"
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+    let compiler = (path.split(separator: ":").map { $0 + "/clang" } + ["/usr/bin/cc"])
+        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/cc"
+    let (status, output) = try runProcess(compiler, ["-shared", "-fPIC", "-O2", "-o", library,
+                                                     repositoryRoot + "/Tests/FaultInjection/faultfs.c", "-ldl"])
+    guard status == 0 else { throw TestPKI.Failure(description: "cannot build the fault shim: \(output)") }
+    return library
+}
+
+@Suite("Store faults: disk full, I/O errors, failed fsync")
+struct FaultInjectionTests {
+    /// A write that cannot be made durable is refused with 503 and changes nothing, in memory or on disk;
+    /// /readyz says so; and the server recovers by itself once the disk works again.
+    @Test(arguments: ["enospc", "eio", "fsync-eio"])
+    func aFailedWriteIs503AndChangesNothing(fault: String) throws {
+        let directory = ServerProcess.temporaryDirectory()
+        let library = try buildFaultShim(into: directory)
+        let control = directory + "/fault"
+        try "none".write(toFile: control, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(["--mode", "production"],
+                                       environment: ["LD_PRELOAD": library, "FAULTFS_CONTROL": control],
+                                       directory: directory)
+        let url = server.baseURL + "/v1/scalableTargetDimensions/faulty"
+        #expect(try patch(url, #"{"desiredCapacity": 2}"#).status == 200)
+
+        try fault.write(toFile: control, atomically: true, encoding: .utf8)
+        let refused = try patch(url, #"{"desiredCapacity": 3}"#)
+        #expect(refused.status == 503)
+        #expect(refused.message?.contains("state store is unavailable") == true, "\(refused.body)")
+        #expect(try curl(url).json?["desiredCapacity"] as? Double == 2)
+        let notReady = try curl(server.baseURL + "/readyz")
+        #expect(notReady.status == 503)
+        #expect(notReady.message?.contains("last store write failed") == true)
+        #expect(try curl(server.baseURL + "/healthz").status == 200)
+        #expect(try curl(server.baseURL + "/metrics").body.contains("capacityd_store_write_failures_total 1"))
+
+        // The disk has room again: the next write works and readiness comes back, no restart needed.
+        try "none".write(toFile: control, atomically: true, encoding: .utf8)
+        #expect(try patch(url, #"{"desiredCapacity": 4}"#).status == 200)
+        #expect(try curl(server.baseURL + "/readyz").status == 200)
+
+        // What was refused never reaches the disk: after kill -9 the store holds the last acknowledged value.
+        try fault.write(toFile: control, atomically: true, encoding: .utf8)
+        #expect(try patch(url, #"{"desiredCapacity": 5}"#).status == 503)
+        server.crash()
+        try "none".write(toFile: control, atomically: true, encoding: .utf8)
+        try server.start()
+        let after = try curl(server.baseURL + "/v1/scalableTargetDimensions/faulty")  // a new port
+        #expect(after.json?["desiredCapacity"] as? Double == 4, "\(after.body) \(server.stderr)")
+        #expect(server.stop() == 0)
+    }
+}

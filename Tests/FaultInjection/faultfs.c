@@ -1,0 +1,55 @@
+// An LD_PRELOAD shim that makes the store's disk calls fail on demand, for the fault-injection tests.
+// FAULTFS_CONTROL names a file whose first word says what fails from now on:
+//   enospc      pwrite fails with ENOSPC (disk full)
+//   eio         pwrite fails with EIO
+//   fsync-eio   fdatasync and fsync fail with EIO (the data may have reached the page cache, not the disk)
+//   anything else, or no file: nothing fails.
+// Only calls on regular files are affected, so sockets, pipes and the logs on stdout/stderr keep working.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static int fault_is(const char *name, int fd) {
+    const char *control = getenv("FAULTFS_CONTROL");
+    if (control == NULL) return 0;
+    struct stat info;
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) return 0;
+    FILE *file = fopen(control, "r");
+    if (file == NULL) return 0;
+    char word[32] = {0};
+    int matched = fscanf(file, "%31s", word) == 1 && strcmp(word, name) == 0;
+    fclose(file);
+    return matched;
+}
+
+ssize_t pwrite(int fd, const void *buffer, size_t count, off_t offset) {
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (real == NULL) real = dlsym(RTLD_NEXT, "pwrite");
+    if (fault_is("enospc", fd)) { errno = ENOSPC; return -1; }
+    if (fault_is("eio", fd)) { errno = EIO; return -1; }
+    return real(fd, buffer, count, offset);
+}
+
+ssize_t pwrite64(int fd, const void *buffer, size_t count, off_t offset) {
+    return pwrite(fd, buffer, count, offset);
+}
+
+int fdatasync(int fd) {
+    static int (*real)(int);
+    if (real == NULL) real = dlsym(RTLD_NEXT, "fdatasync");
+    if (fault_is("fsync-eio", fd)) { errno = EIO; return -1; }
+    return real(fd);
+}
+
+int fsync(int fd) {
+    static int (*real)(int);
+    if (real == NULL) real = dlsym(RTLD_NEXT, "fsync");
+    if (fault_is("fsync-eio", fd)) { errno = EIO; return -1; }
+    return real(fd);
+}
