@@ -39,7 +39,12 @@ extension FileStore {
                 try FileSystem.truncate(log, to: scan.validLength)
                 try FileSystem.fsync(log)
             }
-            for dimension in scan.dimensions { dimensions[dimension.id] = dimension }
+            for record in scan.records {
+                switch record {
+                case .dimension(let dimension): dimensions[dimension.id] = dimension
+                case .deletion(let id): dimensions[id] = nil
+                }
+            }
             return Recovered(dimensions: dimensions, log: log, logSize: scan.validLength)
         } catch let error as OpenError {
             throw error

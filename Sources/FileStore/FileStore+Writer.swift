@@ -58,7 +58,11 @@ extension FileStore {
             if records > 0 { counters.syncs += 1 }
             counters.records += UInt64(records)
             for write in batch {
-                if let record = write.record { committed[write.id] = record }
+                switch write.record {
+                case .dimension(let dimension)?: committed[write.id] = dimension
+                case .deletion?: committed[write.id] = nil
+                case nil: break
+                }
                 if pending[write.id]?.sequence == write.sequence { pending[write.id] = nil }
             }
             return []
@@ -68,7 +72,7 @@ extension FileStore {
             for write in batch + failedLater { write.completion(.failure(error)) }
             return
         }
-        for write in batch { write.completion(.success(write.change)) }
+        for write in batch { write.completion(.success(())) }
         if logSize >= options.compactionThresholdBytes { compact() }
     }
 

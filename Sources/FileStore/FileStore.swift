@@ -48,7 +48,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     let lock = ConditionLock()
     // Guarded by `lock`:
     var committed: [DimensionID: Dimension]
-    var pending: [DimensionID: (dimension: Dimension, sequence: UInt64)] = [:]
+    /// States queued but not yet durable; a nil dimension is a queued deletion.
+    var pending: [DimensionID: (dimension: Dimension?, sequence: UInt64)] = [:]
     var queue: [QueuedWrite] = []
     var sequence: UInt64 = 0
     var lastFailure: String?
@@ -63,9 +64,9 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         let id: DimensionID
         let sequence: UInt64
         /// nil: nothing to write, the caller only waits for an earlier write of this id to become durable.
-        let record: Dimension?
-        let change: DimensionChange
-        let completion: @Sendable (Result<DimensionChange, ScalingError>) -> Void
+        let record: StoredRecord?
+        /// Called once the record is durable (or failed), with the state before and after.
+        let completion: @Sendable (Result<Void, ScalingError>) -> Void
     }
 
     /// Opens (creating if needed) the store in `directory`, recovering from whatever a crash left behind.
@@ -116,7 +117,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
         let immediate: Result<DimensionChange, ScalingError>? = lock.withLock {
             let latestPending = pending[id]
-            let latest = latestPending?.dimension ?? committed[id]
+            let latest = latestPending.map { $0.dimension } ?? committed[id]
             let after: Dimension
             switch Result(catching: { () throws(ScalingError) -> Dimension in try change(latest) }) {
             case .failure(let error): return .failure(error)
@@ -127,12 +128,34 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             guard !stopping else { return .failure(.storeUnavailable("the server is shutting down")) }
             sequence += 1
             if after != latest { pending[id] = (after, sequence) }
-            queue.append(QueuedWrite(id: id, sequence: sequence, record: after == latest ? nil : after,
-                                     change: result, completion: completion))
+            queue.append(QueuedWrite(id: id, sequence: sequence, record: after == latest ? nil : .dimension(after),
+                                     completion: { outcome in completion(outcome.map { result }) }))
             if queue.count == 1 { lock.signal() }
             return nil
         }
         if let immediate { completion(immediate) }
+    }
+
+    /// Removes `id`; `completion` gets the dimension as it was once the deletion is durable, or `.notFound`.
+    /// (An administrator's operation: the API never deletes.)
+    public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, ScalingError>) -> Void) {
+        let refusal: ScalingError? = lock.withLock {
+            let latestPending = pending[id]
+            guard let latest = latestPending.map({ $0.dimension }) ?? committed[id] else { return .notFound(id) }
+            guard !stopping else { return .storeUnavailable("the store is closing") }
+            sequence += 1
+            pending[id] = (nil, sequence)
+            queue.append(QueuedWrite(id: id, sequence: sequence, record: .deletion(id),
+                                     completion: { outcome in completion(outcome.map { latest }) }))
+            if queue.count == 1 { lock.signal() }
+            return nil
+        }
+        if let refusal { completion(.failure(refusal)) }
+    }
+
+    /// `delete`, waiting for the outcome (for the command line).
+    public func deleteAndWait(_ id: DimensionID) -> Result<Dimension, ScalingError> {
+        Self.waitFor { done in delete(id, completion: done) }
     }
 
     // MARK: Health
@@ -149,9 +172,15 @@ extension FileStore {
     public func updateAndWait(_ id: DimensionID,
                               _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension)
         -> Result<DimensionChange, ScalingError> {
+        Self.waitFor { done in update(id, change, completion: done) }
+    }
+
+    /// Blocks until an operation with a completion callback calls back, and returns what it said.
+    private static func waitFor<Value>(_ start: (@escaping @Sendable (Result<Value, ScalingError>) -> Void) -> Void)
+        -> Result<Value, ScalingError> {
         let waiter = ConditionLock()
-        nonisolated(unsafe) var result: Result<DimensionChange, ScalingError>?
-        update(id, change) { outcome in
+        nonisolated(unsafe) var result: Result<Value, ScalingError>?
+        start { outcome in
             waiter.withLock {
                 result = outcome
                 waiter.signal()

@@ -1,10 +1,43 @@
 import Scaling
 
-/// The on-disk record: one line per dimension state, `<crc32 as 8 hex digits> <dimension JSON>\n`. Lines are
-/// readable with `cut -d' ' -f2- | jq`, and the checksum tells a whole record from a torn or corrupted one.
+import JSON
+
+/// One line of the store: a dimension's whole new state, or its deletion.
+public enum StoredRecord: Sendable, Equatable {
+    case dimension(Dimension)
+    case deletion(DimensionID)
+
+    var id: DimensionID {
+        switch self {
+        case .dimension(let dimension): dimension.id
+        case .deletion(let id): id
+        }
+    }
+}
+
+/// The on-disk record: one line per dimension state, `<crc32 as 8 hex digits> <dimension JSON>\n`, or
+/// `<crc32> {"deletedDimensionId": "ID"}\n` for a deletion. Lines are readable with `cut -d' ' -f2- | jq`, and the
+/// checksum tells a whole record from a torn or corrupted one.
 public enum RecordFormat {
+    static let deletionKey = "deletedDimensionId"
+
     public static func appendLine(_ dimension: Dimension, to out: inout [UInt8]) {
-        let json = DimensionJSON.encode(dimension)
+        appendLine(json: DimensionJSON.encode(dimension), to: &out)
+    }
+
+    public static func appendLine(_ record: StoredRecord, to out: inout [UInt8]) {
+        switch record {
+        case .dimension(let dimension):
+            appendLine(dimension, to: &out)
+        case .deletion(let id):
+            var json = Array("{\"\(deletionKey)\": ".utf8)
+            JSONWriter.appendString(id.value, to: &json)
+            json.append(UInt8(ascii: "}"))
+            appendLine(json: json, to: &out)
+        }
+    }
+
+    private static func appendLine(json: [UInt8], to out: inout [UInt8]) {
         let crc = CRC32.checksum(json)
         let hex = Array("0123456789abcdef".utf8)
         for shift in stride(from: 28, through: 0, by: -4) { out.append(hex[Int((crc >> UInt32(shift)) & 0xF)]) }
@@ -16,7 +49,11 @@ public enum RecordFormat {
     /// What reading a file of records found.
     public struct Scan {
         /// Whole, valid records in file order.
-        public var dimensions: [Dimension] = []
+        public var records: [StoredRecord] = []
+        /// The dimension states among them (a snapshot holds nothing else).
+        public var dimensions: [Dimension] {
+            records.compactMap { if case .dimension(let dimension) = $0 { dimension } else { nil } }
+        }
         /// Bytes from the start that hold only whole, valid records.
         public var validLength = 0
         /// Where the first bad record starts, and why it is bad; nil when the whole file is valid.
@@ -34,9 +71,9 @@ public enum RecordFormat {
                 break
             }
             switch decodeLine(bytes[lineStart..<newline]) {
-            case .success(let dimension):
+            case .success(let record):
                 if result.firstBad == nil {
-                    result.dimensions.append(dimension)
+                    result.records.append(record)
                     result.validLength = newline + 1
                 } else {
                     result.validAfterBad = true
@@ -49,7 +86,7 @@ public enum RecordFormat {
         return result
     }
 
-    static func decodeLine(_ line: ArraySlice<UInt8>) -> Result<Dimension, DimensionJSON.DecodeError> {
+    static func decodeLine(_ line: ArraySlice<UInt8>) -> Result<StoredRecord, DimensionJSON.DecodeError> {
         guard line.count > 9, line[line.startIndex + 8] == UInt8(ascii: " ") else {
             return .failure(.init(description: "malformed record"))
         }
@@ -65,10 +102,20 @@ public enum RecordFormat {
         }
         let json = line.dropFirst(9)
         guard CRC32.checksum(json) == expected else { return .failure(.init(description: "checksum mismatch")) }
+        if let id = deletion(json) { return .success(.deletion(id)) }
         do {
-            return .success(try DimensionJSON.decode(json))
+            return .success(.dimension(try DimensionJSON.decode(json)))
         } catch {
             return .failure(error)
         }
+    }
+}
+
+extension RecordFormat {
+    /// The id of a deletion record (an object with exactly the one key), or nil for anything else.
+    static func deletion(_ json: ArraySlice<UInt8>) -> DimensionID? {
+        guard json.starts(with: "{\"\(deletionKey)\"".utf8), case .object(let object)? = try? JSONParser.parse(json), object.count == 1,
+              case .string(let text)? = object[deletionKey] else { return nil }
+        return try? DimensionID(text)
     }
 }

@@ -133,6 +133,49 @@ struct FileStoreTests {
         #expect(reopened.allDimensions().map(\.desiredCapacity) == [39, 39, 39])
     }
 
+    @Test func deletionsAreDurableAndSurviveCompaction() throws {
+        let directory = temporaryDirectory()
+        do {
+            let store = try FileStore(directory: directory)
+            try put(store, sample("a", desired: 2))
+            try put(store, sample("b", desired: 3))
+            #expect(try store.deleteAndWait(DimensionID("a")).get() == sample("a", desired: 2))
+            #expect(store.dimension(try DimensionID("a")) == nil)
+            #expect(store.deleteAndWait(try DimensionID("a")) == .failure(.notFound(try DimensionID("a"))))
+            store.close()
+        }
+        do {
+            let reopened = try FileStore(directory: directory)
+            #expect(reopened.allDimensions() == [sample("b", desired: 3)])
+            try put(reopened, sample("a", desired: 7))  // an id can come back
+            _ = reopened.deleteAndWait(try DimensionID("b"))
+            reopened.close()
+        }
+        let log = try String(contentsOfFile: directory + "/dimensions.log", encoding: .utf8)
+        #expect(log.contains(#"{"deletedDimensionId": "b"}"#))
+        let compacting = try FileStore(directory: directory, options: .init(compactionThresholdBytes: 1))
+        try put(compacting, sample("c"))
+        compacting.close()
+        let snapshot = try String(contentsOfFile: directory + "/dimensions.snapshot", encoding: .utf8)
+        #expect(!snapshot.contains("deletedDimensionId") && !snapshot.contains("\"b\""))
+        let final = try FileStore(directory: directory)
+        defer { final.close() }
+        #expect(final.allDimensions().map(\.id.value) == ["a", "c"])
+    }
+
+    @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
+        let store = try FileStore(directory: temporaryDirectory())
+        defer { store.close() }
+        let id = try DimensionID("x")
+        let group = DispatchGroup()
+        group.enter()
+        store.update(id, { _ throws(ScalingError) in sample("x", desired: 5) }, completion: { _ in group.leave() })
+        // Queued while the update may still be on its way to disk: it must see the pending state.
+        #expect(store.deleteAndWait(id).map(\.desiredCapacity) == .success(5))
+        group.wait()
+        #expect(store.dimension(id) == nil)
+    }
+
     /// Serialized per id: concurrent read-modify-write increments from real threads lose nothing.
     @Test func concurrentUpdatesOfOneIDAreSerialized() throws {
         let directory = temporaryDirectory()

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+private func json(_ text: String) -> [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+}
+
+@Suite("capacityd dimensions")
+struct AdminCLITests {
+    @Test func createSetListGetDeleteOnTheStore() throws {
+        let directory = ServerProcess.temporaryDirectory()
+        let state = directory + "/state"
+        let environment = ["CAPACITYD_STATE_DIR": state]  // the store option comes from the environment too
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try runCapacityd(["dimensions"] + arguments, environment: environment)
+        }
+
+        let created = try run(["create", "web", "--desired-capacity", "3", "--resource-name", "Web", "--json"])
+        #expect(created.status == 0, "\(created.output)")
+        #expect(json(created.output)?["desiredCapacity"] as? Double == 3)
+        #expect(json(created.output)?["resourceName"] as? String == "Web")
+        #expect(try run(["create", "web"]).output.contains("already exists"))
+        #expect(try run(["create", "api"]).status == 0)
+
+        let set = try run(["set", "web", "--status", "Failed", "--failure-reason", "quota", "--json"])
+        #expect(json(set.output)?["scalingStatus"] as? String == "Failed")
+        #expect(json(set.output)?["failureReason"] as? String == "quota")
+        let cleared = try run(["set", "web", "--status", "Successful", "--clear-failure-reason", "--json"])
+        #expect(json(cleared.output)?["failureReason"] == nil)
+        #expect(try run(["set", "missing", "--status", "Failed"]).status != 0)
+        #expect(try run(["set", "web", "--desired-capacity", "-1"]).status != 0)
+        #expect(try run(["set", "web", "--status", "Done"]).status != 0)
+
+        let list = try run(["list", "--json"])
+        let all = (try? JSONSerialization.jsonObject(with: Data(list.output.utf8))) as? [[String: Any]]
+        #expect(all?.compactMap { $0["scalableTargetDimensionId"] as? String } == ["api", "web"])
+        let table = try run(["list"]).output
+        #expect(table.hasPrefix("ID") && table.contains("web") && table.contains("Successful"))
+
+        #expect(try run(["delete", "api"]).output.contains("deleted api"))
+        #expect(try run(["get", "api"]).status != 0)
+        #expect(json(try run(["get", "web", "--json"]).output)?["desiredCapacity"] as? Double == 3)
+
+        // The server sees what the CLI wrote; while it runs, the CLI refuses rather than write behind its back.
+        let server = try ServerProcess(["--mode", "production"], directory: directory)
+        let response = try curl(server.baseURL + "/v1/scalableTargetDimensions/web")
+        #expect(response.json?["resourceName"] as? String == "Web")
+        #expect(try curl(server.baseURL + "/v1/scalableTargetDimensions/api").json?["desiredCapacity"] as? Double == 1)
+        let refused = try run(["list"])
+        #expect(refused.status != 0 && refused.output.contains("in use"))
+        #expect(server.stop() == 0)
+    }
+}
