@@ -10,6 +10,7 @@ enum APIError {
         case .operatorKeyMissing: .unauthorized
         case .operatorKeyRejected: .forbidden
         case .notFound: .notFound
+        case .alreadyExists: .conflict
         case .storeUnavailable: .serviceUnavailable
         }
     }

@@ -8,18 +8,18 @@ import Synchronization
 final class CapacityResponder: HTTPResponder {
     static let dimensionsPrefix = "/v1/scalableTargetDimensions/"
 
-    private let settings: ServiceSettings
-    private let store: DimensionStore
+    let settings: ServiceSettings
+    let store: DimensionStore
     private let transitions: TransitionLog
     private let router: Router<Route>
     private let metrics: ServiceMetrics?
-    private let apiKeys: APIKeys?
+    let apiKeys: APIKeys?
     private let readiness: @Sendable () -> HTTPResponse
     /// Where `--redirect-http` sends clients: the first HTTPS listener's port, known once it is bound.
     let httpsPort = Atomic<Int>(443)
 
     private enum Route {
-        case time, getDimension, patchDimension, acmeChallenge, healthz, readyz, metrics, openAPI
+        case time, getDimension, patchDimension, acmeChallenge, healthz, readyz, metrics, openAPI, adminList, admin
     }
 
     private let openAPIBody: [UInt8]
@@ -39,6 +39,9 @@ final class CapacityResponder: HTTPResponder {
         router.add(.get, "/readyz", .readyz)
         router.add(.get, "/openapi.json", .openAPI)
         if metrics != nil { router.add(.get, "/metrics", .metrics) }
+        // Always routed, so other methods get 405; without --api-keys they answer 404.
+        router.add(.get, Self.adminPrefix, .adminList)
+        for method in [HTTPMethod.get, .post, .put, .delete] { router.add(method, Self.adminPrefix + "/*", .admin) }
         router.add(.get, Self.dimensionsPrefix + "*", .getDimension)
         router.add(.patch, Self.dimensionsPrefix + "*", .patchDimension)
         if settings.acmeWebroot != nil { router.add(.get, ACMEChallenge.pathPrefix + "*", .acmeChallenge) }
@@ -61,6 +64,10 @@ final class CapacityResponder: HTTPResponder {
                                      headers: [("Allow", allow)])
         case .found(.time, _):
             return TimeRoute.response()
+        case .found(.adminList, _):
+            return admin(request, idSegment: nil, context: context)
+        case .found(.admin, let idSegment):
+            return admin(request, idSegment: idSegment, context: context)
         case .found(.openAPI, _):
             return JSONContent.response(openAPIBody)
         case .found(.healthz, _):

@@ -1,140 +1,176 @@
 import FileStore
+import JSON
 import Scaling
 
-/// What `capacityd dimensions …` does, on the store directly. The store's directory lock admits one process, so
-/// while a server runs on it these commands refuse (and say so) rather than write behind its back.
+/// What `capacityd dimensions …` does: on the store directly while no server runs (its directory lock admits one
+/// process, so the commands refuse rather than write behind a server's back), or through a running server's admin
+/// routes (`--server URL --api-key KEY`).
 public enum DimensionAdmin {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// Field values an administrator sets; nil leaves a field as it is (or at its default when creating).
-    public struct Fields: Sendable {
-        public var version: String?
-        public var resourceName: String?
-        public var dimensionName: String?
-        public var actualCapacity: Double?
-        public var desiredCapacity: Double?
-        public var scalingStatus: ScalingStatus?
-        /// `.some(nil)` clears the reason.
-        public var failureReason: String??
+    public typealias Fields = DimensionFields
 
-        public init(version: String? = nil, resourceName: String? = nil, dimensionName: String? = nil,
-                    actualCapacity: Double? = nil, desiredCapacity: Double? = nil, scalingStatus: ScalingStatus? = nil,
-                    failureReason: String?? = nil) {
-            self.version = version
-            self.resourceName = resourceName
-            self.dimensionName = dimensionName
-            self.actualCapacity = actualCapacity
-            self.desiredCapacity = desiredCapacity
-            self.scalingStatus = scalingStatus
-            self.failureReason = failureReason
-        }
-
-        var isEmpty: Bool {
-            version == nil && resourceName == nil && dimensionName == nil && actualCapacity == nil
-                && desiredCapacity == nil && scalingStatus == nil && failureReason == nil
-        }
-
-        func applied(to dimension: Dimension) throws(ScalingError) -> Dimension {
-            for (name, value) in [("actualCapacity", actualCapacity), ("desiredCapacity", desiredCapacity)] {
-                if let value, !(value.isFinite && value >= 0) {
-                    throw .invalidUpdate("\(name) must be a finite number >= 0")
-                }
-            }
-            var next = dimension
-            if let version { next.version = version }
-            if let resourceName { next.resourceName = resourceName }
-            if let dimensionName { next.dimensionName = dimensionName }
-            if let actualCapacity { next.actualCapacity = actualCapacity }
-            if let desiredCapacity { next.desiredCapacity = desiredCapacity }
-            if let scalingStatus { next.scalingStatus = scalingStatus }
-            if let failureReason { next.failureReason = failureReason }
-            return next
-        }
+    public enum Target: Sendable {
+        case store(directory: String)
+        case server(url: String, apiKey: String?)
     }
 
     public enum Output {
         case text, json
     }
 
-    public static func list(stateDirectory: String, output: Output) throws(Failure) -> String {
-        try withStore(stateDirectory) { store throws(Failure) in
-            let dimensions = store.allDimensions()
-            switch output {
-            case .json:
-                return "[" + dimensions.map(json).joined(separator: ", ") + "]"
-            case .text:
-                let rows = [["ID", "DESIRED", "ACTUAL", "STATUS", "FAILURE"]] + dimensions.map {
-                    [$0.id.value, "\($0.desiredCapacity)", "\($0.actualCapacity)", $0.scalingStatus.rawValue,
-                     $0.failureReason ?? ""]
-                }
-                return table(rows)
+    public static func list(_ target: Target, output: Output) throws(Failure) -> String {
+        let dimensions: [Dimension]
+        switch target {
+        case .store(let directory):
+            dimensions = try withStore(directory) { store in store.allDimensions() }
+        case .server(let url, let apiKey):
+            let body = try call("GET", CapacityResponder.adminPrefix, url: url, apiKey: apiKey)
+            guard case .array(let values)? = try? JSONParser.parse(body) else {
+                throw Failure(description: "\(url): the answer is not a JSON array")
             }
+            dimensions = try values.map { value throws(Failure) in
+                var bytes: [UInt8] = []
+                JSONWriter.append(value, to: &bytes)
+                return try decode(bytes, from: url)
+            }
+        }
+        switch output {
+        case .json:
+            return "[" + dimensions.map(json).joined(separator: ", ") + "]"
+        case .text:
+            let rows = [["ID", "DESIRED", "ACTUAL", "STATUS", "FAILURE"]] + dimensions.map {
+                [$0.id.value, "\($0.desiredCapacity)", "\($0.actualCapacity)", $0.scalingStatus.rawValue,
+                 $0.failureReason ?? ""]
+            }
+            return table(rows)
         }
     }
 
-    public static func get(_ id: String, stateDirectory: String, output: Output) throws(Failure) -> String {
+    public static func get(_ id: String, _ target: Target, output: Output) throws(Failure) -> String {
         let id = try parse(id)
-        return try withStore(stateDirectory) { store throws(Failure) in
-            guard let dimension = store.dimension(id) else { throw Failure(description: ScalingError.notFound(id).message) }
-            return describe(dimension, output)
+        switch target {
+        case .store(let directory):
+            let found = try withStore(directory) { store in store.dimension(id) }
+            guard let found else { throw Failure(description: ScalingError.notFound(id).message) }
+            return describe(found, output)
+        case .server(let url, let apiKey):
+            return try remote("GET", id, url: url, apiKey: apiKey, output: output)
         }
     }
 
     /// A new dimension from the defaults and `fields`; refuses an id that exists.
-    public static func create(_ id: String, fields: Fields, defaults: DimensionDefaults, stateDirectory: String,
+    public static func create(_ id: String, fields: Fields, defaults: DimensionDefaults, _ target: Target,
                               output: Output) throws(Failure) -> String {
         let id = try parse(id)
-        return try change(id, stateDirectory: stateDirectory, output: output) { current throws(ScalingError) in
-            guard current == nil else { throw .invalidUpdate("Dimension \(id.value) already exists (use set)") }
+        guard case .store(let directory) = target else {
+            return try remote("POST", id, body: fields.encode(), target: target, output: output)
+        }
+        return try change(id, directory: directory, output: output) { current throws(ScalingError) in
+            guard current == nil else { throw .alreadyExists(id) }
             return try fields.applied(to: defaults.makeDimension(id: id))
         }
     }
 
     /// Sets fields of an existing dimension exactly as given: an administrator's override, not a scaling event.
-    public static func set(_ id: String, fields: Fields, stateDirectory: String, output: Output) throws(Failure) -> String {
+    public static func set(_ id: String, fields: Fields, _ target: Target, output: Output) throws(Failure) -> String {
         let id = try parse(id)
         guard !fields.isEmpty else { throw Failure(description: "nothing to set: give at least one field option") }
-        return try change(id, stateDirectory: stateDirectory, output: output) { current throws(ScalingError) in
+        guard case .store(let directory) = target else {
+            return try remote("PUT", id, body: fields.encode(), target: target, output: output)
+        }
+        return try change(id, directory: directory, output: output) { current throws(ScalingError) in
             guard let current else { throw .notFound(id) }
             return try fields.applied(to: current)
         }
     }
 
-    public static func delete(_ id: String, stateDirectory: String, output: Output) throws(Failure) -> String {
+    public static func delete(_ id: String, _ target: Target, output: Output) throws(Failure) -> String {
         let id = try parse(id)
-        return try withStore(stateDirectory) { store throws(Failure) in
-            switch store.deleteAndWait(id) {
-            case .success(let removed): return output == .json ? json(removed) : "deleted \(id.value)"
+        let removed: Dimension
+        switch target {
+        case .store(let directory):
+            let outcome = try withStore(directory) { store in store.deleteAndWait(id) }
+            switch outcome {
+            case .success(let dimension): removed = dimension
             case .failure(let error): throw Failure(description: error.message)
             }
+        case .server(let url, let apiKey):
+            removed = try decode(try call("DELETE", CapacityResponder.adminPrefix + "/" + id.value, url: url,
+                                          apiKey: apiKey), from: url)
+        }
+        return output == .json ? json(removed) : "deleted \(id.value)"
+    }
+
+    // MARK: Through a running server
+
+    private static func remote(_ method: String, _ id: DimensionID, body: [UInt8]? = nil, target: Target,
+                               output: Output) throws(Failure) -> String {
+        guard case .server(let url, let apiKey) = target else { throw Failure(description: "no server given") }
+        return try remote(method, id, body: body, url: url, apiKey: apiKey, output: output)
+    }
+
+    private static func remote(_ method: String, _ id: DimensionID, body: [UInt8]? = nil, url: String, apiKey: String?,
+                               output: Output) throws(Failure) -> String {
+        let answer = try call(method, CapacityResponder.adminPrefix + "/" + id.value, body: body, url: url, apiKey: apiKey)
+        return describe(try decode(answer, from: url), output)
+    }
+
+    /// One admin request; a non-200 answer becomes the failure, with the server's message.
+    private static func call(_ method: String, _ path: String, body: [UInt8]? = nil, url: String,
+                             apiKey: String?) throws(Failure) -> [UInt8] {
+        let response: AdminClient.Response
+        do {
+            response = try AdminClient.request(method, path, body: body, url: url, apiKey: apiKey)
+        } catch {
+            throw Failure(description: error.description)
+        }
+        guard response.status == 200 else {
+            var message = "status \(response.status)"
+            if case .object(let object)? = try? JSONParser.parse(response.body), case .string(let text)? = object["message"] {
+                message = text
+            }
+            if response.status == 404 && message.hasPrefix("No such resource") {
+                message = "\(url) has no admin routes: start it with --api-keys"
+            }
+            throw Failure(description: message)
+        }
+        return response.body
+    }
+
+    private static func decode(_ bytes: [UInt8], from url: String) throws(Failure) -> Dimension {
+        do {
+            return try DimensionJSON.decode(bytes)
+        } catch {
+            throw Failure(description: "\(url): unexpected answer: \(error.description)")
         }
     }
 
-    // MARK: Helpers
+    // MARK: On the store
 
-    private static func change(_ id: DimensionID, stateDirectory: String, output: Output,
+    private static func change(_ id: DimensionID, directory: String, output: Output,
                                _ body: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension) throws(Failure) -> String {
-        try withStore(stateDirectory) { store throws(Failure) in
-            switch store.updateAndWait(id, body) {
-            case .success(let change): return describe(change.after, output)
-            case .failure(let error): throw Failure(description: error.message)
-            }
+        let outcome = try withStore(directory) { store in store.updateAndWait(id, body) }
+        switch outcome {
+        case .success(let change): return describe(change.after, output)
+        case .failure(let error): throw Failure(description: error.message)
         }
     }
 
-    private static func withStore(_ directory: String,
-                                  _ body: (FileStore) throws(Failure) -> String) throws(Failure) -> String {
+    private static func withStore<Value>(_ directory: String, _ body: (FileStore) -> Value) throws(Failure) -> Value {
         let store: FileStore
         do {
             store = try FileStore(directory: directory)
         } catch {
-            throw Failure(description: error.description)
+            throw Failure(description: error.description + " (while a server runs, use --server URL --api-key KEY)")
         }
         defer { store.close() }
-        return try body(store)
+        return body(store)
     }
+
+    // MARK: Output
 
     private static func parse(_ text: String) throws(Failure) -> DimensionID {
         do {

@@ -132,6 +132,45 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/admin/v1/dimensions": {
+          "get": {
+            "operationId": "adminListDimensions",
+            "summary": "Every dimension (administrators; needs --api-keys and a key, else 404).",
+            "responses": {
+              "200": {"description": "The dimensions.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}}},
+              "401": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"},
+              "404": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        },
+        "/admin/v1/dimensions/{scalableTargetDimensionId}": {
+          "parameters": [
+            {"name": "scalableTargetDimensionId", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:-]+$"}}
+          ],
+          "get": {
+            "operationId": "adminGetDimension",
+            "summary": "One dimension, without advancing it.",
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}
+          },
+          "post": {
+            "operationId": "adminCreateDimension",
+            "summary": "Create a dimension from the defaults and the given fields (409 if it exists).",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminFields"}}}},
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+          },
+          "put": {
+            "operationId": "adminSetDimension",
+            "summary": "Set fields exactly as given (an override, not a scaling event).",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminFields"}}}},
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+          },
+          "delete": {
+            "operationId": "adminDeleteDimension",
+            "summary": "Delete a dimension; answers it as it was.",
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+          }
+        },
         "/.well-known/acme-challenge/{token}": {
           "parameters": [
             {"name": "token", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,255}$"}}
@@ -148,7 +187,8 @@ enum OpenAPIDocument {
       },
       "components": {
         "responses": {
-          "Error": {"description": "An error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          "Error": {"description": "An error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Dimension": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}}
         },
         "schemas": {
           "ScalingStatus": {"type": "string", "enum": ["Pending", "InProgress", "Successful", "Failed"]},
@@ -168,6 +208,19 @@ enum OpenAPIDocument {
             }
           },
           "ScalableTargetDimensionUpdate": UPDATE_SCHEMA,
+          "AdminFields": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "version": {"type": "string"},
+              "resourceName": {"type": "string"},
+              "dimensionName": {"type": "string"},
+              "actualCapacity": {"type": "number", "minimum": 0},
+              "desiredCapacity": {"type": "number", "minimum": 0},
+              "scalingStatus": {"$ref": "#/components/schemas/ScalingStatus"},
+              "failureReason": {"type": "string", "nullable": true, "maxLength": 1024}
+            }
+          },
           "Error": {
             "type": "object",
             "required": ["message"],

@@ -110,3 +110,12 @@ extension SocketAddress {
         }
     }
 }
+
+extension SocketAddress {
+    /// Connects the blocking socket `fd` to this address (for command-line clients, not the server).
+    public func connect(_ fd: Int32) throws(SystemError) -> Int32 {
+        try withSockaddr { pointer, length throws(SystemError) in
+            try blockingSyscall("connect") { Glibc.connect(fd, pointer, length) }
+        }
+    }
+}

@@ -28,4 +28,8 @@ public protocol DimensionStore: AnyObject, Sendable {
     func update(_ id: DimensionID,
                 _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
                 completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void)
+
+    /// Removes `id` durably, then calls `completion` with the dimension as it was (`.notFound` if there is none).
+    /// Serialized with the updates of the same id.
+    func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, ScalingError>) -> Void)
 }

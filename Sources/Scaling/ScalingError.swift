@@ -9,10 +9,12 @@ public enum ScalingError: Error, Equatable, Sendable {
     case unknownFields([String])
     /// Operator fields were sent while the mode lets only AWS's desiredCapacity in.
     case operatorFieldsNotAllowed(fields: [String], mode: ScalingMode)
-    /// Operator fields were sent without a key, and the server requires one for them.
+    /// Operator fields (or an administrator's request) were sent without a key, and the server requires one.
     case operatorKeyMissing
     /// Operator fields were sent with a key the server does not know.
     case operatorKeyRejected
+    /// An administrator asked to create a dimension that exists.
+    case alreadyExists(DimensionID)
     /// No such dimension, and auto-creation is off.
     case notFound(DimensionID)
     /// The store could not make the change durable; nothing changed.
@@ -27,8 +29,9 @@ public enum ScalingError: Error, Equatable, Sendable {
         case .operatorFieldsNotAllowed(let fields, let mode):
             "\(fields.joined(separator: ", ")) can only be set in production mode (this server runs in \(mode.rawValue) mode)"
         case .operatorKeyMissing:
-            "actualCapacity, scalingStatus and failureReason need an API key (x-api-key or Authorization: Bearer)"
+            "This request needs an API key (x-api-key or Authorization: Bearer): it sets operator fields or administers dimensions"
         case .operatorKeyRejected: "The API key is not valid"
+        case .alreadyExists(let id): "Dimension \(id.value) already exists"
         case .notFound(let id): "Dimension \(id.value) does not exist"
         case .storeUnavailable(let reason): "The state store is unavailable: \(reason)"
         }

@@ -20,7 +20,8 @@ struct Capacityd: ParsableCommand {
         } ?? Serve.self
         let options: [(String, EnvironmentOptions.Kind)] = switch subcommand {
         case is Serve.Type, is CheckConfig.Type: EnvironmentOptions.serve
-        case is Import.Type, is Dimensions.Type: EnvironmentOptions.store
+        case is Import.Type: EnvironmentOptions.store
+        case is Dimensions.Type: EnvironmentOptions.dimensions
         default: []
         }
         // Help and version output describe the command line alone; a bare command group only prints its help.

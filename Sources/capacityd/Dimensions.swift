@@ -5,16 +5,27 @@ import Scaling
 struct Dimensions: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect and change dimensions in the store.",
-        discussion: "These work on the store directly, so the server must be stopped: the store's lock admits one process, and a command refuses while a server holds it.",
+        discussion: "Without --server they work on the store directly, which needs the server stopped (the store's lock admits one process; a command refuses while a server holds it). With --server URL --api-key KEY they go through a running server's admin routes (it needs --api-keys).",
         subcommands: [List.self, Get.self, Create.self, Set.self, Delete.self])
 
     struct Common: ParsableArguments {
         @OptionGroup var store: StoreOptions
 
+        @Option(name: .customLong("server"), help: "A running server's plain-HTTP address, e.g. http://127.0.0.1:8080, to go through instead of the store.")
+        var server: String?
+
+        @Option(name: .customLong("api-key"), help: "A key from the server's --api-keys file (for --server).")
+        var apiKey: String?
+
         @Flag(help: "Print JSON instead of a table.")
         var json = false
 
         var output: DimensionAdmin.Output { json ? .json : .text }
+
+        var target: DimensionAdmin.Target {
+            if let server { return .server(url: server, apiKey: apiKey) }
+            return .store(directory: store.stateDirectory)
+        }
     }
 
     struct FieldOptions: ParsableArguments {
@@ -59,7 +70,7 @@ struct Dimensions: ParsableCommand {
         @OptionGroup var common: Common
         func run() throws {
             try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.list(stateDirectory: common.store.stateDirectory, output: common.output)
+                try DimensionAdmin.list(common.target, output: common.output)
             }
         }
     }
@@ -70,7 +81,7 @@ struct Dimensions: ParsableCommand {
         @OptionGroup var common: Common
         func run() throws {
             try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.get(id, stateDirectory: common.store.stateDirectory, output: common.output)
+                try DimensionAdmin.get(id, common.target, output: common.output)
             }
         }
     }
@@ -82,8 +93,8 @@ struct Dimensions: ParsableCommand {
         @OptionGroup var common: Common
         func run() throws {
             try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.create(id, fields: fields.fields, defaults: DimensionDefaults(),
-                                          stateDirectory: common.store.stateDirectory, output: common.output)
+                try DimensionAdmin.create(id, fields: fields.fields, defaults: DimensionDefaults(), common.target,
+                                          output: common.output)
             }
         }
     }
@@ -95,8 +106,7 @@ struct Dimensions: ParsableCommand {
         @OptionGroup var common: Common
         func run() throws {
             try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.set(id, fields: fields.fields, stateDirectory: common.store.stateDirectory,
-                                       output: common.output)
+                try DimensionAdmin.set(id, fields: fields.fields, common.target, output: common.output)
             }
         }
     }
@@ -107,7 +117,7 @@ struct Dimensions: ParsableCommand {
         @OptionGroup var common: Common
         func run() throws {
             try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.delete(id, stateDirectory: common.store.stateDirectory, output: common.output)
+                try DimensionAdmin.delete(id, common.target, output: common.output)
             }
         }
     }

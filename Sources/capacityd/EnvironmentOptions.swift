@@ -17,6 +17,9 @@ enum EnvironmentOptions {
 
     static let store: [(String, Kind)] = [("state-dir", .value)]
 
+    /// `capacityd dimensions`: the store, or a running server and a key for it.
+    static let dimensions: [(String, Kind)] = store + [("server", .value), ("api-key", .value)]
+
     /// The options of `serve` (and of `check-config`, which takes exactly these). `Tests/EndToEndTests` checks
     /// this list against `capacityd serve --help`, so an option added there cannot be forgotten here.
     static let serve: [(String, Kind)] = store + [

@@ -50,4 +50,40 @@ struct AdminCLITests {
         #expect(refused.status != 0 && refused.output.contains("in use"))
         #expect(server.stop() == 0)
     }
+
+    /// While a server runs, the same commands go through its admin routes, with a key.
+    @Test func throughARunningServer() throws {
+        let directory = ServerProcess.temporaryDirectory()
+        try "admin-key-0123456789\n".write(toFile: directory + "/keys", atomically: true, encoding: .utf8)
+        let server = try ServerProcess(["--mode", "demo", "--api-keys", directory + "/keys"], directory: directory)
+        let environment = ["CAPACITYD_SERVER": server.baseURL, "CAPACITYD_API_KEY": "admin-key-0123456789"]
+        func run(_ arguments: [String], environment: [String: String] = environment) throws -> (status: Int32, output: String) {
+            try runCapacityd(["dimensions"] + arguments, environment: environment)
+        }
+
+        let created = try run(["create", "live", "--desired-capacity", "4", "--status", "Pending", "--json"])
+        #expect(created.status == 0, "\(created.output)")
+        #expect(json(created.output)?["scalingStatus"] as? String == "Pending")
+        #expect(try run(["create", "live"]).output.contains("already exists"))
+        // get does not advance it, unlike the API's GET in demo mode.
+        #expect(json(try run(["get", "live", "--json"]).output)?["scalingStatus"] as? String == "Pending")
+        let set = try run(["set", "live", "--actual-capacity", "4", "--status", "Successful", "--json"])
+        #expect(json(set.output)?["actualCapacity"] as? Double == 4)
+        #expect(try curl(server.baseURL + "/v1/scalableTargetDimensions/live").json?["scalingStatus"] as? String == "Successful")
+        #expect(try run(["list"]).output.contains("live"))
+        #expect(try run(["set", "live", "--desired-capacity", "-3"]).status != 0)
+        #expect(try run(["delete", "live"]).output.contains("deleted live"))
+        #expect(try run(["get", "live"]).output.contains("does not exist"))
+
+        let anonymous = try run(["list"], environment: ["CAPACITYD_SERVER": server.baseURL])
+        #expect(anonymous.status != 0 && anonymous.output.contains("API key"))
+        let wrong = try run(["list", "--api-key", "wrong-key-0123456789"])
+        #expect(wrong.status != 0 && wrong.output.contains("not valid"))
+        #expect(server.stop() == 0)
+
+        let plain = try ServerProcess()
+        let refused = try run(["list"], environment: ["CAPACITYD_SERVER": plain.baseURL, "CAPACITYD_API_KEY": "x"])
+        #expect(refused.status != 0 && refused.output.contains("--api-keys"), "\(refused.output)")
+        plain.stop()
+    }
 }

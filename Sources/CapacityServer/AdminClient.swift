@@ -1,0 +1,79 @@
+import EventLoop
+import Glibc
+import HTTPServer
+
+/// The few HTTP/1.1 requests `capacityd dimensions --server URL` makes to a running server's admin routes: one
+/// request per connection, blocking, plain HTTP to a numeric address or `localhost` (run it next to the server).
+enum AdminClient {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Response {
+        let status: Int
+        let body: [UInt8]
+    }
+
+    /// `http://127.0.0.1:8080` → the address to connect to.
+    static func address(of url: String) throws(Failure) -> SocketAddress {
+        guard url.hasPrefix("http://") else { throw Failure(description: "\(url): only http://HOST:PORT is supported") }
+        var authority = String(url.dropFirst(7))
+        while authority.hasSuffix("/") { authority.removeLast() }
+        if authority.hasPrefix("localhost:") { authority = "127.0.0.1" + authority.dropFirst(9) }
+        do {
+            return try SocketAddress(parsing: authority)
+        } catch {
+            throw Failure(description: "\(url): \(error.description)")
+        }
+    }
+
+    static func request(_ method: String, _ path: String, body: [UInt8]? = nil, url: String,
+                        apiKey: String?) throws(Failure) -> Response {
+        let address = try address(of: url)
+        var request = Array("\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n".utf8)
+        if let apiKey { request += Array("x-api-key: \(apiKey)\r\n".utf8) }
+        if let body {
+            request += Array("Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        } else {
+            request += Array("\r\n".utf8)
+        }
+        let received: [UInt8]
+        do {
+            received = try exchange(request, with: address)
+        } catch {
+            throw Failure(description: "\(url): \(error)")
+        }
+        guard let end = received.firstRange(of: Array("\r\n\r\n".utf8)),
+              let statusText = String(decoding: received[..<end.lowerBound], as: UTF8.self)
+                .split(separator: " ").dropFirst().first,
+              let status = Int(statusText) else {
+            throw Failure(description: "\(url): not an HTTP response")
+        }
+        return Response(status: status, body: Array(received[end.upperBound...]))
+    }
+
+    /// Sends `request` and reads until the server closes (it answers `Connection: close`).
+    private static func exchange(_ request: [UInt8], with address: SocketAddress) throws(SystemError) -> [UInt8] {
+        let socket = FileDescriptor(try blockingSyscall("socket") {
+            Glibc.socket(address.family == .ipv4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        })
+        defer { socket.close() }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        _ = setsockopt(socket.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = try address.connect(socket.rawValue)
+        var sent = 0
+        while sent < request.count {
+            let count = try blockingSyscall("send") {
+                request.withUnsafeBytes { Glibc.send(socket.rawValue, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            }
+            sent += count
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try blockingSyscall("recv") { recv(socket.rawValue, &buffer, buffer.count, 0) }
+            if count == 0 { return received }
+            received += buffer[0..<count]
+        }
+    }
+}
