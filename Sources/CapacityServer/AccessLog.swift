@@ -3,7 +3,11 @@ import JSON
 
 /// One JSON object per request on stdout, the shape CloudWatch (awslogs) and `jq` read without configuration.
 struct JSONAccessLog: AccessLogFormatter {
+    /// Answers below this status are not logged (`--log-level warning` and `error`).
+    let minimumStatus: Int
+
     func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
+        guard record.status >= minimumStatus else { return }
         buffer.append(contentsOf: "{\"time\": \"".utf8)
         buffer.append(contentsOf: WallClock.iso8601(epochMilliseconds: record.epochMilliseconds).utf8)
         buffer.append(contentsOf: "\", \"method\": ".utf8)

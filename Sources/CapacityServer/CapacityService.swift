@@ -15,6 +15,7 @@ public enum CapacityService {
 
     /// Runs until SIGTERM or SIGINT; returns the process exit code.
     public static func run(_ settings: ServiceSettings) throws(StartError) -> Int32 {
+        ServiceLog.configure(settings.logLevel)
         raiseDescriptorLimit()
         // Signals are handled by sigwait on this thread; blocking them first means every thread started from
         // here on inherits the mask and no handler ever runs on an event loop.
@@ -61,7 +62,7 @@ public enum CapacityService {
                                             now: WallClock.now().seconds)
         }
         let server = HTTPServer(configuration: settings.server, responder: responder,
-                                accessLog: settings.accessLog ? JSONAccessLog() : nil, observer: metrics, tls: tls)
+                                accessLog: settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil, observer: metrics, tls: tls)
         metrics.attach(server)
         do {
             try server.start()
@@ -75,7 +76,7 @@ public enum CapacityService {
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
         let addresses = server.boundAddresses.map(\.description).joined(separator: " ")
-        printError("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
+        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
 
         while true {
             var received: Int32 = 0
@@ -88,25 +89,25 @@ public enum CapacityService {
             }
             if received == SIGHUP {
                 transitions.reopen()
-                printError("capacityd: SIGHUP: transition log reopened")
+                ServiceLog.write(.info, "capacityd: SIGHUP: transition log reopened")
                 reloadTLS(tls, expiry)
                 if let apiKeys {
                     if let error = apiKeys.reload() {
-                        printError("capacityd: SIGHUP: API keys not reloaded, the previous keys stay in use: \(error)")
+                        ServiceLog.write(.warning, "capacityd: SIGHUP: API keys not reloaded, the previous keys stay in use: \(error)")
                     } else {
-                        printError("capacityd: SIGHUP: API keys reloaded from \(apiKeys.path)")
+                        ServiceLog.write(.info, "capacityd: SIGHUP: API keys reloaded from \(apiKeys.path)")
                     }
                 }
                 continue
             }
-            printError("capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
+            ServiceLog.write(.info, "capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
             break
         }
         server.shutdown()
         server.wait()
         store.close()
         let statistics = store.statistics
-        printError("capacityd: stopped; the store wrote \(statistics.records) records in \(statistics.syncs) syncs")
+        ServiceLog.write(.info, "capacityd: stopped; the store wrote \(statistics.records) records in \(statistics.syncs) syncs")
         return 0
     }
 
@@ -115,17 +116,17 @@ public enum CapacityService {
         switch tls.reload(now: WallClock.now().seconds) {
         case .success(let context):
             let server = context.certificates[0]
-            printError("capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
+            ServiceLog.write(.info, "capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
                        + "\(context.certificates.count - 1) trusted client certificates")
             checkExpiry(tls, expiry)
         case .failure(let error):
-            printError("capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
+            ServiceLog.write(.warning, "capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
         }
     }
 
     private static func checkExpiry(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {
         guard let tls else { return }
-        for line in expiry.warnings(for: tls.current.certificates, now: WallClock.now().seconds) { printError(line) }
+        for line in expiry.warnings(for: tls.current.certificates, now: WallClock.now().seconds) { ServiceLog.write(.warning, line) }
     }
 
     /// Each connection is a descriptor; the default soft limit (1024) would cap the server far below
@@ -142,10 +143,4 @@ public enum CapacityService {
     private static func makeDirectory(_ path: String) throws(SystemError) {
         if mkdir(path, 0o750) != 0 && errno != EEXIST { throw SystemError(call: "mkdir", errno: errno) }
     }
-}
-
-func printError(_ message: String) {
-    var line = Array(message.utf8)
-    line.append(10)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

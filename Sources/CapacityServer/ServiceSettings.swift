@@ -22,11 +22,12 @@ public struct ServiceSettings: Sendable {
     public var redirectHTTP: Bool
     /// Keys required for PATCHes that set the operator fields; nil requires none.
     public var apiKeysFile: String?
+    public var logLevel: LogLevel
 
     public init(server: ServerConfiguration, mode: ScalingMode = .demo, stateDirectory: String = "./var",
                 logDirectory: String? = nil, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
                 accessLog: Bool = true, tls: TLSConfiguration? = nil, acmeWebroot: String? = nil,
-                redirectHTTP: Bool = false, apiKeysFile: String? = nil) {
+                redirectHTTP: Bool = false, apiKeysFile: String? = nil, logLevel: LogLevel = .info) {
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory
@@ -38,6 +39,7 @@ public struct ServiceSettings: Sendable {
         self.acmeWebroot = acmeWebroot
         self.redirectHTTP = redirectHTTP
         self.apiKeysFile = apiKeysFile
+        self.logLevel = logLevel
     }
 
     /// With client certificates on, the dimensions API answers only clients that presented a verified one (the

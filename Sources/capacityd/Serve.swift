@@ -7,6 +7,7 @@ import TLS
 
 extension ScalingMode: ExpressibleByArgument {}
 extension TLSConfiguration.ClientCertificateMode: ExpressibleByArgument {}
+extension LogLevel: ExpressibleByArgument {}
 
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "Directory of the durable state store (created if missing).")
@@ -122,6 +123,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("gzip-min-bytes"), help: "Smallest JSON or text response body to gzip when the client accepts it (0: never).")
     var gzipMinimumBytes = 1024
 
+    @Option(name: .customLong("log-level"), help: "debug, info, warning or error: stderr messages at or above it; the access log records every request at info, only 4xx/5xx at warning, only 5xx at error.")
+    var logLevel: LogLevel = .info
+
     @Flag(name: .customLong("no-access-log"), help: "Do not write the JSON access log to stdout.")
     var noAccessLog = false
 
@@ -199,7 +203,8 @@ struct ServeOptions: ParsableArguments {
                 clientVerifyDepth: clientVerifyDepth),
             acmeWebroot: acmeWebroot,
             redirectHTTP: redirectHTTP,
-            apiKeysFile: apiKeysFile)
+            apiKeysFile: apiKeysFile,
+            logLevel: logLevel)
     }
 
     private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }

@@ -142,3 +142,26 @@ struct CommandLineTests {
         }
     }
 }
+
+@Suite("Log levels")
+struct LogLevelTests {
+    @Test func warningKeepsOnlyProblems() throws {
+        let server = try ServerProcess(["--log-level", "warning"])
+        _ = try curl(server.baseURL + "/time")
+        _ = try curl(server.baseURL + "/missing")
+        _ = try patch(server.baseURL + "/v1/scalableTargetDimensions/x", "{")
+        #expect(server.stop() == 0)
+        let lines = server.stdout.split(separator: "\n")
+        #expect(lines.count == 2, "\(server.stdout)")
+        #expect(lines.allSatisfy { $0.contains("\"status\": 404") || $0.contains("\"status\": 400") })
+        #expect(server.stderr.contains("listening on"))
+        #expect(!server.stderr.contains("shutting down") && !server.stderr.contains("stopped;"))
+    }
+
+    @Test func errorKeepsOnlyServerErrors() throws {
+        let server = try ServerProcess(["--log-level", "error"])
+        _ = try curl(server.baseURL + "/missing")
+        #expect(server.stop() == 0)
+        #expect(server.stdout.isEmpty)
+    }
+}
