@@ -92,7 +92,7 @@ struct ConfigurationTests {
     }
 
     /// The env files in `config/` are valid configurations (with their paths moved into a temporary directory).
-    @Test(arguments: ["demo.env", "step.env", "production.env", "production-mtls.env"])
+    @Test(arguments: ["demo.env", "demo-failure.env", "step.env", "production.env", "production-mtls.env"])
     func shippedEnvFilesAreValid(file: String) throws {
         var variables = try readEnvFile(repositoryRoot + "/config/" + file)
         #expect(variables["CAPACITYD_MODE"] != nil)
