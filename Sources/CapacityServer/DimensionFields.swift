@@ -63,46 +63,14 @@ public struct DimensionFields: Sendable, Equatable {
         return out
     }
 
+    /// An empty body (a create with every default) reads as `{}`.
     static func decode(_ bytes: [UInt8]) throws(ScalingError) -> DimensionFields {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes.isEmpty ? Array("{}".utf8) : bytes)
-        } catch {
-            throw .invalidUpdate("The body is not valid JSON: \(error)")
-        }
-        guard case .object(let object) = value else { throw .invalidUpdate("The body must be a JSON object") }
-        let unknown = object.keys.filter { !names.contains($0) }.sorted()
-        guard unknown.isEmpty else { throw .unknownFields(unknown) }
-        func string(_ name: String) throws(ScalingError) -> String? {
-            switch object[name] {
-            case nil: return nil
-            case .string(let text)?: return text
-            default: throw .invalidUpdate("\(name) must be a string")
-            }
-        }
-        func number(_ name: String) throws(ScalingError) -> Double? {
-            switch object[name] {
-            case nil: return nil
-            case .number(let number)?: return number
-            default: throw .invalidUpdate("\(name) must be a number")
-            }
-        }
-        var fields = DimensionFields(version: try string("version"), resourceName: try string("resourceName"),
-                                     dimensionName: try string("dimensionName"),
-                                     actualCapacity: try number("actualCapacity"),
-                                     desiredCapacity: try number("desiredCapacity"))
-        if let status = try string("scalingStatus") {
-            guard let parsed = ScalingStatus(rawValue: status) else {
-                throw .invalidUpdate("scalingStatus must be one of Pending, InProgress, Successful, Failed")
-            }
-            fields.scalingStatus = parsed
-        }
-        switch object["failureReason"] {
-        case nil: break
-        case .null?: fields.failureReason = .some(nil)
-        case .string(let text)?: fields.failureReason = .some(text)
-        default: throw .invalidUpdate("failureReason must be a string or null")
-        }
-        return fields
+        let object = try JSONBody.object(bytes.isEmpty ? Array("{}".utf8) : bytes, allowed: names)
+        return DimensionFields(version: try object.string("version"), resourceName: try object.string("resourceName"),
+                               dimensionName: try object.string("dimensionName"),
+                               actualCapacity: try object.number("actualCapacity"),
+                               desiredCapacity: try object.number("desiredCapacity"),
+                               scalingStatus: try object.scalingStatus("scalingStatus"),
+                               failureReason: try object.nullableString("failureReason"))
     }
 }
