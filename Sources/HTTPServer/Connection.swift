@@ -225,11 +225,19 @@ final class Connection: EventHandler {
         if let response = response ?? earlyResponse {
             earlyResponse = nil
             deferredToken += 1  // a promise taken but not used can no longer answer
-            if phase == .awaitingResponse { phase = .idle }
+            answered()
             write(response)
         } else if phase != .awaitingResponse {
+            answered()
             write(context.responder.errorResponse(status: .internalServerError, message: "Internal server error"))
         }
+    }
+
+    /// A request was answered: the connection waits for the next one, and its idle timeout starts now (not when
+    /// the connection or the previous idle spell began: a busy keep-alive connection must never look idle).
+    private func answered() {
+        phase = .idle
+        deadline = context.now + context.configuration.idleTimeoutMilliseconds
     }
 
     func beginDeferredResponse() -> ResponsePromise {
@@ -244,8 +252,7 @@ final class Connection: EventHandler {
             earlyResponse = response
             return
         }
-        phase = .idle
-        deadline = context.now + context.configuration.idleTimeoutMilliseconds
+        answered()
         write(response)
         processInput()
     }

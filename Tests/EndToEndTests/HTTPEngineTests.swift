@@ -176,6 +176,24 @@ struct HTTPEngineTests {
         server.stop()
     }
 
+    /// The idle timeout counts from the last answer: a keep-alive connection in steady use outlives it many times.
+    @Test func aBusyKeepAliveConnectionIsNeverIdle() throws {
+        let server = try ServerProcess(["--idle-timeout", "1", "--header-timeout", "1"])
+        let connection = try RawConnection(port: server.port)
+        let started = Date()
+        var answered = 0
+        while Date().timeIntervalSince(started) < 3.5 {
+            connection.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
+            guard connection.readResponses(1, timeout: 5).first?.status == 200 else { break }
+            answered += 1
+            usleep(250_000)
+        }
+        #expect(Date().timeIntervalSince(started) >= 3.5, "the connection was closed after \(answered) answers")
+        // And once it really idles, it is closed.
+        #expect(connection.readUntilClosed(timeout: 10).closed)
+        server.stop()
+    }
+
     /// A client that sends requests but never reads the answers is cut off once its socket buffers are full
     /// and the write timeout passes; it cannot pin the server's memory.
     @Test func clientsThatNeverReadAreCutOff() throws {
