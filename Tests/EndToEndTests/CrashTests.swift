@@ -37,7 +37,8 @@ private final class Counter: @unchecked Sendable {
 struct CrashTests {
     static let ids = (0..<24).map { "crash-\($0)" }
     static let workers = 12
-    static let cycles = 6
+    /// 6 in the suite; `scripts/crash-cycles N` runs the same test with more.
+    static let cycles = Int(ProcessInfo.processInfo.environment["CAPACITYD_CRASH_CYCLES"] ?? "") ?? 6
 
     /// Many concurrent PATCHes, `kill -9` at a random moment, restart: every acknowledged PATCH is there, the
     /// store opens (nothing torn), and an unanswered PATCH is either fully there or not at all.
@@ -77,6 +78,7 @@ struct CrashTests {
             ledger.clearInFlight()
             server.crash()
         }
+        print("crash test: \(Self.cycles) kill -9 cycles, \(totalAcknowledged.value) acknowledged PATCHes, all present after restart")
         #expect(totalAcknowledged.value > Self.cycles * 10, "too few PATCHes were acknowledged for the test to mean much")
     }
 
