@@ -15,8 +15,13 @@ public enum ConfigurationCheck {
                 problems.append("listen address \(address): \(error)")
             }
         }
-        problems += stateProblems(settings.stateDirectory)
-        if let problem = writableDirectoryProblem(settings.logDirectory, what: "log directory") { problems.append(problem) }
+        let stateProblems = stateProblems(settings.stateDirectory)
+        problems += stateProblems
+        // The default log directory lies inside the state directory, which start-up makes first.
+        if let problem = writableDirectoryProblem(settings.logDirectory, what: "log directory",
+                                                  parentMadeFirst: stateProblems.isEmpty ? settings.stateDirectory : nil) {
+            problems.append(problem)
+        }
         if let tls = settings.tls {
             let now = WallClock.now().seconds
             do {
@@ -60,21 +65,21 @@ public enum ConfigurationCheck {
         }
     }
 
-    /// nil when `directory` exists and is writable, or does not exist and can be created.
-    private static func writableDirectoryProblem(_ directory: String, what: String) -> String? {
+    /// nil when `directory` exists and is writable, or can be created: capacityd makes one level (mkdir, not
+    /// mkdir -p), so its parent must be a writable directory already, or one made first (`parentMadeFirst`).
+    private static func writableDirectoryProblem(_ directory: String, what: String,
+                                                 parentMadeFirst: String? = nil) -> String? {
         var info = stat()
         if stat(directory, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(what) \(directory): not a directory" }
             return access(directory, W_OK | X_OK) == 0 ? nil : "\(what) \(directory): not writable"
         }
-        var parent = directory
-        while let slash = parent.lastIndex(of: "/") {
-            parent = String(parent[..<slash])
-            if parent.isEmpty { parent = "/" }
-            if stat(parent, &info) == 0 { break }
-            if parent == "/" { break }
+        let trimmed = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let parent = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        if parent == parentMadeFirst { return nil }
+        guard stat(parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, access(parent, W_OK | X_OK) == 0 else {
+            return "\(what) \(directory): cannot be created, \(parent) is not a writable directory"
         }
-        if !directory.contains("/") { parent = "." }
-        return access(parent, W_OK | X_OK) == 0 ? nil : "\(what) \(directory): cannot be created in \(parent)"
+        return nil
     }
 }

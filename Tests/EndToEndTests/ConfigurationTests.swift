@@ -89,6 +89,10 @@ struct ConfigurationTests {
         let fine = try runCapacityd(["check-config", "--http", "127.0.0.1:0", "--state-dir", state + "/new"])
         #expect(fine.status == 0 && fine.output.contains("configuration ok"), "\(fine.output)")
         #expect(!FileManager.default.fileExists(atPath: state + "/new"))
+        // capacityd makes one directory level, not a path: check-config says so, as serve would fail.
+        let deep = try runCapacityd(["check-config", "--http", "127.0.0.1:0", "--state-dir", state + "/missing/deeper"])
+        #expect(deep.status == 1 && deep.output.contains("cannot be created"), "\(deep.output)")
+        #expect(try runCapacityd(["serve", "--http", "127.0.0.1:0", "--state-dir", state + "/missing/deeper"]).status != 0)
     }
 
     /// The env files in `config/` are valid configurations (with their paths moved into a temporary directory).
