@@ -65,12 +65,14 @@ public enum DimensionAdmin {
     public static func create(_ id: String, fields: Fields, defaults: DimensionDefaults, _ target: Target,
                               output: Output) throws(Failure) -> String {
         let id = try parse(id)
-        guard case .store(let directory) = target else {
-            return try remote("POST", id, body: fields.encode(), target: target, output: output)
-        }
-        return try change(id, directory: directory, output: output) { current throws(ScalingError) in
-            guard current == nil else { throw .alreadyExists(id) }
-            return try fields.applied(to: defaults.makeDimension(id: id))
+        switch target {
+        case .server(let url, let apiKey):
+            return try remote("POST", id, body: fields.encode(), url: url, apiKey: apiKey, output: output)
+        case .store(let directory):
+            return try change(id, directory: directory, output: output) { current throws(ScalingError) in
+                guard current == nil else { throw .alreadyExists(id) }
+                return try fields.applied(to: defaults.makeDimension(id: id))
+            }
         }
     }
 
@@ -78,12 +80,14 @@ public enum DimensionAdmin {
     public static func set(_ id: String, fields: Fields, _ target: Target, output: Output) throws(Failure) -> String {
         let id = try parse(id)
         guard !fields.isEmpty else { throw Failure(description: "nothing to set: give at least one field option") }
-        guard case .store(let directory) = target else {
-            return try remote("PUT", id, body: fields.encode(), target: target, output: output)
-        }
-        return try change(id, directory: directory, output: output) { current throws(ScalingError) in
-            guard let current else { throw .notFound(id) }
-            return try fields.applied(to: current)
+        switch target {
+        case .server(let url, let apiKey):
+            return try remote("PUT", id, body: fields.encode(), url: url, apiKey: apiKey, output: output)
+        case .store(let directory):
+            return try change(id, directory: directory, output: output) { current throws(ScalingError) in
+                guard let current else { throw .notFound(id) }
+                return try fields.applied(to: current)
+            }
         }
     }
 
@@ -105,12 +109,6 @@ public enum DimensionAdmin {
     }
 
     // MARK: Through a running server
-
-    private static func remote(_ method: String, _ id: DimensionID, body: [UInt8]? = nil, target: Target,
-                               output: Output) throws(Failure) -> String {
-        guard case .server(let url, let apiKey) = target else { throw Failure(description: "no server given") }
-        return try remote(method, id, body: body, url: url, apiKey: apiKey, output: output)
-    }
 
     private static func remote(_ method: String, _ id: DimensionID, body: [UInt8]? = nil, url: String, apiKey: String?,
                                output: Output) throws(Failure) -> String {
