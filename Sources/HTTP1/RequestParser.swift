@@ -99,7 +99,8 @@ public struct RequestParser: Sendable {
     }
 
     /// Finds the end of the head (the index after its blank line), rejecting bare CR and bare LF (RFC 9112 §2.2)
-    /// and enforcing the size limits while the head is still incomplete.
+    /// and enforcing the size limits. Every rule is checked at the byte that breaks it, so the verdict on a stream is
+    /// the same however it is cut into reads (the request-parser fuzz check holds it to that).
     private func scanHead(_ buffer: UnsafeBufferPointer<UInt8>, _ scan: inout HeadScan) -> Result<Int?, HTTPParseError> {
         var index = scan.scanned
         while index < buffer.count {
@@ -120,6 +121,7 @@ public struct RequestParser: Sendable {
                 } else if lineLength == 0 {
                     // RFC 9112 §2.2: empty lines before the request line are ignored (at most a request line's worth).
                     scan.headStart = index + 1
+                    if scan.headStart > limits.maxRequestLineBytes { return .failure(.uriTooLong) }
                 } else {
                     if lineLength > limits.maxRequestLineBytes { return .failure(.uriTooLong) }
                     scan.requestLineEnd = index - 1
@@ -127,16 +129,16 @@ public struct RequestParser: Sendable {
                 scan.lineStart = index + 1
             } else if index > 0 && buffer[index - 1] == ASCII.cr {
                 return .failure(.badRequest("bare CR"))
+            } else if let requestLineEnd = scan.requestLineEnd {
+                // +2: the blank line that ends the head does not count, and may have started arriving.
+                if index + 1 - (requestLineEnd + 2) > limits.maxHeaderBytes + 2 { return .failure(.headerFieldsTooLarge) }
+            } else if index + 1 - scan.lineStart > limits.maxRequestLineBytes + 1 {
+                // +1: the CR that ends the request line may be here already.
+                return .failure(.uriTooLong)
             }
             index += 1
         }
         scan.scanned = index
-        if let requestLineEnd = scan.requestLineEnd {
-            // +2: the blank line that ends the head does not count, and may have started arriving.
-            if buffer.count - (requestLineEnd + 2) > limits.maxHeaderBytes + 2 { return .failure(.headerFieldsTooLarge) }
-        } else if buffer.count - scan.lineStart > limits.maxRequestLineBytes + 1 || scan.headStart > limits.maxRequestLineBytes {
-            return .failure(.uriTooLong)
-        }
         return .success(nil)
     }
 }

@@ -117,6 +117,17 @@ struct ParserLimitTests {
         #expect(ParserHarness.parse(endless, limits: Self.limits) == .invalid(.uriTooLong))
     }
 
+    /// Found by the request-parser fuzzer: a bare LF past the limit used to give 400 when the line arrived whole and
+    /// 414 when it arrived in pieces. Each rule now fires at the byte that breaks it, so the first broken rule wins.
+    @Test func theFirstBrokenRuleWinsHoweverTheBytesArrive() {
+        let bareLFPastTheLimit = Array(("GET /" + String(repeating: "a", count: 60) + "\nb HTTP/1.1\r\n\r\n").utf8)
+        #expect(ParserHarness.parse(bareLFPastTheLimit, limits: Self.limits) == .invalid(.uriTooLong))
+        #expect(ParserHarness.parseBytewise(bareLFPastTheLimit, limits: Self.limits) == .invalid(.uriTooLong))
+        let manyEmptyLinesThenARequest = Array((String(repeating: "\r\n", count: 30) + "GET / HTTP/1.1\r\n\r\n").utf8)
+        #expect(ParserHarness.parse(manyEmptyLinesThenARequest, limits: Self.limits) == .invalid(.uriTooLong))
+        #expect(ParserHarness.parseBytewise(manyEmptyLinesThenARequest, limits: Self.limits) == .invalid(.uriTooLong))
+    }
+
     @Test func headerBytes() {
         // Field lines with their CRLFs: "Host: a\r\n" is 9 bytes; "X: " + n + "\r\n" is 5 + n; the blank line is free.
         let atLimit = request(fields: ["Host: a", "X: " + String(repeating: "v", count: 46)])
