@@ -29,13 +29,11 @@ struct ChunkedDecoder: Sendable {
             switch state {
             case .sizeLine:
                 let end: Int
-                switch findLineEnd(buffer) {
+                switch findLineEnd(buffer, maxLength: Self.maxSizeLineBytes, tooLong: .badRequest("chunk size line too long")) {
                 case .failure(let error)?: return .failure(error)
                 case .success(let found)?: end = found
-                case nil: end = buffer.count
+                case nil: return .success(nil)
                 }
-                guard end - position <= Self.maxSizeLineBytes else { return .failure(.badRequest("chunk size line too long")) }
-                guard end < buffer.count else { return .success(nil) }
                 let size: Int
                 switch Self.parseSizeLine(UnsafeBufferPointer(rebasing: buffer[position..<end])) {
                 case .failure(let error): return .failure(error)
@@ -68,14 +66,12 @@ struct ChunkedDecoder: Sendable {
                 state = .sizeLine
             case .trailers:
                 let end: Int
-                switch findLineEnd(buffer) {
+                switch findLineEnd(buffer, maxLength: limits.maxHeaderBytes - trailerBytes, tooLong: .headerFieldsTooLarge) {
                 case .failure(let error)?: return .failure(error)
                 case .success(let found)?: end = found
-                case nil: end = buffer.count
+                case nil: return .success(nil)
                 }
-                if end == position, end < buffer.count { return .success(end + 2) }
-                guard trailerBytes + end - position <= limits.maxHeaderBytes else { return .failure(.headerFieldsTooLarge) }
-                guard end < buffer.count else { return .success(nil) }
+                if end == position { return .success(end + 2) }
                 trailerBytes += end + 2 - position
                 trailerCount += 1
                 guard trailerCount <= limits.maxHeaderCount else { return .failure(.headerFieldsTooLarge) }
@@ -87,8 +83,11 @@ struct ChunkedDecoder: Sendable {
         }
     }
 
-    /// The index of the CR of the next CRLF at or after `position`, or nil; a bare CR or LF is an error.
-    private func findLineEnd(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<Int, HTTPParseError>? {
+    /// The index of the CR of the next CRLF at or after `position`, or nil if it has not arrived; a bare CR or LF,
+    /// or more than `maxLength` bytes before the CRLF, is an error. Each rule is checked at the byte that breaks
+    /// it, so the verdict does not depend on how the body was cut into reads.
+    private func findLineEnd(_ buffer: UnsafeBufferPointer<UInt8>, maxLength: Int,
+                             tooLong: HTTPParseError) -> Result<Int, HTTPParseError>? {
         var index = position
         while index < buffer.count {
             let byte = buffer[index]
@@ -97,6 +96,7 @@ struct ChunkedDecoder: Sendable {
                 guard index + 1 < buffer.count else { return nil }
                 return buffer[index + 1] == ASCII.lf ? .success(index) : .failure(.badRequest("bare CR"))
             }
+            if index - position >= maxLength { return .failure(tooLong) }
             index += 1
         }
         return nil

@@ -126,6 +126,11 @@ struct ParserLimitTests {
         let manyEmptyLinesThenARequest = Array((String(repeating: "\r\n", count: 30) + "GET / HTTP/1.1\r\n\r\n").utf8)
         #expect(ParserHarness.parse(manyEmptyLinesThenARequest, limits: Self.limits) == .invalid(.uriTooLong))
         #expect(ParserHarness.parseBytewise(manyEmptyLinesThenARequest, limits: Self.limits) == .invalid(.uriTooLong))
+        let bareCRPastTheChunkLineLimit = Array(("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4;x=\""
+            + String(repeating: "(", count: 1100) + "\rz").utf8)
+        let tooLong = HTTPParseError.badRequest("chunk size line too long")
+        #expect(ParserHarness.parse(bareCRPastTheChunkLineLimit) == .invalid(tooLong))
+        #expect(ParserHarness.parseBytewise(bareCRPastTheChunkLineLimit) == .invalid(tooLong))
     }
 
     @Test func headerBytes() {
