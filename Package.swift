@@ -51,5 +51,17 @@ let package = Package(
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "Scaling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),
+        // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
+        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "FileStore", "CapacityServer"], path: "Fuzz/Checks"),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
     ]
 )
+
+// The libFuzzer executable exists only when scripts/fuzz asks: it links libFuzzer (`-sanitize=fuzzer`), so an
+// ordinary build must not see it.
+if Context.environment["CAPACITYD_FUZZ_BUILD"] == "1" {
+    package.targets += [
+        .target(name: "CFuzzerDriver", path: "Fuzz/Driver"),
+        .executableTarget(name: "capacityd-fuzz", dependencies: ["CFuzzerDriver", "FuzzChecks"], path: "Fuzz/Target"),
+    ]
+}

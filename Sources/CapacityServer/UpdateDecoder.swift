@@ -4,8 +4,8 @@ import Scaling
 
 /// Turns a PATCH body into a `DimensionUpdate`: a JSON object with only known fields of the right types.
 /// The domain then checks the values against the mode (`DimensionUpdate.validate`).
-enum UpdateDecoder {
-    static func decode(_ body: [UInt8]) throws(ScalingError) -> DimensionUpdate {
+public enum UpdateDecoder {
+    public static func decode(_ body: [UInt8]) throws(ScalingError) -> DimensionUpdate {
         let object = try JSONBody.object(body, allowed: DimensionUpdate.fieldNames)
         return DimensionUpdate(desiredCapacity: try object.number("desiredCapacity"),
                                actualCapacity: try object.number("actualCapacity"),

@@ -23,7 +23,7 @@ extension FileStore {
                 if let bad = scan.firstBad {
                     throw OpenError(description: "\(snapshotPath) is damaged at byte \(bad.offset): \(bad.reason)")
                 }
-                for dimension in scan.dimensions { dimensions[dimension.id] = dimension }
+                replay(scan.records, into: &dimensions)
             }
             let existed = access(logPath, F_OK) == 0
             let log = try FileSystem.open(logPath, flags: O_RDWR | O_CREAT)
@@ -39,17 +39,22 @@ extension FileStore {
                 try FileSystem.truncate(log, to: scan.validLength)
                 try FileSystem.fsync(log)
             }
-            for record in scan.records {
-                switch record {
-                case .dimension(let dimension): dimensions[dimension.id] = dimension
-                case .deletion(let id): dimensions[id] = nil
-                }
-            }
+            replay(scan.records, into: &dimensions)
             return Recovered(dimensions: dimensions, log: log, logSize: scan.validLength)
         } catch let error as OpenError {
             throw error
         } catch {
             throw OpenError(description: "state directory \(directory): \(error)")
+        }
+    }
+
+    /// Applies records in file order: a later state of an id replaces an earlier one, a deletion removes it.
+    private static func replay(_ records: [StoredRecord], into dimensions: inout [DimensionID: Dimension]) {
+        for record in records {
+            switch record {
+            case .dimension(let dimension): dimensions[dimension.id] = dimension
+            case .deletion(let id): dimensions[id] = nil
+            }
         }
     }
 }

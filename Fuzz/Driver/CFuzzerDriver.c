@@ -1,0 +1,1 @@
+// The declaration in include/ is the whole of this target; libFuzzer provides the definition.
