@@ -410,7 +410,11 @@ final class Connection: EventHandler {
         }
         guard now >= deadline else { return }
         switch phase {
-        case .idle, .lingering:
+        case .idle:
+            // A half-close, not a close: a request the client sends at this moment is then read and dropped,
+            // where an unread one would make the kernel answer with a reset.
+            startLingering()
+        case .lingering:
             close()
         case .receivingHead, .receivingBody:
             guard outputSent == output.count else {
@@ -424,9 +428,10 @@ final class Connection: EventHandler {
         }
     }
 
-    /// For graceful shutdown: an idle connection closes now; a busy one finishes its request first.
-    func closeIfIdle() {
-        if phase == .idle && input.isEmpty && outputSent == output.count { close() }
+    /// For graceful shutdown: an idle connection may send one more request until `idleUntil`; a busy one
+    /// finishes its request first. Every answer from now on carries `Connection: close`.
+    func beginDraining(idleUntil: Int64) {
+        if phase == .idle { deadline = min(deadline, idleUntil) }
     }
 
     /// `failed`: the connection broke (reset, TLS error). OpenSSL then forgets its session; any other close keeps

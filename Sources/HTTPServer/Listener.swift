@@ -57,8 +57,19 @@ final class Listener: EventHandler {
     }
 
     func handle(_ ready: Interest) {
-        // Accept a bounded batch, so one busy listener cannot starve the connections of this loop.
-        for _ in 0..<64 {
+        // A bounded batch, so one busy listener cannot starve the connections of this loop.
+        acceptWaiting(upTo: 64)
+    }
+
+    /// Graceful shutdown: closing a listening socket resets the connections the kernel has completed but nobody
+    /// accepted yet, and their clients may already have sent a request. They are taken in first, to be answered.
+    func closeAfterAcceptingWaiting() {
+        if pausedUntil == nil { acceptWaiting(upTo: .max) }
+        close()
+    }
+
+    private func acceptWaiting(upTo limit: Int) {
+        for _ in 0..<limit {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let listenFD = socket.rawValue

@@ -109,17 +109,24 @@ final class LoopContext {
         if draining { stopIfDrained() }
     }
 
-    /// Graceful shutdown: stop accepting, close idle connections, let busy ones finish their current request
-    /// (answered with `Connection: close`), and cut whatever is left when the grace period ends.
+    /// Graceful shutdown: stop accepting (after taking in what the kernel already accepted), let busy connections
+    /// finish their current request and idle ones send one last request, each answered with `Connection: close`,
+    /// and cut whatever is left when the grace period ends. No request that reached us is answered with a reset.
     func beginDraining() {
         guard !draining else { return }
         draining = true
         drainDeadline = now + configuration.shutdownGraceMilliseconds
-        for listener in listeners { listener.close() }
+        for listener in listeners { listener.closeAfterAcceptingWaiting() }
         listeners.removeAll()
-        for connection in connections.values { connection.closeIfIdle() }
+        let lastCall = now + min(Self.lastCallMilliseconds, configuration.shutdownGraceMilliseconds)
+        for connection in connections.values { connection.beginDraining(idleUntil: lastCall) }
         stopIfDrained()
     }
+
+    /// How long an idle keep-alive connection may still send a request once shutdown begins. A client that picks a
+    /// pooled connection just as the server closes it sees the connection fail; a short last call answers that
+    /// request instead (with `Connection: close`), and clients that really are idle are let go soon after.
+    static let lastCallMilliseconds: Int64 = 1000
 
     private func stopIfDrained() {
         if connections.isEmpty {

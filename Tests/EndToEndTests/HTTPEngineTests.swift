@@ -264,7 +264,7 @@ struct HTTPEngineTests {
         inFlight.send(patchHead + "Content-Length: \(body.utf8.count)\r\n\r\n" + String(body.prefix(10)))
         usleep(200_000)
         server.signal(SIGTERM)
-        // The idle connection closes right away...
+        // The idle connection closes once its last call is over...
         #expect(idle.readUntilClosed(timeout: 5).closed)
         // ...the half-sent request is still finished, and told the connection closes.
         inFlight.send(String(body.dropFirst(10)))
@@ -278,6 +278,23 @@ struct HTTPEngineTests {
         try server.start()
         #expect(try curl(server.baseURL + "/v1/scalableTargetDimensions/raw").json?["desiredCapacity"] as? Double == 12)
         server.stop()
+    }
+
+    /// A client that picks its pooled keep-alive connection just as shutdown begins is answered, not reset.
+    @Test func anIdleConnectionMaySendOneLastRequestAfterSigterm() throws {
+        let server = try ServerProcess(["--shutdown-grace", "10"])
+        let pooled = try RawConnection(port: server.port)
+        pooled.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(pooled.readResponses(1).first?.status == 200)
+        server.signal(SIGTERM)
+        usleep(300_000)
+        pooled.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
+        let (text, closed) = pooled.readUntilClosed()
+        let response = RawResponse.parseAll(Array(text.utf8)).first
+        #expect(response?.status == 200)
+        #expect(response?.header("Connection") == "close")
+        #expect(closed)
+        #expect(server.wait(timeout: 15) == 0)
     }
 
     @Test func shutdownGraceBoundsTheWait() throws {
