@@ -42,8 +42,19 @@ struct CrashTests {
 
     /// Many concurrent PATCHes, `kill -9` at a random moment, restart: every acknowledged PATCH is there, the
     /// store opens (nothing torn), and an unanswered PATCH is either fully there or not at all.
-    @Test func everyAcknowledgedPatchSurvivesKill9() throws {
-        let server = try ServerProcess(["--mode", "production", "--no-access-log"])
+    ///
+    /// With `powerLoss`, each kill is followed by what a power cut may do on top of it: the log loses an arbitrary
+    /// part of what was written after its last successful fdatasync (the fault shim records that point), and the
+    /// part it keeps may end in zeros (space allocated, data never written). Synced bytes are never touched: that
+    /// is the promise fdatasync makes.
+    @Test(arguments: [false, true])
+    func everyAcknowledgedPatchSurvivesKill9(powerLoss: Bool) throws {
+        let directory = ServerProcess.temporaryDirectory()
+        let synced = directory + "/synced-log-size"
+        let environment = powerLoss ? ["LD_PRELOAD": try buildFaultShim(into: directory), "FAULTFS_SYNCED": synced] : [:]
+        let server = try ServerProcess(["--mode", "production", "--no-access-log"], environment: environment,
+                                       directory: directory)
+        var unsyncedTailsCut = 0
         let ledger = Ledger()
         var counter = 1.0
         let totalAcknowledged = Counter()
@@ -64,6 +75,9 @@ struct CrashTests {
             server.crash()
             #expect(group.wait(timeout: .now() + 30) == .success)
             counter += 1_000_000
+            if powerLoss, try Self.losePower(log: server.stateDirectory + "/dimensions.log", syncedSizeFile: synced) {
+                unsyncedTailsCut += 1
+            }
 
             try server.start()
             for id in Self.ids {
@@ -78,8 +92,28 @@ struct CrashTests {
             ledger.clearInFlight()
             server.crash()
         }
-        print("crash test: \(Self.cycles) kill -9 cycles, \(totalAcknowledged.value) acknowledged PATCHes, all present after restart")
+        print("crash test\(powerLoss ? " with power loss" : ""): \(Self.cycles) kill -9 cycles"
+              + (powerLoss ? " (\(unsyncedTailsCut) with an unsynced log tail cut)" : "")
+              + ", \(totalAcknowledged.value) acknowledged PATCHes, all present after restart")
         #expect(totalAcknowledged.value > Self.cycles * 10, "too few PATCHes were acknowledged for the test to mean much")
+        if powerLoss { #expect(unsyncedTailsCut > 0, "no cycle had unsynced bytes to lose") }
+    }
+
+    /// Cuts the log to a random length between its last synced size and its size now, and sometimes zeroes the end
+    /// of what is kept. Answers whether there was anything unsynced to lose.
+    private static func losePower(log: String, syncedSizeFile: String) throws -> Bool {
+        let record = (try? String(contentsOfFile: syncedSizeFile, encoding: .utf8)) ?? ""
+        let syncedSize = Int(record.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: log)))
+        guard bytes.count > syncedSize else { return false }
+        let kept = Int.random(in: syncedSize...bytes.count)
+        bytes.removeSubrange(kept...)
+        if Bool.random() {
+            let zeroFrom = Int.random(in: syncedSize...kept)
+            bytes.replaceSubrange(zeroFrom..<kept, with: repeatElement(0, count: kept - zeroFrom))
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: log))
+        return true
     }
 
     /// One worker: PATCHes its ids in turn on one keep-alive connection until the server dies.
