@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 import TLS
 
 /// The keys that let the operator's scaling system PATCH `actualCapacity`, `scalingStatus` and `failureReason`
@@ -10,7 +10,7 @@ import TLS
 final class APIKeys: Sendable {
     let path: String
     /// 64 lower-case hex digits each.
-    private let digests: Mutex<[[UInt8]]>
+    private let digests: Locked<[[UInt8]]>
 
     struct LoadError: Error, CustomStringConvertible {
         let description: String
@@ -18,7 +18,7 @@ final class APIKeys: Sendable {
 
     init(path: String) throws(LoadError) {
         self.path = path
-        digests = Mutex(try Self.load(path))
+        digests = Locked(try Self.load(path))
     }
 
     /// Keys are printable ASCII without spaces, 16 to 512 bytes: long enough not to be guessed.

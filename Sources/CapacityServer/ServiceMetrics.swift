@@ -1,8 +1,8 @@
 import FileStore
 import HTTPServer
+import Locking
 import Metrics
 import Scaling
-import Synchronization
 import TLS
 
 /// Counts every request by route, method and status, with a latency histogram per route, and renders
@@ -20,7 +20,7 @@ final class ServiceMetrics: RequestObserver {
         var latency = Array(repeating: Histogram(), count: ServiceMetrics.routes.count)
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = Locked(Counts())
     private let store: FileStore
     private let tls: ReloadableTLSContext?
     /// Weak: the server holds this object as its observer.
@@ -28,7 +28,7 @@ final class ServiceMetrics: RequestObserver {
         weak var value: HTTPServer?
     }
 
-    private let server = Mutex(ServerReference())
+    private let server = Locked(ServerReference())
 
     init(store: FileStore, tls: ReloadableTLSContext?) {
         self.store = store

@@ -1,7 +1,7 @@
 import FileStore
 import Glibc
+import Locking
 import Scaling
-import Synchronization
 
 /// The old sample's transition log, line for line, so operators' `tail -f` keeps working: one file per day,
 /// `api-YYYYMMDD` in the log directory, with a `Request:` line and a `Response:` line per dimension request.
@@ -17,7 +17,7 @@ final class TransitionLog: Sendable {
     }
 
     private let directory: String
-    private let file = Mutex(OpenFile())
+    private let file = Locked(OpenFile())
 
     init(directory: String) {
         self.directory = directory

@@ -1,5 +1,6 @@
 import CSystemShims
 import Glibc
+import Locking
 import Synchronization
 
 /// Something registered with an event loop that wants to hear when its descriptor is ready.
@@ -17,7 +18,7 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeup: FileDescriptor
     private var handlers: [UInt64: EventHandler] = [:]
     private var nextID: UInt64 = 1
-    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let pending = Locked<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
     /// The pthread running `run()`, 0 before it starts.
     private let thread = Atomic<UInt>(0)

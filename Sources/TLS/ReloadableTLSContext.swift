@@ -1,13 +1,13 @@
-import Synchronization
+import Locking
 
 /// The TLS context new connections start from. `reload` builds a new one from the same configuration (the files
 /// may have been replaced, e.g. by `certbot renew` or a rotated client certificate) and swaps it in only if it
 /// loads; sessions already open keep the context they started with.
 public final class ReloadableTLSContext: Sendable {
-    private let state: Mutex<TLSContext>
+    private let state: Locked<TLSContext>
 
     public init(_ context: TLSContext) {
-        state = Mutex(context)
+        state = Locked(context)
     }
 
     public var current: TLSContext { state.withLock { $0 } }
