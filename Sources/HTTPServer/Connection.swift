@@ -411,6 +411,9 @@ final class Connection: EventHandler {
         guard now >= deadline else { return }
         switch phase {
         case .idle:
+            // The last answer may still be on its way to a slow reader: the write timeout governs that, and the
+            // idle deadline applies once it is out.
+            guard outputSent == output.count else { return }
             // A half-close, not a close: a request the client sends at this moment is then read and dropped,
             // where an unread one would make the kernel answer with a reset.
             startLingering()
@@ -428,8 +431,8 @@ final class Connection: EventHandler {
         }
     }
 
-    /// For graceful shutdown: an idle connection may send one more request until `idleUntil`; a busy one
-    /// finishes its request first. Every answer from now on carries `Connection: close`.
+    /// For graceful shutdown: an idle connection may send one more request until `idleUntil` (and finishes sending
+    /// its last answer first); a busy one finishes its request. Every answer from now on carries `Connection: close`.
     func beginDraining(idleUntil: Int64) {
         if phase == .idle { deadline = min(deadline, idleUntil) }
     }

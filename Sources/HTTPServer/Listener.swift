@@ -11,12 +11,14 @@ final class Listener: EventHandler {
     let address: SocketAddress
     /// Set on an HTTPS listener: each accepted connection starts a session from its current context.
     let tls: ReloadableTLSContext?
+    private let backlog: Int32
     private unowned var context: LoopContext!
     private var registration: UInt64 = 0
     private var pausedUntil: Int64?
 
     /// Binds and listens; called on the starting thread so that a bad address fails start-up.
     init(address: SocketAddress, tls: ReloadableTLSContext?, backlog: Int32) throws(SystemError) {
+        self.backlog = backlog
         self.tls = tls
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let owner = FileDescriptor(try blockingSyscall("socket") {
@@ -64,7 +66,9 @@ final class Listener: EventHandler {
     /// Graceful shutdown: closing a listening socket resets the connections the kernel has completed but nobody
     /// accepted yet, and their clients may already have sent a request. They are taken in first, to be answered.
     func closeAfterAcceptingWaiting() {
-        if pausedUntil == nil { acceptWaiting(upTo: .max) }
+        // At most a backlog's worth: that is all the kernel can have queued, and clients that keep connecting
+        // meanwhile must not hold the loop (and its grace deadline) forever.
+        if pausedUntil == nil { acceptWaiting(upTo: Int(backlog)) }
         close()
     }
 
