@@ -2,19 +2,21 @@ import CFuzzerDriver
 import FuzzChecks
 import Glibc
 
-// capacityd-fuzz CHECK [libFuzzer options and corpus folders]: one executable serves every check, so each input
-// goes through exactly what the corpus replay tests run. It has a main of its own (SwiftPM gives every executable
-// one) and hands the remaining arguments to libFuzzer's driver.
+// capacityd-fuzz --check=CHECK [libFuzzer options and corpus folders]: one executable serves every check, so each
+// input goes through exactly what the corpus replay tests run. It has a main of its own (SwiftPM gives every
+// executable one) and hands the arguments to libFuzzer's driver, which ignores flags starting with "--" and passes
+// them on to the processes it starts itself (-fork, -jobs, -merge), so those know the check too.
 nonisolated(unsafe) var selected = FuzzCheck.requestParser
 
-var arguments = CommandLine.arguments
-guard arguments.count >= 2, let check = FuzzCheck(rawValue: arguments[1]) else {
-    let usage = "usage: capacityd-fuzz \(FuzzCheck.allCases.map(\.rawValue).joined(separator: "|")) [libFuzzer arguments]\n"
+let arguments = CommandLine.arguments
+let prefix = "--check="
+guard let name = arguments.first(where: { $0.hasPrefix(prefix) })?.dropFirst(prefix.count),
+      let check = FuzzCheck(rawValue: String(name)) else {
+    let usage = "usage: capacityd-fuzz --check=\(FuzzCheck.allCases.map(\.rawValue).joined(separator: "|")) [libFuzzer arguments]\n"
     _ = usage.withCString { write(2, $0, strlen($0)) }
     exit(64)
 }
 selected = check
-arguments.remove(at: 1)
 
 var argc = Int32(arguments.count)
 var cStrings = arguments.map { strdup($0) } + [nil]
