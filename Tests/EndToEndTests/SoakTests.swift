@@ -65,7 +65,7 @@ struct SoakTests {
         let (root, chain, key) = try pki.serverChain()
         let server = try ServerProcess(["--mode", "production", "--no-access-log", "--https", "127.0.0.1:0",
                                         "--tls-cert", chain, "--tls-key", key])
-        let stop = ManagedAtomicFlag()
+        let stop = Flag()
         let totals = SoakTotals()
         let group = DispatchGroup()
         for worker in 0..<Self.workers {
@@ -118,7 +118,7 @@ struct SoakTests {
             let connection = try RawConnection(port: server.port)
             for (id, expected) in totals.models {
                 connection.send("GET /v1/scalableTargetDimensions/\(id) HTTP/1.1\r\nHost: x\r\n\r\n")
-                let json = connection.readResponses(1).first?.jsonObject ?? [:]
+                let json = connection.readResponses(1).first?.json ?? [:]
                 #expect(ExpectedDimension(json: json) == expected, "\(id) after \(restarted ? "restart" : "load")")
             }
         }
@@ -126,7 +126,7 @@ struct SoakTests {
     }
 
     /// One worker: its own ids, one keep-alive connection, random GETs and PATCHes, each answer checked.
-    private static func work(port: UInt16, ids: [String], stop: ManagedAtomicFlag, totals: SoakTotals) {
+    private static func work(port: UInt16, ids: [String], stop: Flag, totals: SoakTotals) {
         var models: [String: ExpectedDimension] = [:]
         var requests = 0, patches = 0, refusals = 0
         var problems: [String] = []
@@ -144,7 +144,7 @@ struct SoakTests {
             let id = ids.randomElement(using: &generator)!
             let path = "/v1/scalableTargetDimensions/" + id
             guard let model = models[id] else {
-                if let response = exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n"), let json = response.jsonObject {
+                if let response = exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n"), let json = response.json {
                     models[id] = ExpectedDimension(json: json)
                 }
                 continue
@@ -152,7 +152,7 @@ struct SoakTests {
             switch Int.random(in: 0..<10, using: &generator) {
             case 0..<4:
                 guard let response = exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n") else { continue }
-                if response.status != 200 || response.jsonObject.map(ExpectedDimension.init) != model {
+                if response.status != 200 || response.json.map(ExpectedDimension.init) != model {
                     problems.append("GET \(id): \(response.statusLine) \(response.body) expected \(model)")
                 }
             case 4:
@@ -174,7 +174,7 @@ struct SoakTests {
                 guard !fields.isEmpty, let response = exchange(patch(path, "{" + fields.joined(separator: ", ") + "}")) else { continue }
                 var expected = model
                 expected.apply(desired: desired, actual: actual, status: status, reason: reason)
-                if response.status == 200 && response.jsonObject.map(ExpectedDimension.init) == expected {
+                if response.status == 200 && response.json.map(ExpectedDimension.init) == expected {
                     models[id] = expected
                     patches += 1
                 } else {
@@ -197,19 +197,5 @@ struct SoakTests {
 
     static func descriptors(_ pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
-    }
-}
-
-/// A flag the main thread sets and the workers poll.
-private final class ManagedAtomicFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}
-
-extension RawResponse {
-    var jsonObject: [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
     }
 }

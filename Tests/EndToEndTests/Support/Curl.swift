@@ -7,9 +7,7 @@ struct CurlResponse {
     var body: String
 
     /// The body as a JSON object (nil when it is not one).
-    var json: [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
-    }
+    var json: [String: Any]? { jsonObject(body) }
 
     var message: String? { json?["message"] as? String }
 }
@@ -43,4 +41,9 @@ func curl(_ url: String, _ arguments: [String] = []) throws -> CurlResponse {
 /// `PATCH` with a JSON body, the way AWS and operators send it.
 func patch(_ url: String, _ body: String, contentType: String = "application/json") throws -> CurlResponse {
     try curl(url, ["-X", "PATCH", "-H", "Content-Type: \(contentType)", "--data-binary", body])
+}
+
+/// A response body as a JSON object, or nil if it is not one.
+func jsonObject(_ body: String) -> [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
 }

@@ -94,6 +94,8 @@ struct RawResponse {
 
     var status: Int { Int(statusLine.split(separator: " ")[1]) ?? 0 }
 
+    var json: [String: Any]? { jsonObject(body) }
+
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
