@@ -3,8 +3,9 @@ import PackageDescription
 
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
 // HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
-// FileStore → {Scaling, JSON, EventLoop, Metrics}; Metrics (histograms, Prometheus text) imports nothing.
-// Scaling, HTTP1, JSON and Locking (a pthread-mutex-guarded value) import nothing of ours.
+// FileStore → {Scaling, JSON, SystemIO, Metrics}; Metrics (histograms, Prometheus text) imports nothing.
+// Scaling, HTTP1 and JSON import nothing of ours; SystemIO (the syscall funnel, descriptors, threads, locks, clock,
+// files) imports only CSystemShims.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
@@ -22,21 +23,20 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "CZlibShims", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
-        .target(name: "Locking", swiftSettings: optimized),
-        .target(name: "TLS", dependencies: ["COpenSSLShims", "Locking"], swiftSettings: optimized),
+        .target(name: "SystemIO", dependencies: ["CSystemShims"], swiftSettings: optimized),
+        .target(name: "TLS", dependencies: ["COpenSSLShims", "SystemIO"], swiftSettings: optimized),
         .target(name: "HTTP1", swiftSettings: optimized),
         .target(name: "JSON", swiftSettings: optimized),
         .target(name: "Metrics", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
-        .target(name: "EventLoop", dependencies: ["CSystemShims", "Locking"], swiftSettings: optimized),
-        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "CSystemShims", "CZlibShims"],
+        .target(name: "EventLoop", dependencies: ["CSystemShims", "SystemIO"], swiftSettings: optimized),
+        .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "SystemIO", "CSystemShims", "CZlibShims"],
                 swiftSettings: optimized),
-        .target(name: "FileStore", dependencies: ["Scaling", "JSON", "EventLoop", "Metrics", "CSystemShims"],
+        .target(name: "FileStore", dependencies: ["Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
         .target(
             name: "CapacityServer",
-            dependencies: ["HTTPServer", "HTTP1", "EventLoop", "TLS", "Scaling", "FileStore", "JSON", "Metrics",
-                           "Locking", "CSystemShims"],
+            dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "FileStore", "JSON", "Metrics", "SystemIO"],
             swiftSettings: optimized
         ),
         .executableTarget(

@@ -1,5 +1,5 @@
-import Glibc
 import HTTP1
+import SystemIO
 
 /// ACME HTTP-01 (RFC 8555 §8.3): `GET /.well-known/acme-challenge/{token}` answers the file certbot's webroot
 /// plugin wrote for that token. This is the one place request bytes name a file, so the token is held to the
@@ -28,22 +28,10 @@ enum ACMEChallenge {
             return APIError.response(status: .notFound, message: "No such ACME challenge")
         }
         let path = webroot + pathPrefix + token
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return APIError.response(status: .notFound, message: "No such ACME challenge") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= maxFileBytes else {
+        guard let bytes = FileSystem.readRegularFile(path, maxBytes: maxFileBytes, followSymlinks: false),
+              bytes.count <= maxFileBytes else {
             return APIError.response(status: .notFound, message: "No such ACME challenge")
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
-        }
-        return HTTPResponse(status: .ok, headers: [("Content-Type", "application/octet-stream")],
-                            body: Array(bytes[0..<filled]))
+        return HTTPResponse(status: .ok, headers: [("Content-Type", "application/octet-stream")], body: bytes)
     }
 }

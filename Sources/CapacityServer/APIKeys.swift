@@ -1,5 +1,4 @@
-import Glibc
-import Locking
+import SystemIO
 import TLS
 
 /// The keys that let the operator's scaling system PATCH `actualCapacity`, `scalingStatus` and `failureReason`
@@ -23,18 +22,13 @@ final class APIKeys: Sendable {
 
     /// Keys are printable ASCII without spaces, 16 to 512 bytes: long enough not to be guessed.
     static func load(_ path: String) throws(LoadError) -> [[UInt8]] {
-        guard let file = fopen(path, "r") else {
-            throw LoadError(description: "\(path): cannot read the API key file: \(String(cString: strerror(errno)))")
+        let text: [UInt8]
+        do {
+            text = try FileSystem.read(path, maxBytes: 1 << 20)
+        } catch {
+            throw LoadError(description: "\(path): cannot read the API key file: \(error.reason)")
         }
-        defer { fclose(file) }
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            text += buffer[0..<count]
-            guard text.count <= 1 << 20 else { throw LoadError(description: "\(path): larger than 1 MiB") }
-        }
+        guard text.count <= 1 << 20 else { throw LoadError(description: "\(path): larger than 1 MiB") }
         var digests: [[UInt8]] = []
         for (index, rawLine) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.drop { $0 == 32 || $0 == 9 }.reversed().drop { $0 == 32 || $0 == 9 || $0 == 13 }.reversed()

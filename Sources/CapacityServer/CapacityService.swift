@@ -1,4 +1,4 @@
-import EventLoop
+import SystemIO
 import FileStore
 import Glibc
 import HTTPServer
@@ -32,7 +32,7 @@ public enum CapacityService {
             throw StartError(description: error.description)
         }
         do {
-            try makeDirectory(settings.logDirectory)
+            try FileSystem.makeDirectory(settings.logDirectory, mode: 0o750)
         } catch {
             throw StartError(description: "log directory \(settings.logDirectory): \(error)")
         }
@@ -61,8 +61,11 @@ public enum CapacityService {
             [tls] in HealthRoutes.readiness(store: store, stateDirectory: settings.stateDirectory, tls: tls,
                                             now: WallClock.now().seconds)
         }
-        let server = HTTPServer(configuration: settings.server, responder: responder,
-                                accessLog: settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil, observer: metrics, tls: tls)
+        let listeners = settings.httpAddresses.map { ListenerConfiguration(address: $0, responder: responder) }
+            + settings.httpsAddresses.map { ListenerConfiguration(address: $0, tls: tls, responder: responder) }
+        let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
+        let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,
+                                observer: metrics)
         metrics.attach(server)
         do {
             try server.start()
@@ -79,12 +82,10 @@ public enum CapacityService {
         ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
 
         while true {
-            var received: Int32 = 0
             // Wakes hourly without a signal, to warn about certificates nearing expiry on a long-running server.
             var hour = timespec(tv_sec: 3600, tv_nsec: 0)
-            received = sigtimedwait(&signals, nil, &hour)
-            if received < 0 {
-                if errno == EAGAIN { checkExpiry(tls, expiry) }
+            guard case .done(let received)? = try? syscall("sigtimedwait", { sigtimedwait(&signals, nil, &hour) }) else {
+                checkExpiry(tls, expiry)
                 continue
             }
             if received == SIGHUP {
@@ -139,8 +140,4 @@ public enum CapacityService {
     }
 
     private static var RLIMIT_NOFILE_VALUE: __rlimit_resource_t { __rlimit_resource_t(UInt32(RLIMIT_NOFILE.rawValue)) }
-
-    private static func makeDirectory(_ path: String) throws(SystemError) {
-        if mkdir(path, 0o750) != 0 && errno != EEXIST { throw SystemError(call: "mkdir", errno: errno) }
-    }
 }

@@ -1,5 +1,5 @@
 import FileStore
-import Glibc
+import SystemIO
 import TLS
 
 /// `capacityd check-config`: everything that would stop `serve` from starting, or make it fail later, found
@@ -7,8 +7,7 @@ import TLS
 public enum ConfigurationCheck {
     public static func problems(_ settings: ServiceSettings) -> [String] {
         var problems: [String] = []
-        let server = settings.server
-        for address in server.listenAddresses + server.tlsListenAddresses {
+        for address in settings.httpAddresses + settings.httpsAddresses {
             do {
                 try address.checkBindable()
             } catch {
@@ -41,8 +40,7 @@ public enum ConfigurationCheck {
             }
         }
         if let webroot = settings.acmeWebroot {
-            var info = stat()
-            if stat(webroot, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR || access(webroot, R_OK | X_OK) != 0 {
+            if FileSystem.kind(webroot) != .directory || !FileSystem.isAccessible(webroot) {
                 problems.append("ACME webroot \(webroot): not a readable directory")
             }
         }
@@ -52,8 +50,7 @@ public enum ConfigurationCheck {
     /// An existing store is opened (and closed): that takes its lock and replays it, so damage or a running
     /// server shows. A missing one only needs a parent it can be created in.
     private static func stateProblems(_ directory: String) -> [String] {
-        var info = stat()
-        guard stat(directory, &info) == 0 else {
+        guard FileSystem.kind(directory) != .missing else {
             return writableDirectoryProblem(directory, what: "state directory").map { [$0] } ?? []
         }
         do {
@@ -69,15 +66,15 @@ public enum ConfigurationCheck {
     /// mkdir -p), so its parent must be a writable directory already, or one made first (`parentMadeFirst`).
     private static func writableDirectoryProblem(_ directory: String, what: String,
                                                  parentMadeFirst: String? = nil) -> String? {
-        var info = stat()
-        if stat(directory, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(what) \(directory): not a directory" }
-            return access(directory, W_OK | X_OK) == 0 ? nil : "\(what) \(directory): not writable"
+        switch FileSystem.kind(directory) {
+        case .missing: break
+        case .directory: return FileSystem.isAccessible(directory, write: true) ? nil : "\(what) \(directory): not writable"
+        case .regularFile, .other: return "\(what) \(directory): not a directory"
         }
         let trimmed = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         let parent = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
         if parent == parentMadeFirst { return nil }
-        guard stat(parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, access(parent, W_OK | X_OK) == 0 else {
+        guard FileSystem.kind(parent) == .directory, FileSystem.isAccessible(parent, write: true) else {
             return "\(what) \(directory): cannot be created, \(parent) is not a writable directory"
         }
         return nil

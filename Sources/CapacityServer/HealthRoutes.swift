@@ -1,7 +1,7 @@
 import FileStore
-import Glibc
 import HTTP1
 import JSON
+import SystemIO
 import TLS
 
 /// `/healthz` (liveness: an event loop answered) and `/readyz` (readiness: the store is loaded and its last
@@ -18,8 +18,7 @@ enum HealthRoutes {
     static func readiness(store: FileStore, stateDirectory: String, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
         var problems: [String] = []
         if let failure = store.failure { problems.append("the last store write failed: \(failure)") }
-        var space = statvfs()
-        if statvfs(stateDirectory, &space) == 0, UInt64(space.f_bavail) * UInt64(space.f_frsize) < minimumFreeBytes {
+        if let free = FileSystem.freeBytes(stateDirectory), free < minimumFreeBytes {
             problems.append("less than 1 MiB free in \(stateDirectory)")
         }
         let certificates = tls?.current.certificates ?? []

@@ -1,5 +1,5 @@
 import FileStore
-import Glibc
+import SystemIO
 import Scaling
 
 /// Migrates the old sample's state: a directory with one JSON file per dimension, named after its id (with or
@@ -20,17 +20,12 @@ public enum LegacyImport {
     static let maxFileBytes = 65536
 
     public static func run(from directory: String, stateDirectory: String, overwrite: Bool) throws(Failure) -> Report {
-        guard let handle = opendir(directory) else {
-            throw Failure(description: "\(directory): \(String(cString: strerror(errno)))")
+        let names: [String]
+        do {
+            names = try FileSystem.directoryEntries(directory)
+        } catch {
+            throw Failure(description: "\(directory): \(error.reason)")
         }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(handle)
 
         let store: FileStore
         do {
@@ -65,11 +60,9 @@ public enum LegacyImport {
     }
 
     private static func load(_ path: String, name: String) -> Result<Dimension, Failure> {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+        guard FileSystem.kind(path, followSymlinks: false) == .regularFile else {
             return .failure(Failure(description: "not a regular file"))
         }
-        guard info.st_size <= maxFileBytes else { return .failure(Failure(description: "larger than \(maxFileBytes) bytes")) }
         let idText = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
         let fallbackID: DimensionID
         do {
@@ -77,12 +70,15 @@ public enum LegacyImport {
         } catch {
             return .failure(Failure(description: "file name is not a valid id: \(error.message)"))
         }
-        guard let file = fopen(path, "rb") else { return .failure(Failure(description: String(cString: strerror(errno)))) }
-        defer { fclose(file) }
-        var bytes = [UInt8](repeating: 0, count: maxFileBytes + 1)
-        let count = fread(&bytes, 1, bytes.count, file)
+        let bytes: [UInt8]
         do {
-            return .success(try DimensionJSON.decode(bytes[0..<count], fallbackID: fallbackID))
+            bytes = try FileSystem.read(path, maxBytes: maxFileBytes)
+        } catch {
+            return .failure(Failure(description: error.reason))
+        }
+        guard bytes.count <= maxFileBytes else { return .failure(Failure(description: "larger than \(maxFileBytes) bytes")) }
+        do {
+            return .success(try DimensionJSON.decode(bytes, fallbackID: fallbackID))
         } catch {
             return .failure(Failure(description: error.description))
         }

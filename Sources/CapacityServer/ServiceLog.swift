@@ -1,4 +1,4 @@
-import Glibc
+import SystemIO
 import Synchronization
 
 /// How much capacityd says: on stderr, its own messages at or above the level; in the access log (stdout), every
@@ -36,8 +36,6 @@ enum ServiceLog {
     /// The start-up line (addresses, mode, directories) is printed at every level: it is how an operator, and a
     /// script that started the server on port 0, learn where it listens.
     static func always(_ message: String) {
-        var line = Array(message.utf8)
-        line.append(10)
-        _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        FileSystem.printError(message)
     }
 }

@@ -1,6 +1,6 @@
 import FileStore
 import HTTPServer
-import Locking
+import SystemIO
 import Metrics
 import Scaling
 import TLS

@@ -5,7 +5,10 @@ import TLS
 
 /// Everything `capacityd serve` can be told, validated: the engine's configuration plus the service's own.
 public struct ServiceSettings: Sendable {
-    /// Listen addresses, event loops, limits and timeouts.
+    /// Plain-HTTP and HTTPS addresses of the API.
+    public var httpAddresses: [SocketAddress]
+    public var httpsAddresses: [SocketAddress]
+    /// Event loops, limits and timeouts.
     public var server: ServerConfiguration
     public var mode: ScalingMode
     public var stateDirectory: String
@@ -24,10 +27,13 @@ public struct ServiceSettings: Sendable {
     public var apiKeysFile: String?
     public var logLevel: LogLevel
 
-    public init(server: ServerConfiguration, mode: ScalingMode = .demo, stateDirectory: String = "./var",
+    public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [],
+                server: ServerConfiguration = ServerConfiguration(), mode: ScalingMode = .demo, stateDirectory: String = "./var",
                 logDirectory: String? = nil, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
                 accessLog: Bool = true, tls: TLSConfiguration? = nil, acmeWebroot: String? = nil,
                 redirectHTTP: Bool = false, apiKeysFile: String? = nil, logLevel: LogLevel = .info) {
+        self.httpAddresses = httpAddresses
+        self.httpsAddresses = httpsAddresses
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory

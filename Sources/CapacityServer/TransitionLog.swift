@@ -1,6 +1,6 @@
 import FileStore
 import Glibc
-import Locking
+import SystemIO
 import Scaling
 
 /// The old sample's transition log, line for line, so operators' `tail -f` keeps working: one file per day,
@@ -10,7 +10,7 @@ import Scaling
 final class TransitionLog: Sendable {
     private struct OpenFile {
         var day = ""
-        var fd: Int32 = -1
+        var file: FileDescriptor?
         /// The time stamps of the last second logged: formatting them costs more than writing the line.
         var second = -1
         var stamps = (day: "", stamp: "")
@@ -80,20 +80,20 @@ final class TransitionLog: Sendable {
     /// Closes the current file so the next line reopens it: after logrotate moved it (SIGHUP).
     func reopen() {
         file.withLock { open in
-            if open.fd >= 0 { close(open.fd) }
             open = OpenFile()
         }
     }
 
     private func append(_ line: [UInt8], day: String) {
         file.withLock { open in
-            if open.day != day || open.fd < 0 {
-                if open.fd >= 0 { close(open.fd) }
+            if open.day != day || open.file == nil {
                 open.day = day
-                open.fd = Glibc.open(directory + "/api-" + day, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+                open.file = try? FileSystem.open(directory + "/api-" + day, flags: O_WRONLY | O_APPEND | O_CREAT,
+                                                 mode: 0o640)
             }
-            guard open.fd >= 0 else { return }  // An unwritable log must not take the API down.
-            _ = line.withUnsafeBytes { write(open.fd, $0.baseAddress, $0.count) }
+            // An unwritable log must not take the API down.
+            guard let file = open.file else { return }
+            try? FileSystem.writeAll(line, to: file.rawValue)
         }
     }
 }

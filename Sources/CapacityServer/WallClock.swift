@@ -1,4 +1,5 @@
 import Glibc
+import SystemIO
 
 /// Calendar formatting for logs, without Foundation.
 enum WallClock {
@@ -23,9 +24,8 @@ enum WallClock {
     }
 
     static func now() -> (seconds: Int, milliseconds: Int64) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return (Int(now.tv_sec), Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
+        let milliseconds = Clock.epochMilliseconds()
+        return (Int(milliseconds / 1000), milliseconds)
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

@@ -1,6 +1,6 @@
 import CSystemShims
 import Glibc
-import Locking
+import SystemIO
 import Synchronization
 
 /// Something registered with an event loop that wants to hear when its descriptor is ready.
@@ -111,12 +111,15 @@ public final class EventLoop: @unchecked Sendable {
 
     private func signal() {
         var one: UInt64 = 1
-        _ = withUnsafeBytes(of: &one) { write(wakeup.rawValue, $0.baseAddress, 8) }
+        let fd = wakeup.rawValue
+        // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+        _ = try? syscall("write(eventfd)") { withUnsafeBytes(of: &one) { write(fd, $0.baseAddress, 8) } }
     }
 
     private func drainWakeup() {
         var value: UInt64 = 0
-        _ = withUnsafeMutableBytes(of: &value) { read(wakeup.rawValue, $0.baseAddress, 8) }
+        let fd = wakeup.rawValue
+        _ = try? syscall("read(eventfd)") { withUnsafeMutableBytes(of: &value) { read(fd, $0.baseAddress, 8) } }
     }
 
     private func runPendingTasks() {

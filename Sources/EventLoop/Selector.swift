@@ -1,5 +1,6 @@
 import CSystemShims
 import Glibc
+import SystemIO
 
 /// Readiness a selector reports or is asked to watch.
 public struct Interest: OptionSet, Sendable {

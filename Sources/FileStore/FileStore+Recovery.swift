@@ -1,4 +1,4 @@
-import EventLoop
+import SystemIO
 import Glibc
 import Scaling
 

@@ -1,4 +1,4 @@
-import EventLoop
+import SystemIO
 import Glibc
 import Scaling
 
@@ -96,13 +96,7 @@ extension FileStore {
             logSize = 0
         } catch {
             // The log still holds everything; compaction is retried after the next write.
-            printError("capacityd: store compaction failed: \(error)")
+            FileSystem.printError("capacityd: store compaction failed: \(error)")
         }
     }
-}
-
-func printError(_ message: String) {
-    var line = Array(message.utf8)
-    line.append(10)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

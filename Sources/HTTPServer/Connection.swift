@@ -1,3 +1,4 @@
+import SystemIO
 import CSystemShims
 import EventLoop
 import Glibc
@@ -44,6 +45,7 @@ final class Connection: EventHandler {
     let peer: String
     /// Present on an HTTPS connection; the handshake runs inside its first reads.
     let tls: TLSSession?
+    private let responder: HTTPResponder
     /// OpenSSL sometimes needs the other readiness to make progress (a handshake or key update in the middle of
     /// a read or write); these say which operation is waiting for which.
     private var readWaitsForWritable = false
@@ -65,10 +67,11 @@ final class Connection: EventHandler {
     private var dispatching = false
     private var earlyResponse: HTTPResponse?
 
-    init(socket: FileDescriptor, peer: String, tls: TLSSession?, context: LoopContext) {
+    init(socket: FileDescriptor, peer: String, tls: TLSSession?, responder: HTTPResponder, context: LoopContext) {
         self.socket = socket
         self.peer = peer
         self.tls = tls
+        self.responder = responder
         self.context = context
         parser = RequestParser(limits: context.configuration.parserLimits)
         // A new connection gets the header timeout for its first request (and a TLS handshake), so a client that
@@ -220,7 +223,7 @@ final class Connection: EventHandler {
                                  keepAlive: head.keepAlive && !context.draining,
                                  startMicroseconds: Clock.monotonicMicroseconds(), headers: head.headers)
         dispatching = true
-        let response = context.responder.respond(to: request, context: RequestContext(connection: self))
+        let response = responder.respond(to: request, context: RequestContext(connection: self))
         dispatching = false
         if let response = response ?? earlyResponse {
             earlyResponse = nil
@@ -229,7 +232,7 @@ final class Connection: EventHandler {
             write(response)
         } else if phase != .awaitingResponse {
             answered()
-            write(context.responder.errorResponse(status: .internalServerError, message: "Internal server error"))
+            write(responder.errorResponse(status: .internalServerError, message: "Internal server error"))
         }
     }
 
@@ -262,7 +265,7 @@ final class Connection: EventHandler {
         current = CurrentRequest(method: method ?? .other("-"), target: "-", version: .http1_1, keepAlive: false,
                                  startMicroseconds: Clock.monotonicMicroseconds())
         input.removeAll()
-        write(context.responder.errorResponse(status: status, message: message))
+        write(responder.errorResponse(status: status, message: message))
     }
 
     private func write(_ response: HTTPResponse) {

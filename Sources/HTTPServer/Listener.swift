@@ -1,3 +1,4 @@
+import SystemIO
 import CSystemShims
 import EventLoop
 import Glibc
@@ -11,15 +12,19 @@ final class Listener: EventHandler {
     let address: SocketAddress
     /// Set on an HTTPS listener: each accepted connection starts a session from its current context.
     let tls: ReloadableTLSContext?
+    /// Answers the requests of every connection this listener accepts.
+    let responder: HTTPResponder
     private let backlog: Int32
     private unowned var context: LoopContext!
     private var registration: UInt64 = 0
     private var pausedUntil: Int64?
 
     /// Binds and listens; called on the starting thread so that a bad address fails start-up.
-    init(address: SocketAddress, tls: ReloadableTLSContext?, backlog: Int32) throws(SystemError) {
+    init(_ configuration: ListenerConfiguration, backlog: Int32) throws(SystemError) {
+        let address = configuration.address
         self.backlog = backlog
-        self.tls = tls
+        self.tls = configuration.tls
+        self.responder = configuration.responder
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let owner = FileDescriptor(try blockingSyscall("socket") {
             Glibc.socket(domain, cs_sock_stream() | cs_sock_nonblock_cloexec(), 0)
@@ -118,7 +123,7 @@ final class Listener: EventHandler {
                 return
             }
         }
-        let connection = Connection(socket: socket, peer: peer, tls: session, context: context)
+        let connection = Connection(socket: socket, peer: peer, tls: session, responder: responder, context: context)
         do {
             try connection.start()
         } catch {
@@ -135,10 +140,13 @@ final class Listener: EventHandler {
             return
         }
         var bytes: [UInt8] = []
-        let response = context.responder.errorResponse(status: .serviceUnavailable, message: "Too many connections")
+        let response = responder.errorResponse(status: .serviceUnavailable, message: "Too many connections")
         ResponseSerializer.write(response, into: &bytes, date: context.date, serverName: context.serverName,
                                  isHead: false, closing: true, http10KeepAlive: false)
-        _ = bytes.withUnsafeBytes { send(socket.rawValue, $0.baseAddress, $0.count, cs_msg_nosignal()) }
+        let fd = socket.rawValue
+        _ = try? bytes.withUnsafeBytes { buffer throws(SystemError) in
+            try syscall("send") { send(fd, buffer.baseAddress, buffer.count, cs_msg_nosignal()) }
+        }
         socket.close()
     }
 

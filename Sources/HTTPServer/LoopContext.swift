@@ -1,3 +1,4 @@
+import SystemIO
 import EventLoop
 import Glibc
 import HTTP1
@@ -14,7 +15,6 @@ final class SharedServerState: Sendable {
 final class LoopContext {
     let loop: EventLoop
     let configuration: ServerConfiguration
-    let responder: HTTPResponder
     let accessLog: AccessLogFormatter?
     let observer: RequestObserver?
     let shared: SharedServerState
@@ -35,11 +35,10 @@ final class LoopContext {
     private(set) var draining = false
     private var drainDeadline: Int64 = .max
 
-    init(loop: EventLoop, configuration: ServerConfiguration, responder: HTTPResponder,
-         accessLog: AccessLogFormatter?, observer: RequestObserver?, shared: SharedServerState) {
+    init(loop: EventLoop, configuration: ServerConfiguration, accessLog: AccessLogFormatter?,
+         observer: RequestObserver?, shared: SharedServerState) {
         self.loop = loop
         self.configuration = configuration
-        self.responder = responder
         self.accessLog = accessLog
         self.observer = observer
         self.shared = shared
@@ -83,19 +82,8 @@ final class LoopContext {
 
     private func flushAccessLog() {
         guard !logBuffer.isEmpty else { return }
-        logBuffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break  // stdout closed or broken: the access log is lost, the server is not.
-                }
-            }
-        }
+        // stdout closed or broken: the access log is lost, the server is not.
+        try? FileSystem.writeAll(logBuffer, to: 1)
         logBuffer.removeAll(keepingCapacity: true)
     }
 

@@ -1,11 +1,27 @@
 import HTTP1
+import TLS
 
-/// Everything the engine needs to know; every limit and timeout has a default and can be changed.
+/// One listening address and what it serves: plain HTTP or HTTPS (with its own certificates), and the responder
+/// that answers its requests. A server has as many as it likes, each configured on its own (the API on one port,
+/// `/metrics` on another).
+public struct ListenerConfiguration: Sendable {
+    public var address: SocketAddress
+    /// nil: plain HTTP.
+    public var tls: ReloadableTLSContext?
+    public var responder: HTTPResponder
+    /// What the listener is for, in the start-up line (`api`, `metrics`).
+    public var name: String
+
+    public init(address: SocketAddress, tls: ReloadableTLSContext? = nil, responder: HTTPResponder, name: String = "api") {
+        self.address = address
+        self.tls = tls
+        self.responder = responder
+        self.name = name
+    }
+}
+
+/// The limits and timeouts every listener's connections share; each has a default and can be changed.
 public struct ServerConfiguration: Sendable {
-    /// Plain HTTP listen addresses.
-    public var listenAddresses: [SocketAddress]
-    /// HTTPS listen addresses; they need the server's TLS context.
-    public var tlsListenAddresses: [SocketAddress]
     /// Event loop threads; each has its own SO_REUSEPORT listener per address. Default: one per core.
     public var eventLoops: Int
     public var parserLimits: ParserLimits
@@ -27,13 +43,11 @@ public struct ServerConfiguration: Sendable {
     public var backlog: Int32
     public var serverName: String
 
-    public init(listenAddresses: [SocketAddress], tlsListenAddresses: [SocketAddress] = [], eventLoops: Int = 1, parserLimits: ParserLimits = ParserLimits(),
+    public init(eventLoops: Int = 1, parserLimits: ParserLimits = ParserLimits(),
                 maxConnections: Int = 10_000, headerTimeoutMilliseconds: Int64 = 10_000,
                 bodyTimeoutMilliseconds: Int64 = 10_000, idleTimeoutMilliseconds: Int64 = 60_000,
                 writeTimeoutMilliseconds: Int64 = 10_000, shutdownGraceMilliseconds: Int64 = 10_000,
                 gzipMinimumBytes: Int = 1024, backlog: Int32 = 1024, serverName: String = "capacityd") {
-        self.listenAddresses = listenAddresses
-        self.tlsListenAddresses = tlsListenAddresses
         self.eventLoops = eventLoops
         self.parserLimits = parserLimits
         self.maxConnections = maxConnections

@@ -1,5 +1,5 @@
+import SystemIO
 import CSystemShims
-import EventLoop
 import Glibc
 
 /// A numeric IPv4 or IPv6 address with a port, as written on the command line: `127.0.0.1:8080`, `[::1]:8080`.

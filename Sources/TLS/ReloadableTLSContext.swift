@@ -1,4 +1,4 @@
-import Locking
+import SystemIO
 
 /// The TLS context new connections start from. `reload` builds a new one from the same configuration (the files
 /// may have been replaced, e.g. by `certbot renew` or a rotated client certificate) and swaps it in only if it

@@ -1,5 +1,6 @@
 import COpenSSLShims
 import Glibc
+import SystemIO
 
 /// A server-side OpenSSL context built from a `TLSConfiguration`: TLS 1.2 and 1.3 only, forward-secret AEAD
 /// ciphers, ALPN `http/1.1`, a server-side session cache for resumption, no renegotiation. Immutable once built,
@@ -132,8 +133,10 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     private static func checkReadable(_ path: String, what: String) throws(TLSError) {
-        guard access(path, R_OK) == 0 else {
-            throw TLSError("\(path): cannot read the \(what) file: \(String(cString: strerror(errno)))")
+        do {
+            try blockingSyscall("access") { access(path, R_OK) }
+        } catch {
+            throw TLSError("\(path): cannot read the \(what) file: \(error.reason)")
         }
     }
 }

@@ -176,8 +176,6 @@ struct ServeOptions: ParsableArguments {
     /// The validated options as the service's settings.
     var settings: ServiceSettings {
         let server = ServerConfiguration(
-            listenAddresses: plainAddresses.map { try! SocketAddress(parsing: $0) },
-            tlsListenAddresses: https.map { try! SocketAddress(parsing: $0) },
             eventLoops: eventLoops ?? CPU.count,
             parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                        maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
@@ -189,6 +187,8 @@ struct ServeOptions: ParsableArguments {
             shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace),
             gzipMinimumBytes: gzipMinimumBytes)
         return ServiceSettings(
+            httpAddresses: plainAddresses.map { try! SocketAddress(parsing: $0) },
+            httpsAddresses: https.map { try! SocketAddress(parsing: $0) },
             server: server,
             mode: mode,
             stateDirectory: store.stateDirectory,

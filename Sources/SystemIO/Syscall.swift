@@ -11,7 +11,10 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
         self.errno = errno
     }
 
-    public var description: String { "\(call): \(String(cString: strerror(errno))) (errno \(errno))" }
+    /// What errno says, in words (`No such file or directory`).
+    public var reason: String { String(cString: strerror(errno)) }
+
+    public var description: String { "\(call): \(reason) (errno \(errno))" }
 }
 
 /// The result of a call on a non-blocking descriptor: a value, or "try again when the descriptor is ready".
