@@ -32,11 +32,15 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CSystemShims", "SystemIO"], swiftSettings: optimized),
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "SystemIO", "CSystemShims", "CZlibShims"],
                 swiftSettings: optimized),
-        .target(name: "FileStore", dependencies: ["Scaling", "JSON", "SystemIO", "Metrics"],
+        .target(name: "DimensionStorage", dependencies: ["Scaling", "SystemIO", "Metrics"], swiftSettings: optimized),
+        .target(name: "FileStore", dependencies: ["DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
+        // The store factory: the one target that names the concrete stores.
+        .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore"], swiftSettings: optimized),
         .target(
             name: "CapacityServer",
-            dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "FileStore", "JSON", "Metrics", "SystemIO"],
+            dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores", "FileStore", "JSON",
+                           "Metrics", "SystemIO"],
             swiftSettings: optimized
         ),
         .executableTarget(
@@ -50,10 +54,11 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
-        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "Scaling"]),
+        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
-        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "FileStore", "CapacityServer"], path: "Fuzz/Checks"),
+        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityServer"],
+                path: "Fuzz/Checks"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
     ]
 )

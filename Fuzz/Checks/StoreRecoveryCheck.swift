@@ -1,3 +1,4 @@
+import DimensionStorage
 import FileStore
 import Glibc
 import Scaling
@@ -57,7 +58,7 @@ public enum StoreRecoveryCheck {
             return
         }
         precondition(!mustRefuse, "the store opened over damage with whole records after it")
-        precondition(store.allDimensions() == expected.values.sorted { $0.id < $1.id }, "recovered state differs from the records")
+        precondition(try! store.allDimensionsAndWait().get() == expected.values.sorted { $0.id < $1.id }, "recovered state differs from the records")
         let written = Dimension(id: try! DimensionID("written-after-recovery"), version: "v", resourceName: "r",
                                 dimensionName: "d", actualCapacity: 2, desiredCapacity: 3, scalingStatus: .pending)
         guard case .success = store.updateAndWait(written.id, { _ in written }) else {
@@ -68,7 +69,7 @@ public enum StoreRecoveryCheck {
         guard let reopened = try? FileStore(directory: directory.path, options: options) else {
             preconditionFailure("the store did not reopen after a write on recovered bytes")
         }
-        precondition(reopened.allDimensions() == expected.values.sorted { $0.id < $1.id }, "state changed across a reopen")
+        precondition(try! reopened.allDimensionsAndWait().get() == expected.values.sorted { $0.id < $1.id }, "state changed across a reopen")
         reopened.close()
     }
 }

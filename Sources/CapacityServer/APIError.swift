@@ -9,9 +9,9 @@ enum APIError {
         case .invalidID, .invalidUpdate, .unknownFields, .operatorFieldsNotAllowed: .badRequest
         case .operatorKeyMissing: .unauthorized
         case .operatorKeyRejected: .forbidden
-        case .notFound: .notFound
+        case .notFound, .store(.notFound): .notFound
         case .alreadyExists: .conflict
-        case .storeUnavailable: .serviceUnavailable
+        case .store(.unavailable): .serviceUnavailable
         }
     }
 

@@ -1,3 +1,4 @@
+import DimensionStorage
 import FileStore
 import HTTP1
 import HTTPServer
@@ -21,13 +22,22 @@ extension CapacityResponder {
         }
         guard apiKeys.accepts(key) else { return APIError.response(for: .operatorKeyRejected) }
         guard let idSegment else {
-            var body = Array("[".utf8)
-            for (index, dimension) in store.allDimensions().enumerated() {
-                if index > 0 { body += Array(", ".utf8) }
-                DimensionJSON.append(dimension, to: &body)
+            let promise = context.deferResponse()
+            store.allDimensions { outcome in
+                switch outcome {
+                case .success(let dimensions):
+                    var body = Array("[".utf8)
+                    for (index, dimension) in dimensions.enumerated() {
+                        if index > 0 { body += Array(", ".utf8) }
+                        DimensionJSON.append(dimension, to: &body)
+                    }
+                    body.append(UInt8(ascii: "]"))
+                    promise.succeed(JSONContent.response(body))
+                case .failure(let error):
+                    promise.succeed(APIError.response(for: .store(error)))
+                }
             }
-            body.append(UInt8(ascii: "]"))
-            return JSONContent.response(body)
+            return nil
         }
         let id: DimensionID
         do {
@@ -44,9 +54,11 @@ extension CapacityResponder {
         }
         switch head.method {
         case .get:
-            answer(store.dimension(id).map { .success($0) } ?? .failure(.notFound(id)))
+            store.dimension(id) { outcome in
+                answer(outcome.mapError { .store($0) }.flatMap { found in found.map { .success($0) } ?? .failure(.notFound(id)) })
+            }
         case .delete:
-            store.delete(id, completion: answer)
+            store.delete(id) { outcome in answer(outcome.mapError { .store($0) }) }
         default:
             let fields: DimensionFields
             do {

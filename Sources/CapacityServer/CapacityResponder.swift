@@ -1,3 +1,4 @@
+import DimensionStorage
 import FileStore
 import HTTP1
 import HTTPServer
@@ -75,9 +76,15 @@ final class CapacityResponder: HTTPResponder {
         case .found(.readyz, _):
             return readiness()
         case .found(.metrics, _):
-            let text = metrics?.render(now: WallClock.now().seconds) ?? ""
-            return HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                                body: Array(text.utf8))
+            guard let metrics else { return nil }
+            let promise = context.deferResponse()
+            store.allDimensions { dimensions in
+                let text = metrics.render(now: WallClock.now().seconds, dimensions: dimensions)
+                promise.succeed(HTTPResponse(status: .ok,
+                                             headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                             body: Array(text.utf8)))
+            }
+            return nil
         case .found(.acmeChallenge, let token):
             return ACMEChallenge.response(token: token, webroot: settings.acmeWebroot ?? "")
         case .found(.getDimension, let idSegment), .found(.patchDimension, let idSegment):

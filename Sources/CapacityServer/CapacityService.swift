@@ -1,5 +1,5 @@
 import SystemIO
-import FileStore
+import DimensionStorage
 import Glibc
 import HTTPServer
 import Scaling
@@ -25,9 +25,9 @@ public enum CapacityService {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         Glibc.signal(SIGPIPE, SIG_IGN)
 
-        let store: FileStore
+        let store: DimensionStore
         do {
-            store = try FileStore(directory: settings.stateDirectory)
+            store = try settings.store.open()
         } catch {
             throw StartError(description: error.description)
         }
@@ -58,8 +58,7 @@ public enum CapacityService {
         let metrics = ServiceMetrics(store: store, tls: tls)
         let responder = CapacityResponder(settings: settings, store: store, transitions: transitions, metrics: metrics,
                                           apiKeys: apiKeys) {
-            [tls] in HealthRoutes.readiness(store: store, stateDirectory: settings.stateDirectory, tls: tls,
-                                            now: WallClock.now().seconds)
+            [tls] in HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds)
         }
         let listeners = settings.httpAddresses.map { ListenerConfiguration(address: $0, responder: responder) }
             + settings.httpsAddresses.map { ListenerConfiguration(address: $0, tls: tls, responder: responder) }
@@ -79,7 +78,7 @@ public enum CapacityService {
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
         let addresses = server.boundAddresses.map(\.description).joined(separator: " ")
-        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.stateDirectory), logs \(settings.logDirectory))")
+        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory))")
 
         while true {
             // Wakes hourly without a signal, to warn about certificates nearing expiry on a long-running server.
@@ -107,8 +106,12 @@ public enum CapacityService {
         server.shutdown()
         server.wait()
         store.close()
-        let statistics = store.statistics
-        ServiceLog.write(.info, "capacityd: stopped; the store wrote \(statistics.records) records in \(statistics.syncs) syncs")
+        let counters = store.health.figures.compactMap { figure -> String? in
+            guard case .counter(let value) = figure.value else { return nil }
+            let name = figure.name.replacing("capacityd_store_", with: "").replacing("_total", with: "")
+            return "\(name.replacing("_", with: " ")) \(Int(value))"
+        }
+        ServiceLog.write(.info, "capacityd: stopped; the store's counters: " + counters.joined(separator: ", "))
         return 0
     }
 

@@ -1,4 +1,4 @@
-import FileStore
+import Stores
 import SystemIO
 import TLS
 
@@ -54,7 +54,7 @@ public enum ConfigurationCheck {
             return writableDirectoryProblem(directory, what: "state directory").map { [$0] } ?? []
         }
         do {
-            let store = try FileStore(directory: directory)
+            let store = try StoreLocation.file(directory: directory).open()
             store.close()
             return []
         } catch {

@@ -1,6 +1,8 @@
+import DimensionStorage
 import FileStore
 import JSON
 import Scaling
+import Stores
 
 /// What `capacityd dimensions …` does: on the store directly while no server runs (its directory lock admits one
 /// process, so the commands refuse rather than write behind a server's back), or through a running server's admin
@@ -25,7 +27,9 @@ public enum DimensionAdmin {
         let dimensions: [Dimension]
         switch target {
         case .store(let directory):
-            dimensions = try withStore(directory) { store in store.allDimensions() }
+            dimensions = try withStore(directory) { store throws(Failure) in
+                try store.allDimensionsAndWait().mapError { Failure(description: $0.message) }.get()
+            }
         case .server(let url, let apiKey):
             let body = try call("GET", CapacityResponder.adminPrefix, url: url, apiKey: apiKey)
             guard case .array(let values)? = try? JSONParser.parse(body) else {
@@ -53,7 +57,9 @@ public enum DimensionAdmin {
         let id = try parse(id)
         switch target {
         case .store(let directory):
-            let found = try withStore(directory) { store in store.dimension(id) }
+            let found = try withStore(directory) { store throws(Failure) in
+                try store.dimensionAndWait(id).mapError { Failure(description: $0.message) }.get()
+            }
             guard let found else { throw Failure(description: ScalingError.notFound(id).message) }
             return describe(found, output)
         case .server(let url, let apiKey):
@@ -157,15 +163,16 @@ public enum DimensionAdmin {
         }
     }
 
-    private static func withStore<Value>(_ directory: String, _ body: (FileStore) -> Value) throws(Failure) -> Value {
-        let store: FileStore
+    private static func withStore<Value>(_ directory: String,
+                                         _ body: (DimensionStore) throws(Failure) -> Value) throws(Failure) -> Value {
+        let store: DimensionStore
         do {
-            store = try FileStore(directory: directory)
+            store = try StoreLocation.file(directory: directory).open()
         } catch {
             throw Failure(description: error.description + " (while a server runs, use --server URL --api-key KEY)")
         }
         defer { store.close() }
-        return body(store)
+        return try body(store)
     }
 
     // MARK: Output

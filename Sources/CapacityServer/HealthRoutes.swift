@@ -1,26 +1,19 @@
-import FileStore
+import DimensionStorage
 import HTTP1
 import JSON
-import SystemIO
 import TLS
 
 /// `/healthz` (liveness: an event loop answered) and `/readyz` (readiness: the store is loaded and its last
 /// write succeeded, its disk has room, and the server certificate has not expired), for load balancers, ECS and
 /// Kubernetes-style probes.
 enum HealthRoutes {
-    /// Below this much free space in the state directory, writes are about to fail: not ready.
-    static let minimumFreeBytes: UInt64 = 1 << 20
-
     static func liveness() -> HTTPResponse {
         JSONContent.response(Array(#"{"status": "ok"}"#.utf8))
     }
 
-    static func readiness(store: FileStore, stateDirectory: String, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
+    static func readiness(store: DimensionStore, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
         var problems: [String] = []
-        if let failure = store.failure { problems.append("the last store write failed: \(failure)") }
-        if let free = FileSystem.freeBytes(stateDirectory), free < minimumFreeBytes {
-            problems.append("less than 1 MiB free in \(stateDirectory)")
-        }
+        if let problem = store.health.problem { problems.append(problem) }
         let certificates = tls?.current.certificates ?? []
         if let server = certificates.first, server.daysLeft(atEpochSeconds: now) < 0 {
             problems.append("the server certificate has expired")

@@ -1,6 +1,8 @@
+import DimensionStorage
 import FileStore
 import SystemIO
 import Scaling
+import Stores
 
 /// Migrates the old sample's state: a directory with one JSON file per dimension, named after its id (with or
 /// without `.json`). Each file is read as a dimension document; the file name supplies the id when the
@@ -27,9 +29,9 @@ public enum LegacyImport {
             throw Failure(description: "\(directory): \(error.reason)")
         }
 
-        let store: FileStore
+        let store: DimensionStore
         do {
-            store = try FileStore(directory: stateDirectory)
+            store = try StoreLocation.file(directory: stateDirectory).open()
         } catch {
             throw Failure(description: error.description)
         }

@@ -1,4 +1,4 @@
-import FileStore
+import DimensionStorage
 import HTTPServer
 import SystemIO
 import Metrics
@@ -21,7 +21,7 @@ final class ServiceMetrics: RequestObserver {
     }
 
     private let counts = Locked(Counts())
-    private let store: FileStore
+    private let store: DimensionStore
     private let tls: ReloadableTLSContext?
     /// Weak: the server holds this object as its observer.
     private struct ServerReference {
@@ -30,7 +30,7 @@ final class ServiceMetrics: RequestObserver {
 
     private let server = Locked(ServerReference())
 
-    init(store: FileStore, tls: ReloadableTLSContext?) {
+    init(store: DimensionStore, tls: ReloadableTLSContext?) {
         self.store = store
         self.tls = tls
     }
@@ -63,8 +63,9 @@ final class ServiceMetrics: RequestObserver {
         methods.firstIndex(of: name) ?? methods.count - 1
     }
 
-    /// The whole exposition, as of now.
-    func render(now epochSeconds: Int) -> String {
+    /// The whole exposition, as of now; `dimensions` is what the store holds (counted by status unless the store
+    /// could not be read).
+    func render(now epochSeconds: Int, dimensions: Result<[Dimension], StoreError>) -> String {
         var out = PrometheusText()
         let snapshot = counts.withLock { $0 }
         out.family("capacityd_http_requests_total", type: "counter", help: "HTTP requests answered, by route, method and status.")
@@ -87,22 +88,23 @@ final class ServiceMetrics: RequestObserver {
                        help: "TLS handshakes that failed (protocol, cipher or client certificate refused).",
                        Double(statistics.tlsHandshakeFailures))
         }
-        var byStatus: [ScalingStatus: Int] = [:]
-        for dimension in store.allDimensions() { byStatus[dimension.scalingStatus, default: 0] += 1 }
-        out.family("capacityd_dimensions", type: "gauge", help: "Dimensions in the store, by scaling status.")
-        for status in [ScalingStatus.pending, .inProgress, .successful, .failed] {
-            out.sample("capacityd_dimensions", [("status", status.rawValue)], Double(byStatus[status] ?? 0))
+        if case .success(let dimensions) = dimensions {
+            var byStatus: [ScalingStatus: Int] = [:]
+            for dimension in dimensions { byStatus[dimension.scalingStatus, default: 0] += 1 }
+            out.family("capacityd_dimensions", type: "gauge", help: "Dimensions in the store, by scaling status.")
+            for status in [ScalingStatus.pending, .inProgress, .successful, .failed] {
+                out.sample("capacityd_dimensions", [("status", status.rawValue)], Double(byStatus[status] ?? 0))
+            }
         }
-        let store = self.store.statistics
-        out.single("capacityd_store_syncs_total", type: "counter", help: "fdatasync calls that made writes durable.",
-                   Double(store.syncs))
-        out.single("capacityd_store_records_total", type: "counter", help: "Dimension records written.",
-                   Double(store.records))
-        out.single("capacityd_store_write_failures_total", type: "counter",
-                   help: "Write batches that failed (answered 503).", Double(store.failedWrites))
-        out.family("capacityd_store_write_duration_seconds", type: "histogram",
-                   help: "Time to write and fdatasync one batch of records.")
-        out.histogram("capacityd_store_write_duration_seconds", [], store.writeSeconds)
+        for figure in store.health.figures {
+            switch figure.value {
+            case .counter(let value): out.single(figure.name, type: "counter", help: figure.help, value)
+            case .gauge(let value): out.single(figure.name, type: "gauge", help: figure.help, value)
+            case .histogram(let histogram):
+                out.family(figure.name, type: "histogram", help: figure.help)
+                out.histogram(figure.name, [], histogram)
+            }
+        }
         if let certificates = tls?.current.certificates {
             out.family("capacityd_certificate_days_left", type: "gauge",
                        help: "Whole days until each certificate expires (negative once expired).")

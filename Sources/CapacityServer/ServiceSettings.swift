@@ -1,6 +1,7 @@
 import HTTP1
 import HTTPServer
 import Scaling
+import Stores
 import TLS
 
 /// Everything `capacityd serve` can be told, validated: the engine's configuration plus the service's own.
@@ -12,6 +13,8 @@ public struct ServiceSettings: Sendable {
     public var server: ServerConfiguration
     public var mode: ScalingMode
     public var stateDirectory: String
+    /// Where the dimensions are kept (today the file store in `stateDirectory`).
+    public var store: StoreLocation
     public var logDirectory: String
     /// Whether an unknown id is created on first use (the old sample's behaviour) or is a 404.
     public var autoCreate: Bool
@@ -37,6 +40,7 @@ public struct ServiceSettings: Sendable {
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory
+        self.store = .file(directory: stateDirectory)
         self.logDirectory = logDirectory ?? stateDirectory + "/log"
         self.autoCreate = autoCreate
         self.defaults = defaults

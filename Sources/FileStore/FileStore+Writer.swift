@@ -31,6 +31,7 @@ extension FileStore {
         let started = Clock.monotonicMicroseconds()
         if !bytes.isEmpty {
             do {
+                if let fault = options.writeFault?() { throw fault }
                 try FileSystem.write(bytes, to: log, at: logSize)
                 try FileSystem.fdatasync(log)
                 logSize += bytes.count
@@ -68,7 +69,7 @@ extension FileStore {
             return []
         }
         if let failure {
-            let error = ScalingError.storeUnavailable("could not write the state: \(failure)")
+            let error = StoreError.unavailable(cause: "could not write the state: \(failure)")
             for write in batch + failedLater { write.completion(.failure(error)) }
             return
         }
@@ -80,7 +81,7 @@ extension FileStore {
     /// A crash at any step leaves a snapshot plus a log whose replay gives the same state (records are whole
     /// states, so replaying one twice is harmless).
     private func compact() {
-        let dimensions = allDimensions()
+        let dimensions = committedDimensions()
         var bytes: [UInt8] = []
         for dimension in dimensions { RecordFormat.appendLine(dimension, to: &bytes) }
         let temporary = directory + "/" + Self.snapshotName + ".tmp"

@@ -1,16 +1,17 @@
 import SystemIO
 import Glibc
+import DimensionStorage
 import Metrics
 import Scaling
 
 /// What the store has done since it opened: group commit shows as records per sync > 1.
-public struct StoreStatistics: Sendable {
-    public var syncs: UInt64 = 0
-    public var records: UInt64 = 0
+struct StoreStatistics: Sendable {
+    var syncs: UInt64 = 0
+    var records: UInt64 = 0
     /// Batches whose write or sync failed (each answered 503).
-    public var failedWrites: UInt64 = 0
+    var failedWrites: UInt64 = 0
     /// Seconds per batch from write to the end of its fdatasync.
-    public var writeSeconds = Histogram()
+    var writeSeconds = Histogram()
 }
 
 /// The embedded durable store: a snapshot plus an append-only log of whole dimension states in one directory.
@@ -27,6 +28,10 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// Log size that triggers a new snapshot and an empty log.
         public var compactionThresholdBytes: Int
+        /// A test seam: asked before each batch is written; an error fails that batch as a failed write or sync
+        /// would (nothing changes, every caller in it is answered 503).
+        package var writeFault: (@Sendable () -> SystemError?)?
+
         public init(compactionThresholdBytes: Int = 8 << 20) {
             self.compactionThresholdBytes = compactionThresholdBytes
         }
@@ -66,7 +71,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         /// nil: nothing to write, the caller only waits for an earlier write of this id to become durable.
         let record: StoredRecord?
         /// Called once the record is durable (or failed), with the state before and after.
-        let completion: @Sendable (Result<Void, ScalingError>) -> Void
+        let completion: @Sendable (Result<Void, StoreError>) -> Void
     }
 
     /// Opens (creating if needed) the store in `directory`, recovering from whatever a crash left behind.
@@ -104,11 +109,16 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     // MARK: DimensionStore
 
-    public func dimension(_ id: DimensionID) -> Dimension? {
-        lock.withLock { committed[id] }
+    /// Reads are answered from memory at once: the state in memory is exactly what is durable.
+    public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
+        completion(.success(lock.withLock { committed[id] }))
     }
 
-    public func allDimensions() -> [Dimension] {
+    public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
+        completion(.success(committedDimensions()))
+    }
+
+    func committedDimensions() -> [Dimension] {
         lock.withLock { committed.values.sorted { $0.id < $1.id } }
     }
 
@@ -125,11 +135,11 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             }
             let result = DimensionChange(before: latest, after: after)
             if after == latest && latestPending == nil { return .success(result) }
-            guard !stopping else { return .failure(.storeUnavailable("the server is shutting down")) }
+            guard !stopping else { return .failure(.store(.unavailable(cause: "the server is shutting down"))) }
             sequence += 1
             if after != latest { pending[id] = (after, sequence) }
             queue.append(QueuedWrite(id: id, sequence: sequence, record: after == latest ? nil : .dimension(after),
-                                     completion: { outcome in completion(outcome.map { result }) }))
+                                     completion: { outcome in completion(outcome.map { result }.mapError { .store($0) }) }))
             if queue.count == 1 { lock.signal() }
             return nil
         }
@@ -138,11 +148,11 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     /// Removes `id`; `completion` gets the dimension as it was once the deletion is durable, or `.notFound`.
     /// (An administrator's operation: the API never deletes.)
-    public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, ScalingError>) -> Void) {
-        let refusal: ScalingError? = lock.withLock {
+    public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
+        let refusal: StoreError? = lock.withLock {
             let latestPending = pending[id]
             guard let latest = latestPending.map({ $0.dimension }) ?? committed[id] else { return .notFound(id) }
-            guard !stopping else { return .storeUnavailable("the store is closing") }
+            guard !stopping else { return .unavailable(cause: "the store is closing") }
             sequence += 1
             pending[id] = (nil, sequence)
             queue.append(QueuedWrite(id: id, sequence: sequence, record: .deletion(id),
@@ -153,42 +163,31 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         if let refusal { completion(.failure(refusal)) }
     }
 
-    /// `delete`, waiting for the outcome (for the command line).
-    public func deleteAndWait(_ id: DimensionID) -> Result<Dimension, ScalingError> {
-        Self.waitFor { done in delete(id, completion: done) }
-    }
-
     // MARK: Health
 
-    /// Why the last write failed, or nil if it succeeded (or none failed yet).
-    public var failure: String? { lock.withLock { lastFailure } }
+    /// Below this much free space in the directory, writes are about to fail: not ready.
+    public static let minimumFreeBytes: UInt64 = 1 << 20
+
+    /// Not ready after a failed write (until one succeeds) or with less than 1 MiB free; figures for `/metrics`.
+    public var health: StoreHealth {
+        let (failure, statistics) = lock.withLock { (lastFailure, counters) }
+        var problems: [String] = []
+        if let failure { problems.append("the last store write failed: \(failure)") }
+        if let free = FileSystem.freeBytes(directory), free < Self.minimumFreeBytes {
+            problems.append("less than 1 MiB free in \(directory)")
+        }
+        return StoreHealth(problem: problems.isEmpty ? nil : problems.joined(separator: "; "), figures: [
+            StoreFigure(name: "capacityd_store_syncs_total", help: "fdatasync calls that made writes durable.",
+                        .counter(Double(statistics.syncs))),
+            StoreFigure(name: "capacityd_store_records_total", help: "Dimension records written.",
+                        .counter(Double(statistics.records))),
+            StoreFigure(name: "capacityd_store_write_failures_total", help: "Write batches that failed (answered 503).",
+                        .counter(Double(statistics.failedWrites))),
+            StoreFigure(name: "capacityd_store_write_duration_seconds",
+                        help: "Time to write and fdatasync one batch of records.", .histogram(statistics.writeSeconds)),
+        ])
+    }
 
     /// Syncs, records and failed writes since start, and how long each write+sync took.
-    public var statistics: StoreStatistics { lock.withLock { counters } }
-}
-
-extension FileStore {
-    /// `update`, waiting for the result: for command-line tools, never for an event loop.
-    public func updateAndWait(_ id: DimensionID,
-                              _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension)
-        -> Result<DimensionChange, ScalingError> {
-        Self.waitFor { done in update(id, change, completion: done) }
-    }
-
-    /// Blocks until an operation with a completion callback calls back, and returns what it said.
-    private static func waitFor<Value>(_ start: (@escaping @Sendable (Result<Value, ScalingError>) -> Void) -> Void)
-        -> Result<Value, ScalingError> {
-        let waiter = ConditionLock()
-        nonisolated(unsafe) var result: Result<Value, ScalingError>?
-        start { outcome in
-            waiter.withLock {
-                result = outcome
-                waiter.signal()
-            }
-        }
-        return waiter.withLock {
-            while result == nil { waiter.wait() }
-            return result!
-        }
-    }
+    var statistics: StoreStatistics { lock.withLock { counters } }
 }

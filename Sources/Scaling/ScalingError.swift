@@ -17,8 +17,8 @@ public enum ScalingError: Error, Equatable, Sendable {
     case alreadyExists(DimensionID)
     /// No such dimension, and auto-creation is off.
     case notFound(DimensionID)
-    /// The store could not make the change durable; nothing changed.
-    case storeUnavailable(String)
+    /// The store failed; nothing changed.
+    case store(StoreError)
 
     public var message: String {
         switch self {
@@ -33,7 +33,7 @@ public enum ScalingError: Error, Equatable, Sendable {
         case .operatorKeyRejected: "The API key is not valid"
         case .alreadyExists(let id): "Dimension \(id.value) already exists"
         case .notFound(let id): "Dimension \(id.value) does not exist"
-        case .storeUnavailable(let reason): "The state store is unavailable: \(reason)"
+        case .store(let error): error.message
         }
     }
 }

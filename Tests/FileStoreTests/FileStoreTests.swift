@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FileStore
+import DimensionStorage
 import Scaling
 
 private typealias Dimension = Scaling.Dimension
@@ -29,12 +30,12 @@ struct FileStoreTests {
             try put(store, sample("a", desired: 2))
             try put(store, sample("b", desired: 3))
             try put(store, sample("a", desired: 4, status: .pending))
-            #expect(store.dimension(try DimensionID("a"))?.desiredCapacity == 4)
+            #expect(try store.dimensionAndWait(try DimensionID("a")).get()?.desiredCapacity == 4)
             store.close()
         }
         let reopened = try FileStore(directory: directory)
         defer { reopened.close() }
-        #expect(reopened.allDimensions() == [sample("a", desired: 4, status: .pending), sample("b", desired: 3)])
+        #expect(try reopened.allDimensionsAndWait().get() == [sample("a", desired: 4, status: .pending), sample("b", desired: 3)])
     }
 
     @Test func anUnchangedUpdateWritesNothing() throws {
@@ -54,7 +55,7 @@ struct FileStoreTests {
         let id = try DimensionID("missing")
         let result = store.updateAndWait(id) { _ throws(ScalingError) in throw .notFound(id) }
         #expect(throws: ScalingError.notFound(id)) { try result.get() }
-        #expect(store.dimension(id) == nil)
+        #expect(try store.dimensionAndWait(id).get() == nil)
         #expect(store.statistics.records == 0)
     }
 
@@ -73,14 +74,14 @@ struct FileStoreTests {
         for cut in [1, 8, 9, 30, line.count - 1] {
             try (whole + Data(line[0..<cut])).write(to: URL(fileURLWithPath: logPath))
             let store = try FileStore(directory: directory)
-            #expect(store.dimension(try DimensionID("a"))?.desiredCapacity == 2, "cut at \(cut)")
+            #expect(try store.dimensionAndWait(try DimensionID("a")).get()?.desiredCapacity == 2, "cut at \(cut)")
             store.close()
             #expect(try Data(contentsOf: URL(fileURLWithPath: logPath)) == whole, "cut at \(cut)")
         }
         // Zeros are what a file extended but never written looks like after a power loss.
         try (whole + Data(repeating: 0, count: 4096)).write(to: URL(fileURLWithPath: logPath))
         let store = try FileStore(directory: directory)
-        #expect(store.dimension(try DimensionID("a"))?.desiredCapacity == 2)
+        #expect(try store.dimensionAndWait(try DimensionID("a")).get()?.desiredCapacity == 2)
         store.close()
     }
 
@@ -130,7 +131,7 @@ struct FileStoreTests {
         #expect(FileManager.default.fileExists(atPath: directory + "/dimensions.snapshot"))
         let reopened = try FileStore(directory: directory)
         defer { reopened.close() }
-        #expect(reopened.allDimensions().map(\.desiredCapacity) == [39, 39, 39])
+        #expect(try reopened.allDimensionsAndWait().get().map(\.desiredCapacity) == [39, 39, 39])
     }
 
     @Test func deletionsAreDurableAndSurviveCompaction() throws {
@@ -140,13 +141,13 @@ struct FileStoreTests {
             try put(store, sample("a", desired: 2))
             try put(store, sample("b", desired: 3))
             #expect(try store.deleteAndWait(DimensionID("a")).get() == sample("a", desired: 2))
-            #expect(store.dimension(try DimensionID("a")) == nil)
+            #expect(try store.dimensionAndWait(try DimensionID("a")).get() == nil)
             #expect(store.deleteAndWait(try DimensionID("a")) == .failure(.notFound(try DimensionID("a"))))
             store.close()
         }
         do {
             let reopened = try FileStore(directory: directory)
-            #expect(reopened.allDimensions() == [sample("b", desired: 3)])
+            #expect(try reopened.allDimensionsAndWait().get() == [sample("b", desired: 3)])
             try put(reopened, sample("a", desired: 7))  // an id can come back
             _ = reopened.deleteAndWait(try DimensionID("b"))
             reopened.close()
@@ -160,7 +161,7 @@ struct FileStoreTests {
         #expect(!snapshot.contains("deletedDimensionId") && !snapshot.contains("\"b\""))
         let final = try FileStore(directory: directory)
         defer { final.close() }
-        #expect(final.allDimensions().map(\.id.value) == ["a", "c"])
+        #expect(try final.allDimensionsAndWait().get().map(\.id.value) == ["a", "c"])
     }
 
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
@@ -173,7 +174,7 @@ struct FileStoreTests {
         // Queued while the update may still be on its way to disk: it must see the pending state.
         #expect(store.deleteAndWait(id).map(\.desiredCapacity) == .success(5))
         group.wait()
-        #expect(store.dimension(id) == nil)
+        #expect(try store.dimensionAndWait(id).get() == nil)
     }
 
     /// Serialized per id: concurrent read-modify-write increments from real threads lose nothing.
@@ -199,12 +200,12 @@ struct FileStoreTests {
             }.start()
         }
         group.wait()
-        #expect(store.dimension(id)?.desiredCapacity == Double(threads * perThread))
+        #expect(try store.dimensionAndWait(id).get()?.desiredCapacity == Double(threads * perThread))
         #expect(store.statistics.records == UInt64(threads * perThread + 1))
         store.close()
         let reopened = try FileStore(directory: directory)
         defer { reopened.close() }
-        #expect(reopened.dimension(id)?.desiredCapacity == Double(threads * perThread))
+        #expect(try reopened.dimensionAndWait(id).get()?.desiredCapacity == Double(threads * perThread))
     }
 
     /// Group commit: updates queued while a sync runs go to disk together, each acknowledged only after its sync.
@@ -230,10 +231,10 @@ struct FileStoreTests {
         store.close()
         let reopened = try FileStore(directory: directory)
         defer { reopened.close() }
-        for dimension in reopened.allDimensions() {
+        for dimension in try reopened.allDimensionsAndWait().get() {
             #expect(dimension.desiredCapacity == Double(180 + Int(dimension.id.value.dropFirst(3))!))
         }
-        #expect(reopened.allDimensions().count == 20)
+        #expect(try reopened.allDimensionsAndWait().get().count == 20)
     }
 }
 

@@ -1,0 +1,41 @@
+import Scaling
+
+/// Where dimensions live: the file store (one process, embedded), the in-memory store (tests, throwaway demos), and
+/// a store shared by several processes (PostgreSQL). Every operation answers through a completion, on any thread,
+/// because a store elsewhere answers later and can fail; an event loop never waits for one.
+///
+/// The contract every implementation keeps, proven by one shared test suite (`Tests/StoreContractTests`):
+/// - **Serialized per id.** Updates (and deletions) of one id take effect one after the other, each computed from
+///   the result of the one before: N writers each doing M read-modify-writes of one id lose nothing. For a store
+///   shared by several processes this holds across all of them.
+/// - **`change` is pure.** It may run more than once for one update (a store that retries after losing a race
+///   computes again from the newer state), so it must depend only on its argument and never have side effects.
+/// - **Durable before visible.** A change is reported to its caller, and seen by any read, only once it is durable
+///   (fsync'd, committed). An unchanged result writes nothing and is reported at once.
+/// - **A failure changes nothing.** A write that could not be made durable is reported as
+///   `ScalingError.store(.unavailable)`, and no read ever sees it.
+/// - Reads see the latest durable state; `allDimensions` is sorted by id.
+public protocol DimensionStore: AnyObject, Sendable {
+    /// The durable state of `id`, nil if there is none.
+    func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void)
+
+    /// Every durable dimension, sorted by id.
+    func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void)
+
+    /// Computes the next state of `id` from its latest state (nil when it does not exist) with `change`, makes it
+    /// durable if it differs, then reports the before and after. A `ScalingError` thrown by `change` is reported as
+    /// it is, and nothing is written.
+    func update(_ id: DimensionID,
+                _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+                completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void)
+
+    /// Removes `id` durably and reports the dimension as it was, or `.notFound`. Serialized with the updates of the
+    /// same id.
+    func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void)
+
+    /// Whether the store can take writes now, and its figures for `/metrics`. Cheap: no I/O.
+    var health: StoreHealth { get }
+
+    /// Finishes what is queued and releases what the store holds (a lock, connections). Nothing may be called after.
+    func close()
+}

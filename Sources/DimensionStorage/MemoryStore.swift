@@ -1,0 +1,91 @@
+import Scaling
+import SystemIO
+
+/// The contract's reference implementation, keeping nothing: dimensions live in this process's memory and are
+/// gone when it exits. For tests, fuzzing and throwaway demos. Every operation completes before it returns.
+public final class MemoryStore: DimensionStore {
+    private struct State {
+        var dimensions: [DimensionID: Dimension] = [:]
+        var writes: UInt64 = 0
+        var failedWrites: UInt64 = 0
+        var lastFailure: String?
+        var closed = false
+    }
+
+    private let state = Locked(State())
+    /// A test seam: asked before each write; a cause makes that write fail (nothing changes), nil lets it through.
+    private let writeFault: (@Sendable () -> String?)?
+
+    public init(_ dimensions: [Dimension] = [], writeFault: (@Sendable () -> String?)? = nil) {
+        self.writeFault = writeFault
+        state.withLock { state in
+            for dimension in dimensions { state.dimensions[dimension.id] = dimension }
+        }
+    }
+
+    public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
+        completion(.success(state.withLock { $0.dimensions[id] }))
+    }
+
+    public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
+        completion(.success(state.withLock { $0.dimensions.values.sorted { $0.id < $1.id } }))
+    }
+
+    public func update(_ id: DimensionID,
+                       _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+                       completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
+        let outcome: Result<DimensionChange, ScalingError> = state.withLock { state in
+            let before = state.dimensions[id]
+            let after: Dimension
+            do throws(ScalingError) {
+                after = try change(before)
+            } catch {
+                return .failure(error)
+            }
+            if after != before {
+                if let failure = write(&state) { return .failure(.store(failure)) }
+                state.dimensions[id] = after
+            }
+            return .success(DimensionChange(before: before, after: after))
+        }
+        completion(outcome)
+    }
+
+    public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
+        let outcome: Result<Dimension, StoreError> = state.withLock { state in
+            guard let before = state.dimensions[id] else { return .failure(.notFound(id)) }
+            if let failure = write(&state) { return .failure(failure) }
+            state.dimensions[id] = nil
+            return .success(before)
+        }
+        completion(outcome)
+    }
+
+    /// Counts a write, or says why it fails.
+    private func write(_ state: inout State) -> StoreError? {
+        if state.closed { return .unavailable(cause: "the store is closed") }
+        if let cause = writeFault?() {
+            state.failedWrites += 1
+            state.lastFailure = cause
+            return .unavailable(cause: cause)
+        }
+        state.writes += 1
+        state.lastFailure = nil
+        return nil
+    }
+
+    public var health: StoreHealth {
+        state.withLock { state in
+            StoreHealth(problem: state.lastFailure.map { "the last store write failed: \($0)" }, figures: [
+                StoreFigure(name: "capacityd_store_records_total", help: "Dimension records written.",
+                            .counter(Double(state.writes))),
+                StoreFigure(name: "capacityd_store_write_failures_total", help: "Writes that failed (answered 503).",
+                            .counter(Double(state.failedWrites))),
+            ])
+        }
+    }
+
+    public func close() {
+        state.withLock { $0.closed = true }
+    }
+}

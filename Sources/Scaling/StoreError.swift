@@ -1,0 +1,15 @@
+/// How a store operation fails, whatever the store (a file here, a database elsewhere).
+public enum StoreError: Error, Equatable, Sendable {
+    /// There is no such dimension (a deletion of an id that does not exist; reads answer nil instead).
+    case notFound(DimensionID)
+    /// The store could not be read, or could not make a change durable; nothing changed. The cause is for the
+    /// log and the 503's message (never a secret: stores leave credentials out of it).
+    case unavailable(cause: String)
+
+    public var message: String {
+        switch self {
+        case .notFound(let id): "Dimension \(id.value) does not exist"
+        case .unavailable(let cause): "The state store is unavailable: \(cause)"
+        }
+    }
+}
