@@ -37,16 +37,23 @@ let package = Package(
                 swiftSettings: optimized),
         // The store factory: the one target that names the concrete stores.
         .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore"], swiftSettings: optimized),
-        .target(
-            name: "CapacityServer",
-            dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores", "FileStore", "JSON",
-                           "Metrics", "SystemIO"],
-            swiftSettings: optimized
-        ),
+        // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
+        .target(name: "CapacityAPI",
+                dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
+                swiftSettings: optimized),
+        // Commands that work on a store, directly or through a running server: admin, import.
+        .target(name: "CapacityOps",
+                dependencies: ["CapacityAPI", "HTTPServer", "Scaling", "DimensionStorage", "Stores", "JSON", "SystemIO"],
+                swiftSettings: optimized),
+        // The composition root: settings, start-up, signals, check-config, observability.
+        .target(name: "CapacityServer",
+                dependencies: ["CapacityAPI", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
+                               "JSON", "Metrics", "SystemIO"],
+                swiftSettings: optimized),
         .executableTarget(
             name: "capacityd",
             dependencies: [
-                "CapacityServer", "HTTPServer", "HTTP1", "Scaling", "TLS",
+                "CapacityServer", "CapacityOps", "HTTPServer", "HTTP1", "Scaling", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,7 +64,7 @@ let package = Package(
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
-        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityServer"],
+        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityAPI"],
                 path: "Fuzz/Checks"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
     ]

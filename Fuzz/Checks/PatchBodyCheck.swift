@@ -1,4 +1,4 @@
-import CapacityServer
+import CapacityAPI
 import FileStore
 import Scaling
 

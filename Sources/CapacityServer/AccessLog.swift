@@ -1,5 +1,6 @@
 import HTTPServer
 import JSON
+import SystemIO
 
 /// One JSON object per request on stdout, the shape CloudWatch (awslogs) and `jq` read without configuration.
 struct JSONAccessLog: AccessLogFormatter {

@@ -1,4 +1,5 @@
 import SystemIO
+import CapacityAPI
 import DimensionStorage
 import Glibc
 import HTTPServer
@@ -56,12 +57,11 @@ public enum CapacityService {
         }
         let transitions = TransitionLog(directory: settings.logDirectory)
         let metrics = ServiceMetrics(store: store, tls: tls)
-        let responder = CapacityResponder(settings: settings, store: store, transitions: transitions, metrics: metrics,
-                                          apiKeys: apiKeys) {
-            [tls] in HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds)
-        }
-        let listeners = settings.httpAddresses.map { ListenerConfiguration(address: $0, responder: responder) }
-            + settings.httpsAddresses.map { ListenerConfiguration(address: $0, tls: tls, responder: responder) }
+        let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
+        let listeners = Self.listeners(settings, store: store, tls: tls, metrics: metrics, dependencies: APIRoutes.Dependencies(
+            store: store, transitions: transitions, apiKeys: apiKeys,
+            readiness: { [tls] in HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds) },
+            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect))
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,
                                 observer: metrics)
@@ -72,12 +72,12 @@ public enum CapacityService {
             store.close()
             throw StartError(description: error.description)
         }
-        if let https = server.boundAddresses.first(where: \.isTLS) {
-            responder.httpsPort.store(Int(https.address.port), ordering: .relaxed)
-        }
+        if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
-        let addresses = server.boundAddresses.map(\.description).joined(separator: " ")
+        // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
+        let addresses = server.boundAddresses.map { $0.name == "api" ? $0.description : $0.name + "=" + $0.description }
+            .joined(separator: " ")
         ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory))")
 
         while true {
@@ -113,6 +113,24 @@ public enum CapacityService {
         }
         ServiceLog.write(.info, "capacityd: stopped; the store's counters: " + counters.joined(separator: ", "))
         return 0
+    }
+
+    /// The API on every `--http` and `--https` address (one table: the redirect policy tells them apart by TLS),
+    /// and `/metrics` with the health routes on `--metrics-listen`. Every table is labelled for the metrics.
+    private static func listeners(_ settings: ServiceSettings, store: DimensionStore, tls: ReloadableTLSContext?,
+                                  metrics: ServiceMetrics, dependencies: APIRoutes.Dependencies) -> [ListenerConfiguration] {
+        let api = APIRoutes.api(settings.api, dependencies)
+        let responder = CapacityResponder(api)
+        var listeners = settings.httpAddresses.map { ListenerConfiguration(address: $0, responder: responder) }
+            + settings.httpsAddresses.map { ListenerConfiguration(address: $0, tls: tls, responder: responder) }
+        var tables = [api]
+        if let address = settings.metricsAddress {
+            let table = APIRoutes.metrics(store: store, exposition: metrics, readiness: dependencies.readiness)
+            listeners.append(ListenerConfiguration(address: address, responder: CapacityResponder(table), name: "metrics"))
+            tables.append(table)
+        }
+        metrics.label(tables)
+        return listeners
     }
 
     private static func reloadTLS(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {

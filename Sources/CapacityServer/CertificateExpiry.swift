@@ -1,3 +1,4 @@
+import SystemIO
 import TLS
 
 /// Warns before certificates expire: once as each one comes within 7, 3 and 1 days of its end (and at start-up

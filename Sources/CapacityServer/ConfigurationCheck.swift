@@ -1,3 +1,4 @@
+import CapacityAPI
 import Stores
 import SystemIO
 import TLS
@@ -7,7 +8,7 @@ import TLS
 public enum ConfigurationCheck {
     public static func problems(_ settings: ServiceSettings) -> [String] {
         var problems: [String] = []
-        for address in settings.httpAddresses + settings.httpsAddresses {
+        for address in settings.httpAddresses + settings.httpsAddresses + (settings.metricsAddress.map { [$0] } ?? []) {
             do {
                 try address.checkBindable()
             } catch {

@@ -1,3 +1,4 @@
+import CapacityAPI
 import DimensionStorage
 import HTTPServer
 import SystemIO
@@ -8,16 +9,26 @@ import TLS
 /// Counts every request by route, method and status, with a latency histogram per route, and renders
 /// `GET /metrics` in the Prometheus text format together with the server's, the store's and the certificates'
 /// figures. Routes are the API's patterns, never raw paths, so a scanner cannot make the label set grow.
-final class ServiceMetrics: RequestObserver {
-    /// Label values by index: the per-request work is a few byte comparisons and integer-keyed counting.
-    static let routes = ["/time", "/healthz", "/readyz", "/metrics", "/openapi.json",
-                         CapacityResponder.dimensionsPrefix + "{id}", ACMEChallenge.pathPrefix + "{token}", "other"]
+final class ServiceMetrics: RequestObserver, MetricsExposition {
     static let methods = ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS", "other"]
 
     private struct Counts {
+        /// The route tables of every listener: a request is labelled with the pattern of the first route whose
+        /// path matches, so every route is counted under the pattern it was declared with.
+        var tables: [RouteTable] = []
+        /// Label values by index: every table's patterns once each, then `other`. The per-request work is a few
+        /// byte comparisons and integer-keyed counting.
+        var routes = ["other"]
         /// Keyed by route index << 24 | method index << 16 | status.
         var requests: [Int: UInt64] = [:]
-        var latency = Array(repeating: Histogram(), count: ServiceMetrics.routes.count)
+        var latency = [Histogram()]
+
+        func routeIndex(_ target: String) -> Int {
+            for table in tables {
+                if let pattern = table.pattern(ofTarget: target) { return routes.firstIndex(of: pattern) ?? routes.count - 1 }
+            }
+            return routes.count - 1
+        }
     }
 
     private let counts = Locked(Counts())
@@ -35,28 +46,31 @@ final class ServiceMetrics: RequestObserver {
         self.tls = tls
     }
 
+    /// The listeners' tables, once they are built (they need this object to render `/metrics`).
+    func label(_ tables: [RouteTable]) {
+        var patterns: [String] = []
+        for table in tables {
+            for route in table.routes where !patterns.contains(route.pattern) { patterns.append(route.pattern) }
+        }
+        counts.withLock { counts in
+            counts.tables = tables
+            counts.routes = patterns + ["other"]
+            counts.latency = Array(repeating: Histogram(), count: patterns.count + 1)
+        }
+    }
+
     func attach(_ server: HTTPServer) {
         self.server.withLock { $0.value = server }
     }
 
     func observe(_ record: AccessRecord) {
-        let route = Self.routeIndex(record.target)
-        let key = route << 24 | Self.methodIndex(record.method) << 16 | record.status
+        let method = Self.methodIndex(record.method) << 16 | record.status
         let seconds = Double(record.durationMicroseconds) / 1_000_000
         counts.withLock { counts in
-            counts.requests[key, default: 0] += 1
+            let route = counts.routeIndex(record.target)
+            counts.requests[route << 24 | method, default: 0] += 1
             counts.latency[route].observe(seconds)
         }
-    }
-
-    static func routeIndex(_ target: String) -> Int {
-        let bytes = target.utf8
-        let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
-        let path = bytes[..<pathEnd]
-        for index in 0..<5 where path.elementsEqual(routes[index].utf8) { return index }
-        if path.starts(with: CapacityResponder.dimensionsPrefix.utf8) { return 5 }
-        if path.starts(with: ACMEChallenge.pathPrefix.utf8) { return 6 }
-        return 7
     }
 
     private static func methodIndex(_ name: String) -> Int {
@@ -68,16 +82,17 @@ final class ServiceMetrics: RequestObserver {
     func render(now epochSeconds: Int, dimensions: Result<[Dimension], StoreError>) -> String {
         var out = PrometheusText()
         let snapshot = counts.withLock { $0 }
+        let routes = snapshot.routes
         out.family("capacityd_http_requests_total", type: "counter", help: "HTTP requests answered, by route, method and status.")
         for (key, value) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
             out.sample("capacityd_http_requests_total",
-                       [("route", Self.routes[key >> 24]), ("method", Self.methods[(key >> 16) & 0xFF]),
+                       [("route", routes[key >> 24]), ("method", Self.methods[(key >> 16) & 0xFF]),
                         ("status", String(key & 0xFFFF))], Double(value))
         }
         out.family("capacityd_http_request_duration_seconds", type: "histogram",
                    help: "Time from a request's parse to its response, by route.")
         for (index, histogram) in snapshot.latency.enumerated() where histogram.count > 0 {
-            out.histogram("capacityd_http_request_duration_seconds", [("route", Self.routes[index])], histogram)
+            out.histogram("capacityd_http_request_duration_seconds", [("route", routes[index])], histogram)
         }
         if let statistics = server.withLock({ $0.value?.statistics }) {
             out.single("capacityd_open_connections", type: "gauge", help: "Client connections open now.",

@@ -1,3 +1,4 @@
+import CapacityAPI
 import HTTP1
 import HTTPServer
 import Scaling
@@ -9,6 +10,9 @@ public struct ServiceSettings: Sendable {
     /// Plain-HTTP and HTTPS addresses of the API.
     public var httpAddresses: [SocketAddress]
     public var httpsAddresses: [SocketAddress]
+    /// `--metrics-listen`: a plain-HTTP listener for `/metrics`, `/healthz` and `/readyz` only; with it the API's
+    /// listeners no longer serve `/metrics`.
+    public var metricsAddress: SocketAddress?
     /// Event loops, limits and timeouts.
     public var server: ServerConfiguration
     public var mode: ScalingMode
@@ -30,13 +34,15 @@ public struct ServiceSettings: Sendable {
     public var apiKeysFile: String?
     public var logLevel: LogLevel
 
-    public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [],
-                server: ServerConfiguration = ServerConfiguration(), mode: ScalingMode = .demo, stateDirectory: String = "./var",
-                logDirectory: String? = nil, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
-                accessLog: Bool = true, tls: TLSConfiguration? = nil, acmeWebroot: String? = nil,
-                redirectHTTP: Bool = false, apiKeysFile: String? = nil, logLevel: LogLevel = .info) {
+    public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [], metricsAddress: SocketAddress? = nil,
+                server: ServerConfiguration = ServerConfiguration(), mode: ScalingMode = .demo,
+                stateDirectory: String = "./var", logDirectory: String? = nil, autoCreate: Bool = true,
+                defaults: DimensionDefaults = DimensionDefaults(), accessLog: Bool = true, tls: TLSConfiguration? = nil,
+                acmeWebroot: String? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
+                logLevel: LogLevel = .info) {
         self.httpAddresses = httpAddresses
         self.httpsAddresses = httpsAddresses
+        self.metricsAddress = metricsAddress
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory
@@ -52,16 +58,10 @@ public struct ServiceSettings: Sendable {
         self.logLevel = logLevel
     }
 
-    /// With client certificates on, the dimensions API answers only clients that presented a verified one (the
-    /// old sample's Apache `<Location>` rule), while `/time` and the ACME challenges stay open.
-    var dimensionsNeedClientCertificate: Bool {
-        (tls?.clientCertificateMode ?? .off) != .off
-    }
-
-    /// The dimension a request acts on: the stored one, or a new one with the defaults if auto-creation is on.
-    func existing(_ current: Dimension?, id: DimensionID) throws(ScalingError) -> Dimension {
-        if let current { return current }
-        guard autoCreate else { throw .notFound(id) }
-        return defaults.makeDimension(id: id)
+    /// What the API's routes need of these settings.
+    var api: APIConfiguration {
+        APIConfiguration(mode: mode, autoCreate: autoCreate, defaults: defaults,
+                         dimensionsNeedClientCertificate: (tls?.clientCertificateMode ?? .off) != .off,
+                         acmeWebroot: acmeWebroot)
     }
 }

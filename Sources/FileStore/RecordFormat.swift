@@ -22,7 +22,7 @@ public enum RecordFormat {
     static let deletionKey = "deletedDimensionId"
 
     public static func appendLine(_ dimension: Dimension, to out: inout [UInt8]) {
-        appendLine(json: DimensionJSON.encode(dimension), to: &out)
+        appendLine(json: RecordJSON.encode(dimension), to: &out)
     }
 
     public static func appendLine(_ record: StoredRecord, to out: inout [UInt8]) {
@@ -86,7 +86,7 @@ public enum RecordFormat {
         return result
     }
 
-    static func decodeLine(_ line: ArraySlice<UInt8>) -> Result<StoredRecord, DimensionJSON.DecodeError> {
+    static func decodeLine(_ line: ArraySlice<UInt8>) -> Result<StoredRecord, RecordJSON.DecodeError> {
         guard line.count > 9, line[line.startIndex + 8] == UInt8(ascii: " ") else {
             return .failure(.init(description: "malformed record"))
         }
@@ -104,7 +104,7 @@ public enum RecordFormat {
         guard CRC32.checksum(json) == expected else { return .failure(.init(description: "checksum mismatch")) }
         if let id = deletion(json) { return .success(.deletion(id)) }
         do {
-            return .success(.dimension(try DimensionJSON.decode(json)))
+            return .success(.dimension(try RecordJSON.decode(json)))
         } catch {
             return .failure(error)
         }

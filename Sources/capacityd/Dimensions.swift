@@ -1,5 +1,5 @@
 import ArgumentParser
-import CapacityServer
+import CapacityOps
 import Scaling
 
 struct Dimensions: ParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CapacityServer
+import CapacityOps
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(

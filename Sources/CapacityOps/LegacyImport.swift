@@ -1,5 +1,5 @@
+import CapacityAPI
 import DimensionStorage
-import FileStore
 import SystemIO
 import Scaling
 import Stores

@@ -1,4 +1,3 @@
-import FileStore
 import Glibc
 import SystemIO
 import Scaling
@@ -7,7 +6,7 @@ import Scaling
 /// `api-YYYYMMDD` in the log directory, with a `Request:` line and a `Response:` line per dimension request.
 /// Lines are appended with O_APPEND (each record pair is one write, so concurrent writers never interleave) and
 /// are not fsync'd: the store, not this log, is the record of truth.
-final class TransitionLog: Sendable {
+public final class TransitionLog: Sendable {
     private struct OpenFile {
         var day = ""
         var file: FileDescriptor?
@@ -19,7 +18,7 @@ final class TransitionLog: Sendable {
     private let directory: String
     private let file = Locked(OpenFile())
 
-    init(directory: String) {
+    public init(directory: String) {
         self.directory = directory
     }
 
@@ -78,7 +77,7 @@ final class TransitionLog: Sendable {
     }
 
     /// Closes the current file so the next line reopens it: after logrotate moved it (SIGHUP).
-    func reopen() {
+    public func reopen() {
         file.withLock { open in
             open = OpenFile()
         }

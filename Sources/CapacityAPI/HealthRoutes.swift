@@ -6,12 +6,19 @@ import TLS
 /// `/healthz` (liveness: an event loop answered) and `/readyz` (readiness: the store is loaded and its last
 /// write succeeded, its disk has room, and the server certificate has not expired), for load balancers, ECS and
 /// Kubernetes-style probes.
-enum HealthRoutes {
+public enum HealthRoutes {
+    static func routes(readiness: @escaping @Sendable () -> HTTPResponse) -> [Route] {
+        [
+            Route("/healthz", [Route.Operation(.get, openAPI: livenessOperation) { _, _, _ in liveness() }]),
+            Route("/readyz", [Route.Operation(.get, openAPI: readinessOperation) { _, _, _ in readiness() }]),
+        ]
+    }
+
     static func liveness() -> HTTPResponse {
         JSONContent.response(Array(#"{"status": "ok"}"#.utf8))
     }
 
-    static func readiness(store: DimensionStore, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
+    public static func readiness(store: DimensionStore, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
         var problems: [String] = []
         if let problem = store.health.problem { problems.append(problem) }
         let certificates = tls?.current.certificates ?? []
@@ -40,4 +47,25 @@ enum HealthRoutes {
         body += Array("]}".utf8)
         return HTTPResponse(status: problems.isEmpty ? .ok : .serviceUnavailable, headers: JSONContent.headers, body: body)
     }
+
+    private static let livenessOperation = #"""
+    {
+            "operationId": "getLiveness",
+            "summary": "Liveness: an event loop answered.",
+            "responses": {
+              "200": {"description": "Alive.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Liveness"}}}}
+            }
+          }
+    """#
+
+    private static let readinessOperation = #"""
+    {
+            "operationId": "getReadiness",
+            "summary": "Readiness: the store is loaded and writable, its disk has room, the certificate is valid.",
+            "responses": {
+              "200": {"description": "Ready.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+              "503": {"description": "Not ready, and why.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
+            }
+          }
+    """#
 }

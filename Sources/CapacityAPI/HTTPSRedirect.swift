@@ -1,9 +1,25 @@
 import HTTP1
+import HTTPServer
+import Synchronization
 
 /// `--redirect-http`: a plain-HTTP request is sent to the same host and target on the HTTPS port. 308 rather
 /// than 301 so a PATCH stays a PATCH (RFC 9110 §15.4.9). The host comes from the request's `Host`, which is
 /// checked to be a host name or an IP literal: the header must not be able to write anything else into `Location`.
-enum HTTPSRedirect {
+/// A listener policy: it applies to every route of the plain-HTTP listeners but the ACME challenge.
+public final class HTTPSRedirect: RequestPolicy {
+    /// The first HTTPS listener's port, known once it is bound.
+    private let httpsPort = Atomic<Int>(443)
+
+    public init() {}
+
+    public func setHTTPSPort(_ port: Int) {
+        httpsPort.store(port, ordering: .relaxed)
+    }
+
+    public func check(_ request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        context.isSecure ? nil : Self.response(for: request.head, httpsPort: httpsPort.load(ordering: .relaxed))
+    }
+
     static func response(for head: RequestHead, httpsPort: Int) -> HTTPResponse {
         guard let hostField = head.headers["host"], let host = hostName(hostField) else {
             return APIError.response(status: .badRequest, message: "Redirecting to HTTPS needs a valid Host header")

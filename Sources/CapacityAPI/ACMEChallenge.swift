@@ -7,6 +7,26 @@ import SystemIO
 /// following symlinks, and only a small regular file is served. Nothing else of the webroot is reachable.
 enum ACMEChallenge {
     static let pathPrefix = "/.well-known/acme-challenge/"
+
+    /// Served over plain HTTP even with `--redirect-http`: the CA fetches it there (RFC 8555 §8.3).
+    static func route(webroot: String) -> Route {
+        Route(pathPrefix + "{token}", parameter: Route.Parameter(name: "token", schema: #"""
+        {"name": "token", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,255}$"}}
+        """#), listenerPoliciesApply: false, [
+            Route.Operation(.get, openAPI: operation) { _, token, _ in response(token: token, webroot: webroot) },
+        ])
+    }
+
+    private static let operation = #"""
+    {
+            "operationId": "getACMEChallenge",
+            "summary": "ACME HTTP-01 challenge file from --acme-webroot (404 unless configured and present).",
+            "responses": {
+              "200": {"description": "Key authorization.", "content": {"application/octet-stream": {"schema": {"type": "string"}}}},
+              "404": {"$ref": "#/components/responses/Error"}
+            }
+          }
+    """#
     /// A key authorization is a token, a dot and a 43-character thumbprint; anything much larger is not one.
     static let maxFileBytes = 4096
     static let maxTokenLength = 255

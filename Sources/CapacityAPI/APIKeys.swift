@@ -1,3 +1,5 @@
+import HTTP1
+import Scaling
 import SystemIO
 import TLS
 
@@ -6,22 +8,22 @@ import TLS
 /// The file holds one key per line, either as the key itself or as `sha256:HEX` of it (so the file need not hold
 /// the secret; `printf %s KEY | sha256sum` makes one); `#` starts a comment. Only SHA-256 digests (as hex) are
 /// kept in memory, and a presented key's digest is compared with every one of them in constant time. SIGHUP re-reads the file; a file that cannot be read keeps the old keys.
-final class APIKeys: Sendable {
-    let path: String
+public final class APIKeys: Sendable {
+    public let path: String
     /// 64 lower-case hex digits each.
     private let digests: Locked<[[UInt8]]>
 
-    struct LoadError: Error, CustomStringConvertible {
-        let description: String
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    init(path: String) throws(LoadError) {
+    public init(path: String) throws(LoadError) {
         self.path = path
         digests = Locked(try Self.load(path))
     }
 
     /// Keys are printable ASCII without spaces, 16 to 512 bytes: long enough not to be guessed.
-    static func load(_ path: String) throws(LoadError) -> [[UInt8]] {
+    public static func load(_ path: String) throws(LoadError) -> [[UInt8]] {
         let text: [UInt8]
         do {
             text = try FileSystem.read(path, maxBytes: 1 << 20)
@@ -51,7 +53,7 @@ final class APIKeys: Sendable {
         return digests
     }
 
-    func reload() -> LoadError? {
+    public func reload() -> LoadError? {
         do {
             let fresh = try Self.load(path)
             digests.withLock { $0 = fresh }
@@ -73,6 +75,16 @@ final class APIKeys: Sendable {
             matched |= difference == 0 ? 1 : 0
         }
         return matched == 1
+    }
+
+    /// Refuses a request that presents no key, or one that is not among the keys: the one check behind the
+    /// admin routes' policy and the PATCH of operator fields.
+    func authorize(_ head: RequestHead) throws(ScalingError) {
+        guard let key = Self.presentedKey(apiKeyHeader: head.headers["x-api-key"],
+                                          authorization: head.headers["authorization"]) else {
+            throw .operatorKeyMissing
+        }
+        guard accepts(key) else { throw .operatorKeyRejected }
     }
 
     /// The key a request presents: `x-api-key`, else a bearer token.

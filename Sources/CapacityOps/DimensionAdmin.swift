@@ -1,5 +1,5 @@
+import CapacityAPI
 import DimensionStorage
-import FileStore
 import JSON
 import Scaling
 import Stores
@@ -31,7 +31,7 @@ public enum DimensionAdmin {
                 try store.allDimensionsAndWait().mapError { Failure(description: $0.message) }.get()
             }
         case .server(let url, let apiKey):
-            let body = try call("GET", CapacityResponder.adminPrefix, url: url, apiKey: apiKey)
+            let body = try call("GET", AdminRoutes.prefix, url: url, apiKey: apiKey)
             guard case .array(let values)? = try? JSONParser.parse(body) else {
                 throw Failure(description: "\(url): the answer is not a JSON array")
             }
@@ -108,7 +108,7 @@ public enum DimensionAdmin {
             case .failure(let error): throw Failure(description: error.message)
             }
         case .server(let url, let apiKey):
-            removed = try decode(try call("DELETE", CapacityResponder.adminPrefix + "/" + id.value, url: url,
+            removed = try decode(try call("DELETE", AdminRoutes.prefix + "/" + id.value, url: url,
                                           apiKey: apiKey), from: url)
         }
         return output == .json ? json(removed) : "deleted \(id.value)"
@@ -118,7 +118,7 @@ public enum DimensionAdmin {
 
     private static func remote(_ method: String, _ id: DimensionID, body: [UInt8]? = nil, url: String, apiKey: String?,
                                output: Output) throws(Failure) -> String {
-        let answer = try call(method, CapacityResponder.adminPrefix + "/" + id.value, body: body, url: url, apiKey: apiKey)
+        let answer = try call(method, AdminRoutes.prefix + "/" + id.value, body: body, url: url, apiKey: apiKey)
         return describe(try decode(answer, from: url), output)
     }
 

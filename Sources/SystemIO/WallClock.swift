@@ -1,11 +1,10 @@
 import Glibc
-import SystemIO
 
 /// Calendar formatting for logs, without Foundation.
-enum WallClock {
+public enum WallClock {
     /// `YYYYMMDD` and `YYYYMMDD-HHMMSS` in local time, as the old sample's Python `strftime` wrote them
     /// (containers run in UTC unless TZ says otherwise).
-    static func localStamps(epochSeconds: Int) -> (day: String, stamp: String) {
+    public static func localStamps(epochSeconds: Int) -> (day: String, stamp: String) {
         var seconds = time_t(epochSeconds)
         var parts = tm()
         localtime_r(&seconds, &parts)
@@ -14,7 +13,7 @@ enum WallClock {
     }
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-24T13:40:30.123Z`.
-    static func iso8601(epochMilliseconds: Int64) -> String {
+    public static func iso8601(epochMilliseconds: Int64) -> String {
         var seconds = time_t(epochMilliseconds / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -23,7 +22,7 @@ enum WallClock {
             + "." + pad(Int(epochMilliseconds % 1000), 3) + "Z"
     }
 
-    static func now() -> (seconds: Int, milliseconds: Int64) {
+    public static func now() -> (seconds: Int, milliseconds: Int64) {
         let milliseconds = Clock.epochMilliseconds()
         return (Int(milliseconds / 1000), milliseconds)
     }

@@ -25,10 +25,10 @@ public struct DimensionFields: Sendable, Equatable {
         self.failureReason = failureReason
     }
 
-    var isEmpty: Bool { self == DimensionFields() }
+    public var isEmpty: Bool { self == DimensionFields() }
 
     /// `dimension` with these fields set, checked as the API checks them.
-    func applied(to dimension: Dimension) throws(ScalingError) -> Dimension {
+    public func applied(to dimension: Dimension) throws(ScalingError) -> Dimension {
         for (name, value) in [("actualCapacity", actualCapacity), ("desiredCapacity", desiredCapacity)] {
             if let value, !(value.isFinite && value >= 0) { throw .invalidUpdate("\(name) must be a finite number >= 0") }
         }
@@ -49,7 +49,7 @@ public struct DimensionFields: Sendable, Equatable {
     static let names: Set<String> = ["version", "resourceName", "dimensionName", "actualCapacity", "desiredCapacity",
                                      "scalingStatus", "failureReason"]
 
-    func encode() -> [UInt8] {
+    public func encode() -> [UInt8] {
         var members: [String: JSONValue] = [:]
         if let version { members["version"] = .string(version) }
         if let resourceName { members["resourceName"] = .string(resourceName) }

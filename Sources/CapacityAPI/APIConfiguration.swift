@@ -1,0 +1,29 @@
+import Scaling
+
+/// What the API's routes need to know of the configuration.
+public struct APIConfiguration: Sendable {
+    public var mode: ScalingMode
+    /// Whether an unknown id is created on first use (the old sample's behaviour) or is a 404.
+    public var autoCreate: Bool
+    public var defaults: DimensionDefaults
+    /// The dimensions API answers only clients with a trusted certificate (`--client-cert optional|required`).
+    public var dimensionsNeedClientCertificate: Bool
+    /// Where `certbot certonly --webroot -w DIR` puts HTTP-01 challenge files; nil serves none.
+    public var acmeWebroot: String?
+
+    public init(mode: ScalingMode = .demo, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
+                dimensionsNeedClientCertificate: Bool = false, acmeWebroot: String? = nil) {
+        self.mode = mode
+        self.autoCreate = autoCreate
+        self.defaults = defaults
+        self.dimensionsNeedClientCertificate = dimensionsNeedClientCertificate
+        self.acmeWebroot = acmeWebroot
+    }
+
+    /// The dimension a request acts on: the stored one, or a new one with the defaults if auto-creation is on.
+    func existing(_ current: Dimension?, id: DimensionID) throws(ScalingError) -> Dimension {
+        if let current { return current }
+        guard autoCreate else { throw .notFound(id) }
+        return defaults.makeDimension(id: id)
+    }
+}

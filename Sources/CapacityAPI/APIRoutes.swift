@@ -1,0 +1,53 @@
+import DimensionStorage
+import HTTP1
+
+/// The route tables capacityd's listeners serve, built from the configuration: to add a route, declare it (its
+/// pattern, operations with their OpenAPI text and handlers, policies) and list it here.
+public enum APIRoutes {
+    /// What the routes work with, made by the server at start-up.
+    public struct Dependencies: Sendable {
+        public var store: DimensionStore
+        public var transitions: TransitionLog
+        public var apiKeys: APIKeys?
+        /// The `/readyz` answer, as of now.
+        public var readiness: @Sendable () -> HTTPResponse
+        /// Renders `/metrics`; nil serves no `/metrics` on these listeners (it has a listener of its own).
+        public var metrics: MetricsExposition?
+        /// With `--redirect-http`: applied to every plain-HTTP request but ACME challenges.
+        public var redirect: HTTPSRedirect?
+
+        public init(store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
+                    readiness: @escaping @Sendable () -> HTTPResponse, metrics: MetricsExposition?,
+                    redirect: HTTPSRedirect?) {
+            self.store = store
+            self.transitions = transitions
+            self.apiKeys = apiKeys
+            self.readiness = readiness
+            self.metrics = metrics
+            self.redirect = redirect
+        }
+    }
+
+    /// The API's listeners: the dimensions, `/time`, health, metrics (unless elsewhere), the admin routes, ACME
+    /// challenges (with a webroot) and the OpenAPI document of them all.
+    public static func api(_ configuration: APIConfiguration, _ dependencies: Dependencies) -> RouteTable {
+        var routes = [
+            DimensionRoutes(configuration: configuration, store: dependencies.store,
+                            transitions: dependencies.transitions, apiKeys: dependencies.apiKeys).route,
+            TimeRoute.route,
+        ]
+        routes += HealthRoutes.routes(readiness: dependencies.readiness)
+        if let metrics = dependencies.metrics { routes.append(MetricsRoute.route(store: dependencies.store, exposition: metrics)) }
+        routes += AdminRoutes(store: dependencies.store, defaults: configuration.defaults)
+            .routes(apiKeys: dependencies.apiKeys)
+        if let webroot = configuration.acmeWebroot { routes.append(ACMEChallenge.route(webroot: webroot)) }
+        routes.append(OpenAPIDocument.route(documenting: routes, mode: configuration.mode))
+        return RouteTable(routes, listenerPolicies: dependencies.redirect.map { [$0] } ?? [])
+    }
+
+    /// `--metrics-listen`: what a load balancer's health check and a Prometheus scrape need, and nothing else.
+    public static func metrics(store: DimensionStore, exposition: MetricsExposition,
+                               readiness: @escaping @Sendable () -> HTTPResponse) -> RouteTable {
+        RouteTable([MetricsRoute.route(store: store, exposition: exposition)] + HealthRoutes.routes(readiness: readiness))
+    }
+}

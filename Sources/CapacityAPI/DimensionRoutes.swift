@@ -1,0 +1,155 @@
+import DimensionStorage
+import HTTP1
+import HTTPServer
+import Scaling
+
+/// `GET` and `PATCH /v1/scalableTargetDimensions/{id}`: the resource Application Auto Scaling reads and scales.
+/// Each request becomes one store update (a GET too, since in the demo and step modes reading advances an
+/// unfinished dimension), logged to the transition log and answered once the change is durable.
+final class DimensionRoutes: Sendable {
+    static let pattern = "/v1/scalableTargetDimensions/{id}"
+
+    private let configuration: APIConfiguration
+    private let store: DimensionStore
+    private let transitions: TransitionLog
+    private let apiKeys: APIKeys?
+
+    init(configuration: APIConfiguration, store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?) {
+        self.configuration = configuration
+        self.store = store
+        self.transitions = transitions
+        self.apiKeys = apiKeys
+    }
+
+    var route: Route {
+        Route(Self.pattern, parameter: DimensionIDParameter.declaration,
+              policies: configuration.dimensionsNeedClientCertificate ? [ClientCertificatePolicy()] : [], [
+            Route.Operation(.get, openAPI: Self.getOperation) { request, id, context in
+                self.respond(request, idSegment: id, context: context)
+            },
+            Route.Operation(.patch, openAPI: Self.patchOperation) { request, id, context in
+                self.respond(request, idSegment: id, context: context)
+            },
+        ])
+    }
+
+    private func respond(_ request: HTTPRequest, idSegment: Substring, context: RequestContext) -> HTTPResponse? {
+        let method = request.head.method == .patch ? "PATCH" : "GET"
+        let id: DimensionID
+        do {
+            id = try DimensionID(percentEncoded: idSegment)
+        } catch {
+            return APIError.response(for: error)
+        }
+        let change: @Sendable (Dimension?) throws(ScalingError) -> Dimension
+        if request.head.method == .patch {
+            let update: DimensionUpdate
+            switch decodeUpdate(request) {
+            case .failure(let refusal):
+                transitions.record(method: method, id: id.value, body: request.body, outcome: .failure(refusal.error))
+                return refusal.response
+            case .success(let decoded):
+                update = decoded
+            }
+            change = { [configuration] current throws(ScalingError) in
+                ScalingMachine.apply(update, to: try configuration.existing(current, id: id))
+            }
+        } else {
+            change = { [configuration] current throws(ScalingError) in
+                ScalingMachine.observe(try configuration.existing(current, id: id), mode: configuration.mode)
+            }
+        }
+        let promise = context.deferResponse()
+        let transitions = self.transitions
+        let body = request.body
+        store.update(id, change) { outcome in
+            transitions.record(method: method, id: id.value, body: body, outcome: outcome)
+            switch outcome {
+            case .success(let result): promise.succeed(JSONContent.response(DimensionJSON.encode(result.after)))
+            case .failure(let error): promise.succeed(APIError.response(for: error))
+            }
+        }
+        return nil
+    }
+
+    private struct Refusal: Error {
+        let error: ScalingError
+        let response: HTTPResponse
+    }
+
+    /// Framing and media type first (411, 415), then the body itself (400), the operator key (401, 403) and the
+    /// mode's rules (400).
+    private func decodeUpdate(_ request: HTTPRequest) -> Result<DimensionUpdate, Refusal> {
+        let head = request.head
+        if head.framing == .none && head.headers["content-length"] == nil {
+            let message = "A PATCH needs a body with Content-Length or chunked Transfer-Encoding"
+            return .failure(Refusal(error: .invalidUpdate(message),
+                                    response: APIError.response(status: .lengthRequired, message: message)))
+        }
+        guard UpdateDecoder.isJSON(contentType: head.headers["content-type"]) else {
+            let message = "The body must be sent as Content-Type: application/json"
+            return .failure(Refusal(error: .invalidUpdate(message),
+                                    response: APIError.response(status: .unsupportedMediaType, message: message)))
+        }
+        do throws(ScalingError) {
+            let update = try UpdateDecoder.decode(request.body)
+            // With --api-keys, the operator fields need a valid key; AWS's desiredCapacity alone does not (it is
+            // governed by the client-certificate policy).
+            if let apiKeys, !update.operatorFields.isEmpty { try apiKeys.authorize(head) }
+            try update.validate(in: configuration.mode)
+            return .success(update)
+        } catch {
+            return .failure(Refusal(error: error, response: APIError.response(for: error)))
+        }
+    }
+
+    private static let getOperation = #"""
+    {
+            "operationId": "getScalableTargetDimension",
+            "summary": "Read a dimension; in the demo and step modes this also advances an unfinished one.",
+            "responses": {
+              "200": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+              "400": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"},
+              "404": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Error"}
+            }
+          }
+    """#
+
+    private static let patchOperation = #"""
+    {
+            "operationId": "updateScalableTargetDimension",
+            "summary": "Change a dimension; the answer comes once the change is on disk.",
+            "description": "With --api-keys, setting actualCapacity, scalingStatus or failureReason needs a key in x-api-key or Authorization: Bearer (401 without one, 403 with a wrong one).",
+            "requestBody": {
+              "required": true,
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimensionUpdate"}}}
+            },
+            "responses": {
+              "200": {"description": "The dimension after the change.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+              "400": {"$ref": "#/components/responses/Error"},
+              "401": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"},
+              "404": {"$ref": "#/components/responses/Error"},
+              "411": {"$ref": "#/components/responses/Error"},
+              "413": {"$ref": "#/components/responses/Error"},
+              "415": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Error"}
+            }
+          }
+    """#
+}
+
+/// The id in a dimension path, as OpenAPI declares it (the admin routes take the same parameter).
+enum DimensionIDParameter {
+    static let declaration = Route.Parameter(name: "scalableTargetDimensionId", schema: #"""
+    {
+              "name": "scalableTargetDimensionId",
+              "in": "path",
+              "required": true,
+              "description": "1-128 characters of A-Z a-z 0-9 . _ : - (percent-encoded or not), not . or ..",
+              "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:-]+$"}
+            }
+    """#)
+}

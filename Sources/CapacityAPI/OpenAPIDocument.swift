@@ -1,0 +1,145 @@
+import Scaling
+
+/// `GET /openapi.json`: the listener's routes as OpenAPI 3.0, served from the binary, for the mode the server runs
+/// in (the operator fields of an update exist in production mode only). Each path comes from its route's
+/// declaration, so a route cannot be served undocumented; the tests validate the document with
+/// openapi-spec-validator and run schemathesis against a running server in every mode, so it cannot drift from
+/// what the server does.
+enum OpenAPIDocument {
+    /// The route that serves the document of `routes` and of itself.
+    static func route(documenting routes: [Route], mode: ScalingMode) -> Route {
+        var route = Route("/openapi.json", [Route.Operation(.get, openAPI: operation) { _, _, _ in nil }])
+        let body = Array(json(routes: routes + [route], mode: mode).utf8)
+        route.operations[0].handler = { _, _, _ in JSONContent.response(body) }
+        return route
+    }
+
+    static func json(routes: [Route], mode: ScalingMode) -> String {
+        let paths = routes.map { route in
+            var members = route.parameter.map { ["\"parameters\": [" + $0.schema + "]"] } ?? []
+            members += route.operations.map { "\"" + $0.method.name.lowercased() + "\": " + $0.openAPI }
+            return "\n        \"" + route.openAPIPath + "\": {\n          " + members.joined(separator: ",\n          ")
+                + "\n        }"
+        }
+        return template.replacing("UPDATE_SCHEMA", with: mode == .production ? productionUpdate : awsUpdate)
+            .replacing("{PATHS}", with: "{" + paths.joined(separator: ",") + "\n      }")
+    }
+
+    private static let operation = #"""
+    {
+            "operationId": "getOpenAPI",
+            "summary": "This document.",
+            "responses": {
+              "200": {"description": "OpenAPI 3.", "content": {"application/json": {"schema": {"type": "object"}}}}
+            }
+          }
+    """#
+
+    /// Outside production mode only AWS's field is accepted.
+    private static let awsUpdate = #"""
+    {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["desiredCapacity"],
+            "description": "AWS sets desiredCapacity; the operator fields exist in production mode only.",
+            "properties": {"desiredCapacity": {"type": "number", "minimum": 0}}
+          }
+    """#
+
+    private static let productionUpdate = #"""
+    {
+            "type": "object",
+            "additionalProperties": false,
+            "minProperties": 1,
+            "description": "AWS sets desiredCapacity; the operator's scaling system reports actualCapacity, scalingStatus and failureReason.",
+            "properties": {
+              "desiredCapacity": {"type": "number", "minimum": 0},
+              "actualCapacity": {"type": "number", "minimum": 0},
+              "scalingStatus": {"$ref": "#/components/schemas/ScalingStatus"},
+              "failureReason": {"type": "string", "nullable": true, "maxLength": 1024}
+            }
+          }
+    """#
+
+    private static let template = #"""
+    {
+      "openapi": "3.0.3",
+      "info": {
+        "title": "capacityd",
+        "version": "1.0.0",
+        "description": "The REST backend AWS Application Auto Scaling calls (through API Gateway) for a custom resource. AWS reads and sets desiredCapacity; in production mode the operator's scaling system reports actualCapacity, scalingStatus and failureReason. Every error is {\"message\": ...}."
+      },
+      "paths": {PATHS},
+      "components": {
+        "responses": {
+          "Error": {"description": "An error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Dimension": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}}
+        },
+        "schemas": {
+          "ScalingStatus": {"type": "string", "enum": ["Pending", "InProgress", "Successful", "Failed"]},
+          "ScalableTargetDimension": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["scalableTargetDimensionId", "version", "resourceName", "dimensionName", "actualCapacity", "desiredCapacity", "scalingStatus"],
+            "properties": {
+              "scalableTargetDimensionId": {"type": "string"},
+              "version": {"type": "string"},
+              "resourceName": {"type": "string"},
+              "dimensionName": {"type": "string"},
+              "actualCapacity": {"type": "number", "minimum": 0},
+              "desiredCapacity": {"type": "number", "minimum": 0},
+              "scalingStatus": {"$ref": "#/components/schemas/ScalingStatus"},
+              "failureReason": {"type": "string"}
+            }
+          },
+          "ScalableTargetDimensionUpdate": UPDATE_SCHEMA,
+          "AdminFields": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "version": {"type": "string"},
+              "resourceName": {"type": "string"},
+              "dimensionName": {"type": "string"},
+              "actualCapacity": {"type": "number", "minimum": 0},
+              "desiredCapacity": {"type": "number", "minimum": 0},
+              "scalingStatus": {"$ref": "#/components/schemas/ScalingStatus"},
+              "failureReason": {"type": "string", "nullable": true, "maxLength": 1024}
+            }
+          },
+          "Error": {
+            "type": "object",
+            "required": ["message"],
+            "properties": {"message": {"type": "string"}}
+          },
+          "Time": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["The current epoch time"],
+            "properties": {"The current epoch time": {"type": "integer"}}
+          },
+          "Liveness": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {"status": {"type": "string", "enum": ["ok"]}}
+          },
+          "Readiness": {
+            "type": "object",
+            "required": ["status", "certificates"],
+            "properties": {
+              "status": {"type": "string", "enum": ["ready", "unavailable"]},
+              "message": {"type": "string"},
+              "certificates": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": ["role", "subject", "daysLeft"],
+                  "properties": {"role": {"type": "string"}, "subject": {"type": "string"}, "daysLeft": {"type": "integer"}}
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    """#
+}
