@@ -53,7 +53,8 @@ let package = Package(
         .executableTarget(
             name: "capacityd",
             dependencies: [
-                "CapacityServer", "CapacityOps", "HTTPServer", "HTTP1", "Scaling", "TLS",
+                // Scaling and TLS only for the enums of option values (mode, client certificates).
+                "CapacityServer", "CapacityOps", "Scaling", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,5 @@
 import ArgumentParser
 import CapacityServer
-import HTTP1
-import HTTPServer
 import Scaling
 import TLS
 
@@ -11,7 +9,7 @@ extension LogLevel: ExpressibleByArgument {}
 
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "Directory of the durable state store (created if missing).")
-    var stateDirectory = "./var"
+    var stateDirectory = ServiceOptions().stateDirectory
 }
 
 struct Serve: ParsableCommand {
@@ -31,14 +29,20 @@ struct Serve: ParsableCommand {
 
 /// Every setting of the server; `serve` runs with them and `check-config` checks them.
 struct ServeOptions: ParsableArguments {
+    /// Where every default comes from: defined once, in CapacityServer and the engine.
+    private static let standard = ServiceOptions()
+
     @Option(name: .customLong("http"), help: "Address to serve plain HTTP on, e.g. 127.0.0.1:8080 or [::1]:8080. Repeat for more.")
-    var http: [String] = ["127.0.0.1:8080"]
+    var http = standard.http
 
     @Flag(name: .customLong("no-http"), help: "Serve no plain HTTP at all (HTTPS only).")
-    var noHTTP = false
+    var noHTTP = standard.noHTTP
+
+    @Option(name: .customLong("metrics-listen"), help: "Address to serve /metrics, /healthz and /readyz on, e.g. 0.0.0.0:9100 (plain HTTP; the API's listeners then no longer serve /metrics).")
+    var metricsListen: String?
 
     @Option(name: .customLong("https"), help: "Address to serve HTTPS on, e.g. 0.0.0.0:8443. Repeat for more. Needs --tls-cert and --tls-key.")
-    var https: [String] = []
+    var https = standard.https
 
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for HTTPS: the server certificate, then its intermediates.")
     var tlsCertificate: String?
@@ -50,19 +54,19 @@ struct ServeOptions: ParsableArguments {
     var clientTrustFile: String?
 
     @Option(name: .customLong("client-cert"), help: "Client certificates: off, optional (asked for; the dimensions API needs one) or required (the handshake fails without one).")
-    var clientCertificateMode: TLSConfiguration.ClientCertificateMode = .off
+    var clientCertificateMode = standard.clientCertificateMode
 
     @Option(name: .customLong("client-verify-depth"), help: "Certificates allowed above a client certificate in its chain.")
-    var clientVerifyDepth = 1
+    var clientVerifyDepth = standard.clientVerifyDepth
 
     @Option(name: .customLong("acme-webroot"), help: "Serve ACME HTTP-01 challenges from DIR/.well-known/acme-challenge (certbot --webroot -w DIR).")
     var acmeWebroot: String?
 
     @Flag(name: .customLong("redirect-http"), help: "Redirect plain-HTTP requests (but ACME challenges) to the first --https address.")
-    var redirectHTTP = false
+    var redirectHTTP = standard.redirectHTTP
 
     @Option(help: "How dimensions move between statuses (see the README).")
-    var mode: ScalingMode = .demo
+    var mode = standard.mode
 
     @OptionGroup var store: StoreOptions
 
@@ -70,144 +74,112 @@ struct ServeOptions: ParsableArguments {
     var logDirectory: String?
 
     @Flag(name: .customLong("no-auto-create"), help: "Answer 404 for an unknown id instead of creating it with the defaults.")
-    var noAutoCreate = false
+    var noAutoCreate = standard.noAutoCreate
 
     @Option(name: .customLong("default-version"), help: "version of a dimension created on first use.")
-    var defaultVersion = "MyVersion"
+    var defaultVersion = standard.defaults.version
 
     @Option(name: .customLong("default-resource-name"), help: "resourceName of a dimension created on first use.")
-    var defaultResourceName = "MyService"
+    var defaultResourceName = standard.defaults.resourceName
 
     @Option(name: .customLong("default-dimension-name"), help: "dimensionName of a dimension created on first use.")
-    var defaultDimensionName = "MyDimension"
+    var defaultDimensionName = standard.defaults.dimensionName
 
     @Option(name: .customLong("default-capacity"), help: "Actual and desired capacity of a dimension created on first use.")
-    var defaultCapacity = 1.0
+    var defaultCapacity = standard.defaults.capacity
 
     @Option(name: .customLong("event-loops"), help: "Event loop threads (default: one per CPU core).")
     var eventLoops: Int?
 
     @Option(name: .customLong("max-connections"), help: "Open connections at most; more are answered 503 and closed.")
-    var maxConnections = 10_000
+    var maxConnections = standard.maxConnections
 
     @Option(name: .customLong("max-request-line-bytes"), help: "Longest request line (414 past it).")
-    var maxRequestLineBytes = 8192
+    var maxRequestLineBytes = standard.maxRequestLineBytes
 
     @Option(name: .customLong("max-header-bytes"), help: "Most bytes of header fields (431 past it).")
-    var maxHeaderBytes = 16384
+    var maxHeaderBytes = standard.maxHeaderBytes
 
     @Option(name: .customLong("max-header-count"), help: "Most header fields (431 past it).")
-    var maxHeaderCount = 64
+    var maxHeaderCount = standard.maxHeaderCount
 
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body (413 past it, before it is read).")
-    var maxBodyBytes = 65536
+    var maxBodyBytes = standard.maxBodyBytes
 
     @Option(name: .customLong("header-timeout"), help: "Seconds to receive a request's head, from its first byte (408 after).")
-    var headerTimeout = 10.0
+    var headerTimeout = standard.headerTimeout
 
     @Option(name: .customLong("body-timeout"), help: "Seconds to receive a request's body once its head is in (408 after).")
-    var bodyTimeout = 10.0
+    var bodyTimeout = standard.bodyTimeout
 
     @Option(name: .customLong("idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request.")
-    var idleTimeout = 60.0
+    var idleTimeout = standard.idleTimeout
 
     @Option(name: .customLong("write-timeout"), help: "Seconds a response may wait for a client that does not read it.")
-    var writeTimeout = 10.0
+    var writeTimeout = standard.writeTimeout
 
     @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests get after SIGTERM before connections are cut.")
-    var shutdownGrace = 10.0
+    var shutdownGrace = standard.shutdownGrace
 
     @Option(name: .customLong("api-keys"), help: "File of keys (one per line, or sha256:HEX) required to PATCH actualCapacity, scalingStatus or failureReason.")
     var apiKeysFile: String?
 
     @Option(name: .customLong("gzip-min-bytes"), help: "Smallest JSON or text response body to gzip when the client accepts it (0: never).")
-    var gzipMinimumBytes = 1024
+    var gzipMinimumBytes = standard.gzipMinimumBytes
 
     @Option(name: .customLong("log-level"), help: "debug, info, warning or error: stderr messages at or above it; the access log records every request at info, only 4xx/5xx at warning, only 5xx at error.")
-    var logLevel: LogLevel = .info
+    var logLevel = standard.logLevel
 
     @Flag(name: .customLong("no-access-log"), help: "Do not write the JSON access log to stdout.")
-    var noAccessLog = false
+    var noAccessLog = standard.noAccessLog
 
     func validate() throws {
-        for (option, addresses) in [("--http", http), ("--https", https)] {
-            for address in addresses {
-                do {
-                    _ = try SocketAddress(parsing: address)
-                } catch {
-                    throw ValidationError("\(option) \(error.description)")
-                }
-            }
+        do {
+            try options.validate()
+        } catch {
+            throw ValidationError(error.description)
         }
-        if plainAddresses.isEmpty && https.isEmpty { throw ValidationError("nothing to listen on: give --http or --https") }
-        if !https.isEmpty && (tlsCertificate == nil || tlsKey == nil) {
-            throw ValidationError("--https needs --tls-cert and --tls-key")
-        }
-        if https.isEmpty && (tlsCertificate != nil || tlsKey != nil) {
-            throw ValidationError("--tls-cert and --tls-key are used only with --https")
-        }
-        if clientCertificateMode != .off && (https.isEmpty || clientTrustFile == nil) {
-            throw ValidationError("--client-cert \(clientCertificateMode.rawValue) needs --https and --client-ca")
-        }
-        if clientCertificateMode == .off && clientTrustFile != nil {
-            throw ValidationError("--client-ca is used only with --client-cert optional or required")
-        }
-        if redirectHTTP && (https.isEmpty || plainAddresses.isEmpty) {
-            throw ValidationError("--redirect-http needs both --http and --https addresses")
-        }
-        if !(0...16).contains(clientVerifyDepth) { throw ValidationError("--client-verify-depth must be 0 to 16") }
-        for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
-                              ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout),
-                              ("--shutdown-grace", shutdownGrace)] where !(value > 0 && value <= 86400) {
-            throw ValidationError("\(name) must be between 0 and 86400 seconds")
-        }
-        for (name, value) in [("--max-connections", maxConnections), ("--max-request-line-bytes", maxRequestLineBytes),
-                              ("--max-header-bytes", maxHeaderBytes), ("--max-header-count", maxHeaderCount),
-                              ("--max-body-bytes", maxBodyBytes)] where value < 1 {
-            throw ValidationError("\(name) must be at least 1")
-        }
-        if gzipMinimumBytes < 0 { throw ValidationError("--gzip-min-bytes must be 0 or more") }
-        if let eventLoops, !(1...256).contains(eventLoops) { throw ValidationError("--event-loops must be 1 to 256") }
-        if !(defaultCapacity.isFinite && defaultCapacity >= 0) { throw ValidationError("--default-capacity must be >= 0") }
     }
 
-    private var plainAddresses: [String] { noHTTP ? [] : http }
-
-    /// The validated options as the service's settings.
-    var settings: ServiceSettings {
-        let server = ServerConfiguration(
-            eventLoops: eventLoops ?? CPU.count,
-            parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
-                                       maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
-            maxConnections: maxConnections,
-            headerTimeoutMilliseconds: Self.milliseconds(headerTimeout),
-            bodyTimeoutMilliseconds: Self.milliseconds(bodyTimeout),
-            idleTimeoutMilliseconds: Self.milliseconds(idleTimeout),
-            writeTimeoutMilliseconds: Self.milliseconds(writeTimeout),
-            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace),
-            gzipMinimumBytes: gzipMinimumBytes)
-        return ServiceSettings(
-            httpAddresses: plainAddresses.map { try! SocketAddress(parsing: $0) },
-            httpsAddresses: https.map { try! SocketAddress(parsing: $0) },
-            server: server,
-            mode: mode,
-            stateDirectory: store.stateDirectory,
-            logDirectory: logDirectory,
-            autoCreate: !noAutoCreate,
-            defaults: DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
-                                        dimensionName: defaultDimensionName, capacity: defaultCapacity),
-            accessLog: !noAccessLog,
-            tls: https.isEmpty ? nil : TLSConfiguration(
-                certificateChainFile: tlsCertificate ?? "", privateKeyFile: tlsKey ?? "",
-                clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
-                clientVerifyDepth: clientVerifyDepth),
-            acmeWebroot: acmeWebroot,
-            redirectHTTP: redirectHTTP,
-            apiKeysFile: apiKeysFile,
-            logLevel: logLevel)
+    /// The parsed options as CapacityServer's plain values.
+    var options: ServiceOptions {
+        var options = ServiceOptions()
+        options.http = http
+        options.noHTTP = noHTTP
+        options.https = https
+        options.metricsListen = metricsListen
+        options.tlsCertificate = tlsCertificate
+        options.tlsKey = tlsKey
+        options.clientTrustFile = clientTrustFile
+        options.clientCertificateMode = clientCertificateMode
+        options.clientVerifyDepth = clientVerifyDepth
+        options.acmeWebroot = acmeWebroot
+        options.redirectHTTP = redirectHTTP
+        options.mode = mode
+        options.stateDirectory = store.stateDirectory
+        options.logDirectory = logDirectory
+        options.noAutoCreate = noAutoCreate
+        options.defaults = DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
+                                             dimensionName: defaultDimensionName, capacity: defaultCapacity)
+        options.eventLoops = eventLoops
+        options.maxConnections = maxConnections
+        options.maxRequestLineBytes = maxRequestLineBytes
+        options.maxHeaderBytes = maxHeaderBytes
+        options.maxHeaderCount = maxHeaderCount
+        options.maxBodyBytes = maxBodyBytes
+        options.headerTimeout = headerTimeout
+        options.bodyTimeout = bodyTimeout
+        options.idleTimeout = idleTimeout
+        options.writeTimeout = writeTimeout
+        options.shutdownGrace = shutdownGrace
+        options.apiKeysFile = apiKeysFile
+        options.gzipMinimumBytes = gzipMinimumBytes
+        options.logLevel = logLevel
+        options.noAccessLog = noAccessLog
+        return options
     }
 
-    private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+    var settings: ServiceSettings { options.settings }
 }
 
 /// A start-up failure: one line saying what and where, exit code 1.

@@ -74,6 +74,47 @@ struct OperationsTests {
     }
 }
 
+@Suite("Metrics listener")
+struct MetricsListenerTests {
+    /// `--metrics-listen`: `/metrics`, `/healthz` and `/readyz` there and nothing else; the API's listener keeps
+    /// its health routes but no longer serves or documents `/metrics`.
+    @Test func servesMetricsAndHealthThereOnly() throws {
+        let server = try ServerProcess(["--metrics-listen", "127.0.0.1:0"])
+        #expect(server.metricsPort != 0 && server.metricsPort != server.port)
+        let metrics = "http://127.0.0.1:\(server.metricsPort)"
+        for path in ["/metrics", "/healthz", "/readyz"] {
+            #expect(try curl(metrics + path).status == 200, "\(path) on the metrics listener")
+        }
+        #expect(try curl(metrics + "/metrics", ["-X", "POST"]).status == 405)
+        for path in ["/time", "/v1/scalableTargetDimensions/x", "/openapi.json", "/admin/v1/dimensions"] {
+            #expect(try curl(metrics + path).status == 404, "\(path) on the metrics listener")
+        }
+        #expect(try curl(server.baseURL + "/metrics").status == 404)
+        #expect(try curl(server.baseURL + "/healthz").status == 200)
+        #expect(try curl(server.baseURL + "/readyz").status == 200)
+        #expect(try curl(server.baseURL + "/time").status == 200)
+        #expect(try curl(server.baseURL + "/admin/v1/dimensions").status == 404)
+        let document = try curl(server.baseURL + "/openapi.json").body
+        #expect(!document.contains("\"/metrics\"") && document.contains("\"/time\""))
+
+        // Every request of both listeners is counted under its route's pattern, the admin routes included.
+        let samples = try parsePrometheus(try curl(metrics + "/metrics").body)
+        #expect(samples[#"capacityd_http_requests_total{method="GET",route="/time",status="200"}"#] == 1)
+        #expect(samples[#"capacityd_http_requests_total{method="GET",route="/admin/v1/dimensions",status="404"}"#] == 1)
+        #expect(samples[#"capacityd_http_requests_total{method="GET",route="/metrics",status="200"}"#] == 1)
+        #expect(samples[#"capacityd_http_requests_total{method="POST",route="/metrics",status="405"}"#] == 1)
+        #expect(samples[#"capacityd_http_requests_total{method="GET",route="/healthz",status="200"}"#] == 2)
+        server.stop()
+    }
+
+    @Test func isConfiguredByTheEnvironmentToo() throws {
+        let server = try ServerProcess(environment: ["CAPACITYD_METRICS_LISTEN": "127.0.0.1:0"])
+        #expect(server.metricsPort != 0)
+        #expect(try curl("http://127.0.0.1:\(server.metricsPort)/metrics").status == 200)
+        server.stop()
+    }
+}
+
 @Suite("gzip")
 struct CompressionTests {
     @Test func largeJSONAndTextAreCompressedForClientsThatAcceptIt() throws {

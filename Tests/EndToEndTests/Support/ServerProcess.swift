@@ -9,6 +9,8 @@ final class ServerProcess {
     /// The first plain-HTTP port (0 without one) and the first HTTPS port (0 without one).
     private(set) var port: UInt16 = 0
     private(set) var tlsPort: UInt16 = 0
+    /// The `--metrics-listen` port (0 without one).
+    private(set) var metricsPort: UInt16 = 0
     private let arguments: [String]
     private let environment: [String: String]
     private let defaultArguments: Bool
@@ -69,6 +71,7 @@ final class ServerProcess {
             if text.contains("listening on ") {
                 port = Self.listeningPort(in: text) ?? 0
                 tlsPort = Self.listeningPort(in: text, scheme: "https") ?? 0
+                metricsPort = Self.listeningPort(in: text, scheme: "metrics=http") ?? 0
                 return
             }
             guard process.isRunning else { break }

@@ -1,0 +1,129 @@
+import HTTP1
+import HTTPServer
+import Scaling
+import TLS
+
+/// What `serve` and `check-config` are told, as plain values the way the command line and the environment say
+/// them. Each default is defined once: the engine's limits and timeouts come from `ParserLimits` and
+/// `ServerConfiguration`, so the executable's option declarations show them without restating them.
+public struct ServiceOptions: Sendable {
+    private static let engine = ServerConfiguration()
+
+    public var http = ["127.0.0.1:8080"]
+    public var noHTTP = false
+    public var https: [String] = []
+    public var metricsListen: String?
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var clientTrustFile: String?
+    public var clientCertificateMode: TLSConfiguration.ClientCertificateMode = .off
+    public var clientVerifyDepth = 1
+    public var acmeWebroot: String?
+    public var redirectHTTP = false
+    public var mode: ScalingMode = .demo
+    public var stateDirectory = "./var"
+    public var logDirectory: String?
+    public var noAutoCreate = false
+    public var defaults = DimensionDefaults()
+    /// nil: one per CPU core.
+    public var eventLoops: Int?
+    public var maxConnections = engine.maxConnections
+    public var maxRequestLineBytes = engine.parserLimits.maxRequestLineBytes
+    public var maxHeaderBytes = engine.parserLimits.maxHeaderBytes
+    public var maxHeaderCount = engine.parserLimits.maxHeaderCount
+    public var maxBodyBytes = engine.parserLimits.maxBodyBytes
+    /// Seconds, as the options take them.
+    public var headerTimeout = seconds(engine.headerTimeoutMilliseconds)
+    public var bodyTimeout = seconds(engine.bodyTimeoutMilliseconds)
+    public var idleTimeout = seconds(engine.idleTimeoutMilliseconds)
+    public var writeTimeout = seconds(engine.writeTimeoutMilliseconds)
+    public var shutdownGrace = seconds(engine.shutdownGraceMilliseconds)
+    public var apiKeysFile: String?
+    public var gzipMinimumBytes = engine.gzipMinimumBytes
+    public var logLevel: LogLevel = .info
+    public var noAccessLog = false
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The cross-option rules; the first broken one, in the words the command line would use.
+    public func validate() throws(Invalid) {
+        for (option, addresses) in [("--http", http), ("--https", https), ("--metrics-listen", metricsListen.map { [$0] } ?? [])] {
+            for address in addresses {
+                do {
+                    _ = try SocketAddress(parsing: address)
+                } catch {
+                    throw Invalid(description: "\(option) \(error.description)")
+                }
+            }
+        }
+        func check(_ rule: Bool, _ message: String) throws(Invalid) {
+            if !rule { throw Invalid(description: message) }
+        }
+        try check(!plainAddresses.isEmpty || !https.isEmpty, "nothing to listen on: give --http or --https")
+        try check(https.isEmpty || (tlsCertificate != nil && tlsKey != nil), "--https needs --tls-cert and --tls-key")
+        try check(!https.isEmpty || (tlsCertificate == nil && tlsKey == nil), "--tls-cert and --tls-key are used only with --https")
+        try check(clientCertificateMode == .off || (!https.isEmpty && clientTrustFile != nil),
+                  "--client-cert \(clientCertificateMode.rawValue) needs --https and --client-ca")
+        try check(clientCertificateMode != .off || clientTrustFile == nil,
+                  "--client-ca is used only with --client-cert optional or required")
+        try check(!redirectHTTP || (!https.isEmpty && !plainAddresses.isEmpty),
+                  "--redirect-http needs both --http and --https addresses")
+        try check((0...16).contains(clientVerifyDepth), "--client-verify-depth must be 0 to 16")
+        for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
+                              ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout),
+                              ("--shutdown-grace", shutdownGrace)] {
+            try check(value > 0 && value <= 86400, "\(name) must be between 0 and 86400 seconds")
+        }
+        for (name, value) in [("--max-connections", maxConnections), ("--max-request-line-bytes", maxRequestLineBytes),
+                              ("--max-header-bytes", maxHeaderBytes), ("--max-header-count", maxHeaderCount),
+                              ("--max-body-bytes", maxBodyBytes)] {
+            try check(value >= 1, "\(name) must be at least 1")
+        }
+        try check(gzipMinimumBytes >= 0, "--gzip-min-bytes must be 0 or more")
+        try check(eventLoops.map { (1...256).contains($0) } ?? true, "--event-loops must be 1 to 256")
+        try check(defaults.capacity.isFinite && defaults.capacity >= 0, "--default-capacity must be >= 0")
+    }
+
+    private var plainAddresses: [String] { noHTTP ? [] : http }
+
+    /// The settings these options make; call after `validate()`.
+    public var settings: ServiceSettings {
+        let server = ServerConfiguration(
+            eventLoops: eventLoops ?? CPU.count,
+            parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
+                                       maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
+            maxConnections: maxConnections,
+            headerTimeoutMilliseconds: Self.milliseconds(headerTimeout),
+            bodyTimeoutMilliseconds: Self.milliseconds(bodyTimeout),
+            idleTimeoutMilliseconds: Self.milliseconds(idleTimeout),
+            writeTimeoutMilliseconds: Self.milliseconds(writeTimeout),
+            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace),
+            gzipMinimumBytes: gzipMinimumBytes)
+        return ServiceSettings(
+            httpAddresses: plainAddresses.map { try! SocketAddress(parsing: $0) },
+            httpsAddresses: https.map { try! SocketAddress(parsing: $0) },
+            metricsAddress: metricsListen.map { try! SocketAddress(parsing: $0) },
+            server: server,
+            mode: mode,
+            stateDirectory: stateDirectory,
+            logDirectory: logDirectory,
+            autoCreate: !noAutoCreate,
+            defaults: defaults,
+            accessLog: !noAccessLog,
+            tls: https.isEmpty ? nil : TLSConfiguration(
+                certificateChainFile: tlsCertificate ?? "", privateKeyFile: tlsKey ?? "",
+                clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
+                clientVerifyDepth: clientVerifyDepth),
+            acmeWebroot: acmeWebroot,
+            redirectHTTP: redirectHTTP,
+            apiKeysFile: apiKeysFile,
+            logLevel: logLevel)
+    }
+
+    private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+    private static func seconds(_ milliseconds: Int64) -> Double { Double(milliseconds) / 1000 }
+}
