@@ -66,9 +66,12 @@ func expectOneChain(_ changes: [DimensionChange], from start: Dimension?, to end
         current = next.after
         steps += 1
     }
-    #expect(successor.isEmpty, "\(successor.count) updates are not on the chain from \(key(start)) (\(steps) are)",
+    let leftOver = successor.count
+    #expect(leftOver == 0, "updates not on the chain from \(key(start)) (\(steps) are): \(successor.keys.sorted().prefix(10))",
             sourceLocation: sourceLocation)
-    #expect(current == end, "the chain ends at \(key(current)), the store holds \(key(end))", sourceLocation: sourceLocation)
+    let (reached, stored) = (key(current), key(end))
+    #expect(reached == stored, "the chain ends where the store does not", sourceLocation: sourceLocation)
+    #expect(current == end, sourceLocation: sourceLocation)
 }
 
 /// Starts `count` real threads at once (they wait at a gate until all exist), runs `body(index)` on each, and
