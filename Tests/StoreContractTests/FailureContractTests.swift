@@ -35,6 +35,27 @@ struct FailureContractTests {
             group.wait()
             #expect(results.all.count == 5)
             #expect(results.all.allSatisfy { $0.failure?.isStoreUnavailable == true }, "\(results.all)")
+            // An unchanged result right behind a failing change: it may fail with it, or answer from the stored
+            // state, but must never report the state that was not written.
+            let unchanged = Collected<Result<DimensionChange, ScalingError>>()
+            for index in 0..<5 {
+                update(store, a.id, setTo(sample("a", desired: Double(20 + index))), group: group, into: results)
+                update(store, a.id, { current throws(ScalingError) in
+                    guard let current else { throw .notFound(a.id) }
+                    return current
+                }, group: group, into: unchanged)
+            }
+            group.wait()
+            #expect(results.all.count == 10)
+            #expect(results.all.allSatisfy { $0.failure?.isStoreUnavailable == true }, "\(results.all)")
+            #expect(unchanged.all.count == 5)
+            for outcome in unchanged.all {
+                if case .success(let change) = outcome {
+                    #expect(change == DimensionChange(before: a, after: a), "reported a state that was never written")
+                } else {
+                    #expect(outcome.failure?.isStoreUnavailable == true, "\(outcome)")
+                }
+            }
 
             #expect(try read(store, a.id) == a)
             #expect(try read(store, b.id) == b)
