@@ -1,0 +1,178 @@
+import DimensionStorage
+import FileStore
+import Foundation
+import Scaling
+import SystemIO
+import Testing
+
+/// How the contract suite gets at one kind of store. Every contract test runs once per entry of `storeHarnesses`:
+/// a new store (PostgreSQL) joins the suite by conforming one type to this protocol and adding it to that list.
+protocol StoreHarness: Sendable, CustomTestStringConvertible {
+    /// Whether an acknowledged change survives `reopen` (a store keeping nothing only promises the in-process part).
+    var isDurable: Bool { get }
+
+    /// The `health.figures` counter of records written, if the store keeps one: it must not move when nothing is
+    /// written. nil skips that part of the check.
+    var recordsWrittenFigure: String? { get }
+
+    /// A fresh, empty store in a place of its own (a new directory, schema, database), whose writes fail while
+    /// `faults` says so — asked once per write, batch of writes or transaction, as the store makes them.
+    func makeStore(faults: WriteFaults) throws -> any DimensionStore
+
+    /// The same place again, as after a restart: a durable store is closed and a new one opened on what it left
+    /// (with the same `faults`); a store keeping nothing returns `store` itself.
+    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore
+
+    /// Closes `store` (it may have been closed already by a failed `reopen`) and removes its place.
+    func discard(_ store: any DimensionStore)
+}
+
+/// Every store the contract suite runs against.
+let storeHarnesses: [any StoreHarness] = [MemoryStoreHarness(), FileStoreHarness()]
+
+/// The in-memory reference store: nothing survives, so `reopen` hands back the same instance.
+struct MemoryStoreHarness: StoreHarness {
+    var testDescription: String { "memory" }
+    var isDurable: Bool { false }
+    var recordsWrittenFigure: String? { "capacityd_store_records_total" }
+
+    func makeStore(faults: WriteFaults) throws -> any DimensionStore {
+        MemoryStore(writeFault: { faults.nextWriteFailure() })
+    }
+
+    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore { store }
+
+    func discard(_ store: any DimensionStore) { store.close() }
+}
+
+/// The durable file store, each in a new directory under NSTemporaryDirectory(); `reopen` closes it and opens the
+/// directory again, which replays the snapshot and log exactly as a restart does.
+struct FileStoreHarness: StoreHarness {
+    var testDescription: String { "file" }
+    var isDurable: Bool { true }
+    var recordsWrittenFigure: String? { "capacityd_store_records_total" }
+
+    func makeStore(faults: WriteFaults) throws -> any DimensionStore {
+        let directory = NSTemporaryDirectory() + "capacityd-contract-" + UUID().uuidString
+        return try FileStore(directory: directory, options: options(faults))
+    }
+
+    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+        let directory = fileStore(store).directory
+        store.close()
+        return try FileStore(directory: directory, options: options(faults))
+    }
+
+    func discard(_ store: any DimensionStore) {
+        let directory = fileStore(store).directory
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func options(_ faults: WriteFaults) -> FileStore.Options {
+        var options = FileStore.Options()
+        // What a failed pwrite or fdatasync reports.
+        options.writeFault = { faults.nextWriteFailure().map { _ in SystemError(call: "fdatasync", errno: EIO) } }
+        return options
+    }
+
+    private func fileStore(_ store: any DimensionStore) -> FileStore {
+        guard let store = store as? FileStore else { preconditionFailure("FileStoreHarness was given \(type(of: store))") }
+        return store
+    }
+}
+
+/// When the stores' writes fail, switched by the test while the store runs. Off until told otherwise.
+final class WriteFaults: Sendable {
+    enum Mode: Sendable {
+        case off
+        /// Every write fails until `clear()`.
+        case always
+        /// The next write fails, then writes succeed again.
+        case once
+        /// Every `n`th write fails.
+        case every(Int)
+    }
+
+    private struct State {
+        var mode = Mode.off
+        var asked = 0
+        var injected = 0
+    }
+
+    private let state = Locked(State())
+
+    func failAll() { set(.always) }
+    func failNext() { set(.once) }
+    func failEvery(_ count: Int) { set(.every(count)) }
+    func clear() { set(.off) }
+
+    /// How many writes were made to fail so far.
+    var injected: Int { state.withLock { $0.injected } }
+
+    /// The store's side: asked before each write; a cause fails it, nil lets it through.
+    func nextWriteFailure() -> String? {
+        state.withLock { state in
+            state.asked += 1
+            let fail: Bool
+            switch state.mode {
+            case .off: fail = false
+            case .always: fail = true
+            case .once:
+                fail = true
+                state.mode = .off
+            case .every(let count): fail = state.asked % count == 0
+            }
+            if fail { state.injected += 1 }
+            return fail ? "injected write failure" : nil
+        }
+    }
+
+    private func set(_ mode: Mode) {
+        state.withLock { state in
+            state.mode = mode
+            state.asked = 0
+        }
+    }
+}
+
+/// One store for one test: the harness's store, its fault switch, and reopening it in place.
+final class StoreUnderTest {
+    let harness: any StoreHarness
+    let faults = WriteFaults()
+    private(set) var store: any DimensionStore
+
+    init(_ harness: any StoreHarness) throws {
+        self.harness = harness
+        store = try harness.makeStore(faults: faults)
+    }
+
+    var isDurable: Bool { harness.isDurable }
+
+    /// Closes and opens the store again where the harness keeps it; `store` is then the new instance.
+    func reopen() throws {
+        store = try harness.reopen(store, faults: faults)
+    }
+
+    /// The store's records-written counter, when its harness names one.
+    func recordsWritten(sourceLocation: SourceLocation = #_sourceLocation) throws -> Double? {
+        guard let name = harness.recordsWrittenFigure else { return nil }
+        let figure = try #require(store.health.figures.first { $0.name == name },
+                                  "\(harness.testDescription) reports no \(name)", sourceLocation: sourceLocation)
+        guard case .counter(let value) = figure.value else {
+            Issue.record("\(name) is not a counter", sourceLocation: sourceLocation)
+            return nil
+        }
+        return value
+    }
+
+    fileprivate func discard() { harness.discard(store) }
+}
+
+/// Runs `body` with a fresh store from `harness`, and discards the store (and its files) afterwards, even if it
+/// throws.
+func withStore<R>(_ harness: any StoreHarness, _ body: (StoreUnderTest) throws -> R) throws -> R {
+    let subject = try StoreUnderTest(harness)
+    defer { subject.discard() }
+    return try body(subject)
+}
