@@ -1,6 +1,6 @@
 import Glibc
-import SystemIO
 import Scaling
+import SystemIO
 
 /// The old sample's transition log, line for line, so operators' `tail -f` keeps working: one file per day,
 /// `api-YYYYMMDD` in the log directory, with a `Request:` line and a `Response:` line per dimension request.

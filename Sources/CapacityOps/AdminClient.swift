@@ -1,6 +1,6 @@
-import SystemIO
 import Glibc
 import HTTPServer
+import SystemIO
 
 /// The few HTTP/1.1 requests `capacityd dimensions --server URL` makes to a running server's admin routes: one
 /// request per connection, blocking, plain HTTP to a numeric address or `localhost` (run it next to the server).

@@ -1,8 +1,8 @@
 import CapacityAPI
 import DimensionStorage
-import SystemIO
 import Scaling
 import Stores
+import SystemIO
 
 /// Migrates the old sample's state: a directory with one JSON file per dimension, named after its id (with or
 /// without `.json`). Each file is read as a dimension document; the file name supplies the id when the

@@ -1,9 +1,9 @@
-import SystemIO
 import CapacityAPI
 import DimensionStorage
 import Glibc
 import HTTPServer
 import Scaling
+import SystemIO
 import TLS
 
 /// Starts capacityd: store, logs, TLS, HTTP server; then waits for signals. SIGTERM and SIGINT (what ECS and a

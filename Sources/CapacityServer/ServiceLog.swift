@@ -1,5 +1,5 @@
-import SystemIO
 import Synchronization
+import SystemIO
 
 /// How much capacityd says: on stderr, its own messages at or above the level; in the access log (stdout), every
 /// request at `debug` and `info`, only 4xx and 5xx answers at `warning`, only 5xx at `error`.

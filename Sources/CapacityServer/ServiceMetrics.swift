@@ -1,9 +1,9 @@
 import CapacityAPI
 import DimensionStorage
 import HTTPServer
-import SystemIO
 import Metrics
 import Scaling
+import SystemIO
 import TLS
 
 /// Counts every request by route, method and status, with a latency histogram per route, and renders

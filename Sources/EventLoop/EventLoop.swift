@@ -1,7 +1,7 @@
 import CSystemShims
 import Glibc
-import SystemIO
 import Synchronization
+import SystemIO
 
 /// Something registered with an event loop that wants to hear when its descriptor is ready.
 public protocol EventHandler: AnyObject {

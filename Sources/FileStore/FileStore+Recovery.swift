@@ -1,6 +1,6 @@
-import SystemIO
 import Glibc
 import Scaling
+import SystemIO
 
 extension FileStore {
     struct Recovered {

@@ -1,6 +1,6 @@
-import SystemIO
 import Glibc
 import Scaling
+import SystemIO
 
 extension FileStore {
     /// The writer thread: takes everything queued, writes it with one pwrite, syncs once, then publishes.

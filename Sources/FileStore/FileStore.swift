@@ -1,8 +1,8 @@
-import SystemIO
-import Glibc
 import DimensionStorage
+import Glibc
 import Metrics
 import Scaling
+import SystemIO
 
 /// What the store has done since it opened: group commit shows as records per sync > 1.
 struct StoreStatistics: Sendable {
