@@ -58,10 +58,11 @@ public enum CapacityService {
         let transitions = TransitionLog(directory: settings.logDirectory)
         let metrics = ServiceMetrics(store: store, tls: tls)
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
-        let listeners = Self.listeners(settings, store: store, tls: tls, metrics: metrics, dependencies: APIRoutes.Dependencies(
+        let dependencies = APIRoutes.Dependencies(
             store: store, transitions: transitions, apiKeys: apiKeys,
             readiness: { [tls] in HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds) },
-            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect))
+            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect)
+        let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,
                                 observer: metrics)
@@ -117,15 +118,16 @@ public enum CapacityService {
 
     /// The API on every `--http` and `--https` address (one table: the redirect policy tells them apart by TLS),
     /// and `/metrics` with the health routes on `--metrics-listen`. Every table is labelled for the metrics.
-    private static func listeners(_ settings: ServiceSettings, store: DimensionStore, tls: ReloadableTLSContext?,
-                                  metrics: ServiceMetrics, dependencies: APIRoutes.Dependencies) -> [ListenerConfiguration] {
+    private static func listeners(_ settings: ServiceSettings, tls: ReloadableTLSContext?, metrics: ServiceMetrics,
+                                  dependencies: APIRoutes.Dependencies) -> [ListenerConfiguration] {
         let api = APIRoutes.api(settings.api, dependencies)
         let responder = CapacityResponder(api)
         var listeners = settings.httpAddresses.map { ListenerConfiguration(address: $0, responder: responder) }
             + settings.httpsAddresses.map { ListenerConfiguration(address: $0, tls: tls, responder: responder) }
         var tables = [api]
         if let address = settings.metricsAddress {
-            let table = APIRoutes.metrics(store: store, exposition: metrics, readiness: dependencies.readiness)
+            let table = APIRoutes.metrics(store: dependencies.store, exposition: metrics,
+                                          readiness: dependencies.readiness)
             listeners.append(ListenerConfiguration(address: address, responder: CapacityResponder(table), name: "metrics"))
             tables.append(table)
         }
