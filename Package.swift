@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests", dependencies: ["DimensionStorage", "FileStore", "Scaling", "SystemIO"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
         .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityAPI"],

@@ -16,9 +16,9 @@ public struct RequestContext {
     let connection: Connection
     public var peer: String { connection.peer }
     /// Whether the request came over TLS.
-    public var isSecure: Bool { connection.tls != nil }
+    public var isSecure: Bool { connection.transport.isSecure }
     /// The client certificate that verified against the trust file, if the client sent one.
-    public var clientIdentity: ClientIdentity? { connection.tls?.clientIdentity }
+    public var clientIdentity: ClientIdentity? { connection.transport.clientIdentity }
 
     /// Promises a response that will be given later. The connection answers nothing else (pipelined requests
     /// wait) until it is fulfilled, so responses stay in order.

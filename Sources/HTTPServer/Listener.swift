@@ -113,17 +113,20 @@ final class Listener: EventHandler {
         var one: Int32 = 1
         // Without TCP_NODELAY, Nagle holds a small response back until the client's delayed ACK (~40 ms).
         _ = setsockopt(socket.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var session: TLSSession?
+        let transport: any ConnectionTransport
         if let tls {
             do {
-                session = try TLSSession(context: tls.current, socket: socket.rawValue)
+                let session = try TLSSession(context: tls.current, socket: socket.rawValue)
+                transport = TLSTransport(socket: socket, session: session, counters: context.shared)
             } catch {
                 context.shared.openConnections.subtract(1, ordering: .relaxed)
                 socket.close()
                 return
             }
+        } else {
+            transport = PlainSocketTransport(socket: socket)
         }
-        let connection = Connection(socket: socket, peer: peer, tls: session, responder: responder, context: context)
+        let connection = Connection(transport: transport, peer: peer, responder: responder, context: context)
         do {
             try connection.start()
         } catch {

@@ -19,6 +19,8 @@ final class LoopContext {
     let observer: RequestObserver?
     let shared: SharedServerState
     let serverName: [UInt8]
+    /// The timeouts and pipelining bound of every connection on this loop.
+    let connectionLimits: ConnectionStateMachine.Limits
 
     var connections: [ObjectIdentifier: Connection] = [:]
     var listeners: [Listener] = []
@@ -43,6 +45,7 @@ final class LoopContext {
         self.observer = observer
         self.shared = shared
         self.serverName = Array(configuration.serverName.utf8)
+        connectionLimits = ConnectionStateMachine.Limits(configuration)
         refreshClock()
         logBuffer.reserveCapacity(65536)
     }
@@ -55,6 +58,12 @@ final class LoopContext {
             dateSecond = second
             date = HTTPDate.format(epochSeconds: second)
         }
+    }
+
+    /// The one precise clock reading connections take, for request durations in the access log: `now` (a
+    /// millisecond reading per loop turn) is right for deadlines, too coarse for a request answered in 30 µs.
+    func requestClockMicroseconds() -> Int64 {
+        Clock.monotonicMicroseconds()
     }
 
     /// Runs after every batch of events: flushes the access log, and at most four times a second enforces

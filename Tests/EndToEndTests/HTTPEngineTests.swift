@@ -196,16 +196,19 @@ struct HTTPEngineTests {
     }
 
     /// A client that sends requests but never reads the answers is cut off once its socket buffers are full
-    /// and the write timeout passes; it cannot pin the server's memory.
+    /// and the write timeout passes; it cannot pin the server's memory. (The rule itself, to the millisecond, is a
+    /// table row in HTTPServerTests; this checks that the real server applies it.)
     @Test func clientsThatNeverReadAreCutOff() throws {
-        let server = try ServerProcess(["--write-timeout", "1", "--idle-timeout", "300"])
+        let writeTimeout: TimeInterval = 1
+        let server = try ServerProcess(["--write-timeout", "\(Int(writeTimeout))", "--idle-timeout", "300"])
         let connection = try RawConnection(port: server.port)
         let request = Array("GET /v1/scalableTargetDimensions/reader HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         var batch: [UInt8] = []
         for _ in 0..<1000 { batch += request }
         var sentRequests = 0
         let deadline = Date().addingTimeInterval(20)
-        // Send until the kernel takes no more: the server stopped reading because its answers are not read.
+        // Send until the kernel takes no more: the server's answers are not read, so it stops making progress
+        // and, after the write timeout, cuts the connection (sends then fail).
         while Date() < deadline {
             let sent = connection.sendWithoutBlocking(batch)
             if sent <= 0 {
@@ -215,8 +218,12 @@ struct HTTPEngineTests {
             }
             sentRequests += sent / request.count
         }
-        sleep(3)
-        let (text, closed) = connection.readUntilClosed(timeout: 20)
+        // Still without reading (reading would let the server make progress again): wait for its FIN or reset.
+        // Only the write timeout can cut this connection (the idle timeout is 300 s), so however slow the machine
+        // (ThreadSanitizer, 2 cores), it happens; the bound only stops a broken server from hanging the suite.
+        let cut = connection.waitUntilPeerHangsUp(timeout: 120 * writeTimeout)
+        #expect(cut, "the server did not cut a client that never reads")
+        let (text, closed) = connection.readUntilClosed(timeout: 120 * writeTimeout)
         let answered = RawResponse.parseAll(Array(text.utf8)).count
         #expect(closed)
         #expect(answered < sentRequests, "answered \(answered) of \(sentRequests)")
@@ -283,10 +290,22 @@ struct HTTPEngineTests {
         pooled.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(pooled.readResponses(1).first?.status == 200)
         server.signal(SIGTERM)
-        usleep(300_000)
+        // The request must arrive after the drain began (else it is answered keep-alive): wait until the server
+        // says so by refusing new connections, which it does in the same step as giving idle ones their last call.
+        #expect(waitUntilRefusingConnections(server, timeout: 10))
         pooled.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
         expectLastAnswerThenClose(pooled)
         #expect(server.wait(timeout: 15) == 0)
+    }
+
+    /// Waits until no listener accepts: every loop closes its listeners and starts draining in one step.
+    private func waitUntilRefusingConnections(_ server: ServerProcess, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard (try? RawConnection(port: server.port)) != nil else { return true }
+            usleep(5_000)
+        }
+        return false
     }
 
     /// During shutdown: one 200 that says `Connection: close`, then the server closes.
@@ -307,5 +326,27 @@ struct HTTPEngineTests {
         server.signal(SIGTERM)
         #expect(server.wait(timeout: 20) == 0)
         #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
+
+/// POLLRDHUP (Linux 2.6.17): the peer shut down its sending side. Swift's Glibc module leaves it out (it is behind
+/// _GNU_SOURCE).
+private let pollReadHangUp: Int16 = 0x2000
+
+private extension RawConnection {
+    /// Waits, without reading, until the server closes or resets the connection (its FIN shows as POLLRDHUP
+    /// even while unread answers are queued); false if `timeout` passes first.
+    func waitUntilPeerHangsUp(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var poller = pollfd(fd: fd, events: pollReadHangUp, revents: 0)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return false }
+            poller.revents = 0
+            if poll(&poller, 1, Int32(min(remaining, 1) * 1000)) > 0,
+               poller.revents & (pollReadHangUp | Int16(POLLHUP | POLLERR)) != 0 {
+                return true
+            }
+        }
     }
 }
