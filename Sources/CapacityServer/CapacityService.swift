@@ -77,7 +77,7 @@ public enum CapacityService {
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
         // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
-        let addresses = server.boundAddresses.map { $0.name == "api" ? $0.description : $0.name + "=" + $0.description }
+        let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
             .joined(separator: " ")
         ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory))")
 
@@ -116,20 +116,26 @@ public enum CapacityService {
         return 0
     }
 
+    /// Listener names: in the start-up line and, for the metrics, which route table served a request.
+    private static let apiListener = "api"
+    private static let metricsListener = "metrics"
+
     /// The API on every `--http` and `--https` address (one table: the redirect policy tells them apart by TLS),
     /// and `/metrics` with the health routes on `--metrics-listen`. Every table is labelled for the metrics.
     private static func listeners(_ settings: ServiceSettings, tls: ReloadableTLSContext?, metrics: ServiceMetrics,
                                   dependencies: APIRoutes.Dependencies) -> [ListenerConfiguration] {
         let api = APIRoutes.api(settings.api, dependencies)
         let responder = CapacityResponder(api)
-        var listeners = settings.httpAddresses.map { ListenerConfiguration(address: $0, responder: responder) }
-            + settings.httpsAddresses.map { ListenerConfiguration(address: $0, tls: tls, responder: responder) }
-        var tables = [api]
+        var listeners = settings.httpAddresses.map { ListenerConfiguration(name: apiListener, address: $0, responder: responder) }
+            + settings.httpsAddresses.map {
+                ListenerConfiguration(name: apiListener, address: $0, tls: tls, responder: responder)
+            }
+        var tables = [(listener: apiListener, table: api)]
         if let address = settings.metricsAddress {
             let table = APIRoutes.metrics(store: dependencies.store, exposition: metrics,
                                           readiness: dependencies.readiness)
-            listeners.append(ListenerConfiguration(address: address, responder: CapacityResponder(table), name: "metrics"))
-            tables.append(table)
+            listeners.append(ListenerConfiguration(name: metricsListener, address: address, responder: CapacityResponder(table)))
+            tables.append((listener: metricsListener, table: table))
         }
         metrics.label(tables)
         return listeners

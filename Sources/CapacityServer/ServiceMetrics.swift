@@ -13,9 +13,9 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     static let methods = ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS", "other"]
 
     private struct Counts {
-        /// The route tables of every listener: a request is labelled with the pattern of the first route whose
-        /// path matches, so every route is counted under the pattern it was declared with.
-        var tables: [RouteTable] = []
+        /// The route table of each listener, by name: a request is labelled with the pattern of the route that
+        /// served it, so every route is counted under the pattern it was declared with.
+        var tables: [(listener: String, table: RouteTable)] = []
         /// Label values by index: every table's patterns once each, then `other`. The per-request work is a few
         /// byte comparisons and integer-keyed counting.
         var routes = ["other"]
@@ -23,11 +23,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         var requests: [Int: UInt64] = [:]
         var latency = [Histogram()]
 
-        func routeIndex(_ target: String) -> Int {
-            for table in tables {
-                if let pattern = table.pattern(ofTarget: target) { return routes.firstIndex(of: pattern) ?? routes.count - 1 }
-            }
-            return routes.count - 1
+        func routeIndex(_ record: AccessRecord) -> Int {
+            guard let table = tables.first(where: { $0.listener == record.listener })?.table,
+                  let pattern = table.pattern(ofTarget: record.target) else { return routes.count - 1 }
+            return routes.firstIndex(of: pattern) ?? routes.count - 1
         }
     }
 
@@ -46,10 +45,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         self.tls = tls
     }
 
-    /// The listeners' tables, once they are built (they need this object to render `/metrics`).
-    func label(_ tables: [RouteTable]) {
+    /// The listeners' tables by listener name, once they are built (they need this object to render `/metrics`).
+    func label(_ tables: [(listener: String, table: RouteTable)]) {
         var patterns: [String] = []
-        for table in tables {
+        for (_, table) in tables {
             for route in table.routes where !patterns.contains(route.pattern) { patterns.append(route.pattern) }
         }
         counts.withLock { counts in
@@ -67,7 +66,7 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         let method = Self.methodIndex(record.method) << 16 | record.status
         let seconds = Double(record.durationMicroseconds) / 1_000_000
         counts.withLock { counts in
-            let route = counts.routeIndex(record.target)
+            let route = counts.routeIndex(record)
             counts.requests[route << 24 | method, default: 0] += 1
             counts.latency[route].observe(seconds)
         }

@@ -23,6 +23,8 @@ final class Connection: EventHandler {
     let peer: String
     let transport: any ConnectionTransport
     private let responder: HTTPResponder
+    /// The accepting listener's name, for the access record.
+    private let listener: String
     private var machine: ConnectionStateMachine
     private var registration: UInt64 = 0
     private var interest: Interest = .read
@@ -36,10 +38,12 @@ final class Connection: EventHandler {
     /// Which promise may still answer: a promise taken but not used can no longer answer a later request.
     private var deferredToken: UInt64 = 0
 
-    init(transport: any ConnectionTransport, peer: String, responder: HTTPResponder, context: LoopContext) {
+    init(transport: any ConnectionTransport, peer: String, responder: HTTPResponder, listener: String,
+         context: LoopContext) {
         self.transport = transport
         self.peer = peer
         self.responder = responder
+        self.listener = listener
         self.context = context
         parser = RequestParser(limits: context.configuration.parserLimits)
         machine = ConnectionStateMachine(limits: context.connectionLimits, now: context.now)
@@ -218,7 +222,7 @@ final class Connection: EventHandler {
                 method: request.method.name, target: request.target, status: response.status.code,
                 bytes: output.count - before,
                 durationMicroseconds: context.requestClockMicroseconds() - request.startMicroseconds,
-                peer: peer, client: transport.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000),
+                peer: peer, listener: listener, client: transport.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000),
                 epochMilliseconds: context.epochMilliseconds)
             context.record(record)
         }

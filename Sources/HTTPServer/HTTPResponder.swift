@@ -65,6 +65,8 @@ public struct AccessRecord {
     public let bytes: Int
     public let durationMicroseconds: Int64
     public let peer: String
+    /// The name of the listener that accepted the connection (`ListenerConfiguration.name`).
+    public let listener: String
     /// The verified client certificate of an HTTPS request, if any.
     public let client: ClientIdentity?
     public let epochSeconds: Int

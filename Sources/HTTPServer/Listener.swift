@@ -14,6 +14,7 @@ final class Listener: EventHandler {
     let tls: ReloadableTLSContext?
     /// Answers the requests of every connection this listener accepts.
     let responder: HTTPResponder
+    let name: String
     private let backlog: Int32
     private unowned var context: LoopContext!
     private var registration: UInt64 = 0
@@ -25,6 +26,7 @@ final class Listener: EventHandler {
         self.backlog = backlog
         self.tls = configuration.tls
         self.responder = configuration.responder
+        name = configuration.name
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let owner = FileDescriptor(try blockingSyscall("socket") {
             Glibc.socket(domain, cs_sock_stream() | cs_sock_nonblock_cloexec(), 0)
@@ -126,7 +128,7 @@ final class Listener: EventHandler {
         } else {
             transport = PlainSocketTransport(socket: socket)
         }
-        let connection = Connection(transport: transport, peer: peer, responder: responder, context: context)
+        let connection = Connection(transport: transport, peer: peer, responder: responder, listener: name, context: context)
         do {
             try connection.start()
         } catch {

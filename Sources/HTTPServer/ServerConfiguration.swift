@@ -12,7 +12,7 @@ public struct ListenerConfiguration: Sendable {
     /// What the listener is for, in the start-up line (`api`, `metrics`).
     public var name: String
 
-    public init(address: SocketAddress, tls: ReloadableTLSContext? = nil, responder: HTTPResponder, name: String = "api") {
+    public init(name: String, address: SocketAddress, tls: ReloadableTLSContext? = nil, responder: HTTPResponder) {
         self.address = address
         self.tls = tls
         self.responder = responder
