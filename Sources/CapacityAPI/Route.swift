@@ -63,18 +63,6 @@ public struct Route: Sendable {
         }
     }
 
-    /// The remainder of `path` this route takes as its parameter ("" for a literal path), or nil if it does not
-    /// match.
-    @inline(__always)
-    func match(_ path: Substring) -> Substring? {
-        let bytes = path.utf8
-        guard let prefix else { return bytes.elementsEqual(pattern.utf8) ? "" : nil }
-        guard bytes.starts(with: prefix.utf8) else { return nil }
-        let parameter = bytes.dropFirst(prefix.utf8.count)
-        guard !parameter.isEmpty, !parameter.contains(UInt8(ascii: "/")) else { return nil }
-        return Substring(parameter)
-    }
-
     /// The path as OpenAPI writes it: the parameter under its documented name.
     var openAPIPath: String {
         guard let prefix, let parameter else { return pattern }

@@ -13,9 +13,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     static let methods = ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS", "other"]
 
     private struct Counts {
-        /// The route table of each listener, by name: a request is labelled with the pattern of the route that
-        /// served it, so every route is counted under the pattern it was declared with.
-        var tables: [(listener: String, table: RouteTable)] = []
+        /// The route table of each listener, by name, with the label index of each of its routes: a request is
+        /// labelled with the pattern of the route that served it, so every route is counted under the pattern it
+        /// was declared with.
+        var tables: [(listener: String, table: RouteTable, labels: [Int])] = []
         /// Label values by index: every table's patterns once each, then `other`. The per-request work is a few
         /// byte comparisons and integer-keyed counting.
         var routes = ["other"]
@@ -24,9 +25,9 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         var latency = [Histogram()]
 
         func routeIndex(_ record: AccessRecord) -> Int {
-            guard let table = tables.first(where: { $0.listener == record.listener })?.table,
-                  let pattern = table.pattern(ofTarget: record.target) else { return routes.count - 1 }
-            return routes.firstIndex(of: pattern) ?? routes.count - 1
+            guard let listener = tables.first(where: { $0.listener == record.listener }),
+                  let index = listener.table.routeIndex(ofTarget: record.target) else { return routes.count - 1 }
+            return listener.labels[index]
         }
     }
 
@@ -51,8 +52,11 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         for (_, table) in tables {
             for route in table.routes where !patterns.contains(route.pattern) { patterns.append(route.pattern) }
         }
+        let labelled = tables.map { listener, table in
+            (listener: listener, table: table, labels: table.routes.map { patterns.firstIndex(of: $0.pattern)! })
+        }
         counts.withLock { counts in
-            counts.tables = tables
+            counts.tables = labelled
             counts.routes = patterns + ["other"]
             counts.latency = Array(repeating: Histogram(), count: patterns.count + 1)
         }
