@@ -169,18 +169,12 @@ final class Connection: EventHandler {
     }
 
     private func parseInput(into parsedRequest: inout HTTPRequest?, now: Int64) -> Action {
-        switch input.withUnsafeBufferPointer({ parser.parse($0) }) {
-        case .incomplete:
-            return machine.parsed(.incomplete, now: now)
-        case .headReceived(let head):
-            return machine.parsed(.head(expectsContinue: head.expectsContinue), now: now)
-        case .complete(let request, let consumed):
+        let outcome = input.withUnsafeBufferPointer { parser.parse($0) }
+        if case .complete(let request, let consumed) = outcome {
             input.removeFirst(consumed)
             parsedRequest = request
-            return machine.parsed(.request(consumed: consumed, keepAlive: request.head.keepAlive), now: now)
-        case .invalid(let error):
-            return machine.parsed(.invalid(error), now: now)
         }
+        return machine.parsed(ConnectionStateMachine.ParsedInput(outcome), now: now)
     }
 
     /// Runs the responder. A promise it fulfils before returning leaves its answer in `readyResponse`; a response

@@ -45,6 +45,16 @@ extension ConnectionStateMachine {
         /// A whole request took the first `consumed` bytes; `keepAlive` is what its head asks for.
         case request(consumed: Int, keepAlive: Bool)
         case invalid(HTTPParseError)
+
+        /// What the machine needs to know of the parser's verdict.
+        init(_ outcome: RequestParser.Outcome) {
+            switch outcome {
+            case .incomplete: self = .incomplete
+            case .headReceived(let head): self = .head(expectsContinue: head.expectsContinue)
+            case .complete(let request, let consumed): self = .request(consumed: consumed, keepAlive: request.head.keepAlive)
+            case .invalid(let error): self = .invalid(error)
+            }
+        }
     }
 
     /// Why the engine answers a request itself, with an error, and then closes.

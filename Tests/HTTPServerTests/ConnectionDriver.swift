@@ -107,18 +107,12 @@ struct ConnectionDriver {
     }
 
     private mutating func parse() -> Action {
-        switch input.withUnsafeBufferPointer({ parser.parse($0) }) {
-        case .incomplete:
-            return machine.parsed(.incomplete, now: now)
-        case .headReceived(let head):
-            return machine.parsed(.head(expectsContinue: head.expectsContinue), now: now)
-        case .complete(let request, let consumed):
+        let outcome = input.withUnsafeBufferPointer { parser.parse($0) }
+        if case .complete(let request, let consumed) = outcome {
             input.removeFirst(consumed)
             parsedTarget = request.head.target
-            return machine.parsed(.request(consumed: consumed, keepAlive: request.head.keepAlive), now: now)
-        case .invalid(let error):
-            return machine.parsed(.invalid(error), now: now)
         }
+        return machine.parsed(ConnectionStateMachine.ParsedInput(outcome), now: now)
     }
 
     private mutating func respond(to target: String) -> Action {
