@@ -13,10 +13,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     static let methods = ["GET", "HEAD", "PATCH", "POST", "PUT", "DELETE", "OPTIONS", "other"]
 
     private struct Counts {
-        /// The route table of each listener, by name, with the label index of each of its routes: a request is
-        /// labelled with the pattern of the route that served it, so every route is counted under the pattern it
-        /// was declared with.
-        var tables: [(listener: String, table: RouteTable, labels: [Int])] = []
+        /// The routes' paths of each listener's table, by listener name, with the label index of each route: a
+        /// request is labelled with the pattern of the route that served it, so every route is counted under the
+        /// pattern it was declared with. Paths, not tables: the tables' `/metrics` handler holds this object.
+        var listeners: [(name: String, paths: RoutePaths, labels: [Int])] = []
         /// Label values by index: every table's patterns once each, then `other`. The per-request work is a few
         /// byte comparisons and integer-keyed counting.
         var routes = ["other"]
@@ -25,8 +25,8 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         var latency = [Histogram()]
 
         func routeIndex(_ record: AccessRecord) -> Int {
-            guard let listener = tables.first(where: { $0.listener == record.listener }),
-                  let index = listener.table.routeIndex(ofTarget: record.target) else { return routes.count - 1 }
+            guard let listener = listeners.first(where: { $0.name == record.listener }),
+                  let index = listener.paths.routeIndex(ofTarget: record.target) else { return routes.count - 1 }
             return listener.labels[index]
         }
     }
@@ -50,13 +50,13 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     func label(_ tables: [(listener: String, table: RouteTable)]) {
         var patterns: [String] = []
         for (_, table) in tables {
-            for route in table.routes where !patterns.contains(route.pattern) { patterns.append(route.pattern) }
+            for pattern in table.paths.patterns where !patterns.contains(pattern) { patterns.append(pattern) }
         }
         let labelled = tables.map { listener, table in
-            (listener: listener, table: table, labels: table.routes.map { patterns.firstIndex(of: $0.pattern)! })
+            (name: listener, paths: table.paths, labels: table.paths.patterns.map { patterns.firstIndex(of: $0)! })
         }
         counts.withLock { counts in
-            counts.tables = labelled
+            counts.listeners = labelled
             counts.routes = patterns + ["other"]
             counts.latency = Array(repeating: Histogram(), count: patterns.count + 1)
         }
