@@ -3,7 +3,7 @@ import PackageDescription
 
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
 // HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
-// FileStore → {Scaling, JSON, SystemIO, Metrics}; Metrics (histograms, Prometheus text) imports nothing.
+// FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq); Metrics (histograms, Prometheus text) imports nothing.
 // Scaling, HTTP1 and JSON import nothing of ours; SystemIO (the syscall funnel, descriptors, threads, locks, clock,
 // files) imports only CSystemShims.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "CZlibShims", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "CPostgresShims", linkerSettings: [.linkedLibrary("pq")]),
         .target(name: "SystemIO", dependencies: ["CSystemShims"], swiftSettings: optimized),
         .target(name: "TLS", dependencies: ["COpenSSLShims", "SystemIO"], swiftSettings: optimized),
         .target(name: "HTTP1", swiftSettings: optimized),
@@ -35,8 +36,11 @@ let package = Package(
         .target(name: "DimensionStorage", dependencies: ["Scaling", "SystemIO", "Metrics"], swiftSettings: optimized),
         .target(name: "FileStore", dependencies: ["DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
+        // The store several instances share: PostgreSQL through libpq (Debian's libpq5).
+        .target(name: "PostgresStore", dependencies: ["CPostgresShims", "DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
+                swiftSettings: optimized),
         // The store factory: the one target that names the concrete stores.
-        .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore"], swiftSettings: optimized),
+        .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore", "PostgresStore"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
@@ -64,7 +68,10 @@ let package = Package(
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
-        .testTarget(name: "StoreContractTests", dependencies: ["DimensionStorage", "FileStore", "Scaling", "SystemIO"]),
+        .testTarget(name: "StoreContractTests",
+                    dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "PostgresTestServer", "Scaling", "SystemIO"]),
+        // A throwaway PostgreSQL server for the tests that need one (initdb in a temporary directory).
+        .target(name: "PostgresTestServer", path: "Tests/PostgresTestServer"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.

@@ -1,6 +1,8 @@
 import DimensionStorage
 import FileStore
 import Foundation
+import PostgresStore
+import PostgresTestServer
 import Scaling
 import SystemIO
 import Testing
@@ -28,7 +30,7 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
 }
 
 /// Every store the contract suite runs against.
-let storeHarnesses: [any StoreHarness] = [MemoryStoreHarness(), FileStoreHarness()]
+let storeHarnesses: [any StoreHarness] = [MemoryStoreHarness(), FileStoreHarness(), PostgresStoreHarness()]
 
 /// The in-memory reference store: nothing survives, so `reopen` hands back the same instance.
 struct MemoryStoreHarness: StoreHarness {
@@ -78,6 +80,43 @@ struct FileStoreHarness: StoreHarness {
 
     private func fileStore(_ store: any DimensionStore) -> FileStore {
         guard let store = store as? FileStore else { preconditionFailure("FileStoreHarness was given \(type(of: store))") }
+        return store
+    }
+}
+
+/// The PostgreSQL store, each in a new database on the suite's throwaway server (migrated as `capacityd db migrate`
+/// would); `reopen` closes it and opens the database again, as a restart of capacityd does.
+struct PostgresStoreHarness: StoreHarness {
+    var testDescription: String { "postgres" }
+    var isDurable: Bool { true }
+    var recordsWrittenFigure: String? { "capacityd_store_records_total" }
+
+    func makeStore(faults: WriteFaults) throws -> any DimensionStore {
+        let settings = DatabaseSettings(url: try PostgresTestServer.shared.createDatabase())
+        _ = try PostgresStore.migrate(settings)
+        return try PostgresStore(settings: settings, options: options(faults))
+    }
+
+    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+        let settings = postgresStore(store).settings
+        store.close()
+        return try PostgresStore(settings: settings, options: options(faults))
+    }
+
+    func discard(_ store: any DimensionStore) {
+        let url = postgresStore(store).settings.url
+        store.close()
+        PostgresTestServer.shared.dropDatabase(url: url)
+    }
+
+    private func options(_ faults: WriteFaults) -> PostgresStore.Options {
+        var options = PostgresStore.Options()
+        options.writeFault = { faults.nextWriteFailure() }
+        return options
+    }
+
+    private func postgresStore(_ store: any DimensionStore) -> PostgresStore {
+        guard let store = store as? PostgresStore else { preconditionFailure("PostgresStoreHarness was given \(type(of: store))") }
         return store
     }
 }

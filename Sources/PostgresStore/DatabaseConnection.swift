@@ -1,0 +1,144 @@
+import CPostgresShims
+import Glibc
+import SystemIO
+
+/// One libpq connection, used by one thread at a time. Statements are sent with libpq's non-blocking calls and
+/// their answers awaited with `poll` against a deadline, so a database that stops answering (paused, partitioned)
+/// costs a bounded wait, never a hung thread. Text in, text out: parameters and values are strings.
+/// Unchecked Sendable: a connection is handed to the thread that owns it, never shared.
+final class DatabaseConnection: @unchecked Sendable {
+    private let connection: OpaquePointer
+    /// How long past the server's statement timeout capacityd waits for an answer before giving up on it.
+    private let answerDeadlineMilliseconds: Int
+
+    /// Connects, then sets the session up in one round trip: `synchronous_commit=on` whatever the server's default
+    /// (an acknowledged change must survive a crash of the database), and the statement and lock timeouts.
+    init(_ settings: DatabaseSettings) throws(DatabaseError) {
+        let parameters = settings.connectionParameters()
+        let keywords = parameters.map { strdup($0.keyword) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer {
+            for pointer in keywords + values { free(pointer) }
+        }
+        let made = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+        guard let made else { throw .connect("out of memory") }
+        guard PQstatus(made) == CONNECTION_OK else {
+            let message = Self.oneLine(PQerrorMessage(made))
+            PQfinish(made)
+            throw .connect(message)
+        }
+        connection = made
+        answerDeadlineMilliseconds = settings.statementTimeoutMilliseconds + 1000
+        guard PQsetnonblocking(connection, 1) == 0 else {
+            PQfinish(connection)
+            throw .connect("cannot make the connection non-blocking")
+        }
+        do {
+            _ = try execute("SELECT set_config('synchronous_commit', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false)",
+                            ["\(settings.statementTimeoutMilliseconds)ms", "\(settings.lockTimeoutMilliseconds)ms"])
+        } catch {
+            PQfinish(connection)
+            throw .connect(error.description)
+        }
+    }
+
+    deinit { PQfinish(connection) }
+
+    /// The server process serving this connection (what `pg_terminate_backend` takes).
+    var serverProcessID: Int32 { PQbackendPID(connection) }
+
+    /// Whether libpq still considers the connection usable.
+    var isUsable: Bool { PQstatus(connection) == CONNECTION_OK }
+
+    /// Runs one statement (`$1`… bound to `parameters`, NULL for nil) and returns its rows as text.
+    func execute(_ sql: String, _ parameters: [String?] = []) throws(DatabaseError) -> [[String?]] {
+        let deadline = Clock.monotonicMilliseconds() + Int64(answerDeadlineMilliseconds)
+        let copies = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { for copy in copies { free(copy) } }
+        let sent = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+        }
+        guard sent == 1 else { throw .lost(Self.oneLine(PQerrorMessage(connection))) }
+        // Push the statement out, then read until libpq has the whole answer.
+        while true {
+            let flushed = PQflush(connection)
+            if flushed == 0 { break }
+            guard flushed == 1 else { throw .lost(Self.oneLine(PQerrorMessage(connection))) }
+            try receive(POLLIN | POLLOUT, until: deadline)
+        }
+        while PQisBusy(connection) == 1 {
+            try receive(POLLIN, until: deadline)
+        }
+        var rows: [[String?]] = []
+        var failure: DatabaseError?
+        // One statement gives one result, then NULL; every result must be cleared to reuse the connection.
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            guard failure == nil else { continue }
+            switch PQresultStatus(result) {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                rows = Self.rows(of: result)
+            default:
+                if PQstatus(connection) != CONNECTION_OK {
+                    failure = .lost(Self.oneLine(PQerrorMessage(connection)))
+                } else {
+                    let sqlstate = PQresultErrorField(result, cpq_diag_sqlstate()).map { String(cString: $0) } ?? "?????"
+                    failure = .refused(sqlstate: sqlstate, message: Self.oneLine(PQresultErrorMessage(result)))
+                }
+            }
+            // Results after the first arrive without waiting only if they are already buffered; a statement
+            // with a single result ends with NULL right away.
+            if PQisBusy(connection) == 1 {
+                try receive(POLLIN, until: deadline)
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
+    /// Waits until the socket is ready for `events` (or the deadline passes), then lets libpq read what came.
+    private func receive(_ events: Int32, until deadline: Int64) throws(DatabaseError) {
+        try waitFor(events, until: deadline)
+        guard PQconsumeInput(connection) == 1 else { throw .lost(Self.oneLine(PQerrorMessage(connection))) }
+    }
+
+    private func waitFor(_ events: Int32, until deadline: Int64) throws(DatabaseError) {
+        let socket = PQsocket(connection)
+        guard socket >= 0 else { throw .lost("the connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(events), revents: 0)
+        while true {
+            let remaining = deadline - Clock.monotonicMilliseconds()
+            guard remaining > 0 else {
+                throw .lost("no answer within \(answerDeadlineMilliseconds) ms")
+            }
+            do {
+                if case .done(let ready) = try syscall("poll", { poll(&descriptor, 1, Int32(min(remaining, 60_000))) }), ready > 0 {
+                    return
+                }
+            } catch {
+                throw .lost(error.description)
+            }
+        }
+    }
+
+    private static func rows(of result: OpaquePointer) -> [[String?]] {
+        let count = PQntuples(result)
+        let columns = PQnfields(result)
+        return (0..<count).map { row in
+            (0..<columns).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+        }
+    }
+
+    /// libpq's messages end in a newline and may span several lines ("FATAL: …\nDETAIL: …"); logs take one line.
+    static func oneLine(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        let lines = String(cString: message).split(whereSeparator: \.isNewline).map { $0.trimmingPrefix(" ") }
+        return lines.isEmpty ? "unknown error" : lines.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,84 @@
+import CPostgresShims
+import Glibc
+
+/// How capacityd reaches PostgreSQL: a libpq connection string and the limits it puts on the connections. What the
+/// string leaves out falls back to libpq's own `PG*` environment variables (`PGHOST`, `PGPASSFILE`, `PGSSLMODE`,
+/// `PGSSLROOTCERT`, …), so an RDS set-up with `sslmode=verify-full` works unchanged.
+public struct DatabaseSettings: Sendable, Equatable {
+    /// A libpq connection string, URI (`postgresql://user@host/db?sslmode=verify-full`) or keyword=value form.
+    public var url: String
+    /// Connections each process keeps, each on a thread of its own.
+    public var poolSize: Int
+    /// Seconds to establish a connection (libpq's `connect_timeout`, at least 2).
+    public var connectTimeoutSeconds: Int
+    /// Most milliseconds one statement may run (the server's `statement_timeout`); capacityd also stops waiting
+    /// for an answer a second after it, so a database that stops answering cannot hold a request.
+    public var statementTimeoutMilliseconds: Int
+    /// Most milliseconds a statement waits for a row lock (`lock_timeout`).
+    public var lockTimeoutMilliseconds: Int
+    /// Seconds of silence before TCP keepalives probe the server (`keepalives_idle`).
+    public var keepaliveIdleSeconds: Int
+
+    public init(url: String, poolSize: Int = 4, connectTimeoutSeconds: Int = 5, statementTimeoutMilliseconds: Int = 5000,
+                lockTimeoutMilliseconds: Int = 2000, keepaliveIdleSeconds: Int = 30) {
+        self.url = url
+        self.poolSize = poolSize
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        self.keepaliveIdleSeconds = keepaliveIdleSeconds
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Checks the connection string parses and the limits are sane. libpq's parse message is left out: it can
+    /// quote the part of the string it choked on, which may be the password.
+    public func validate() throws(Invalid) {
+        guard let options = PQconninfoParse(url, nil) else {
+            throw Invalid(description: "--database-url is not a libpq connection string (a postgresql:// URI or keyword=value pairs)")
+        }
+        PQconninfoFree(options)
+        func check(_ rule: Bool, _ message: String) throws(Invalid) {
+            if !rule { throw Invalid(description: message) }
+        }
+        try check((1...64).contains(poolSize), "--database-pool must be 1 to 64")
+        try check((2...300).contains(connectTimeoutSeconds), "--database-connect-timeout must be 2 to 300 seconds")
+        try check((100...600_000).contains(statementTimeoutMilliseconds), "--database-statement-timeout must be 100 to 600000 milliseconds")
+        try check((100...600_000).contains(lockTimeoutMilliseconds), "--database-lock-timeout must be 100 to 600000 milliseconds")
+        try check((1...7200).contains(keepaliveIdleSeconds), "--database-keepalive-idle must be 1 to 7200 seconds")
+    }
+
+    /// The parameters for `PQconnectdbParams`, in order: capacityd's defaults first, each left out where libpq's
+    /// environment variable sets it, then the connection string, which libpq expands and lets override them all.
+    func connectionParameters(environment: (String) -> String? = { name in getenv(name).map { String(cString: $0) } })
+        -> [(keyword: String, value: String)] {
+        var parameters: [(keyword: String, value: String)] = []
+        if environment("PGAPPNAME") == nil { parameters.append(("application_name", "capacityd")) }
+        if environment("PGCONNECT_TIMEOUT") == nil { parameters.append(("connect_timeout", String(connectTimeoutSeconds))) }
+        parameters += [("keepalives", "1"), ("keepalives_idle", String(keepaliveIdleSeconds)),
+                       ("keepalives_interval", "10"), ("keepalives_count", "3"), ("dbname", url)]
+        return parameters
+    }
+
+    /// Where the string points, for logs and `check-config`: host, port, database and user, never the password.
+    public var displayName: String {
+        guard let options = PQconninfoParse(url, nil) else { return "postgresql (unparsable connection string)" }
+        defer { PQconninfoFree(options) }
+        var given: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { given[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        func value(_ keyword: String, _ variable: String) -> String? {
+            given[keyword] ?? getenv(variable).map { String(cString: $0) }
+        }
+        let host = value("host", "PGHOST") ?? value("hostaddr", "PGHOSTADDR") ?? "localhost"
+        let port = value("port", "PGPORT") ?? "5432"
+        let database = value("dbname", "PGDATABASE") ?? value("user", "PGUSER") ?? "(default)"
+        let user = value("user", "PGUSER") ?? "(default)"
+        return "postgresql \(user)@\(host):\(port)/\(database)"
+    }
+}

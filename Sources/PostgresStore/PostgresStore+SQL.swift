@@ -1,0 +1,104 @@
+import JSON
+import Scaling
+
+extension PostgresStore {
+    /// A dimension's columns, in the order `state(in:from:id:)` reads them after the revision.
+    static let columns = "version, resource_name, dimension_name, actual_capacity, desired_capacity, scaling_status, failure_reason"
+
+    /// The whole batch in one statement, so one round trip and one commit. `$1` is a JSON array of entries
+    /// (`encode`): each reads its row (`expected` -1), checks it is still at `expected` (no state given), or
+    /// writes a state if the row is at `expected` (0: if there is no row). Rows to be written are locked first,
+    /// in id order, so two instances writing overlapping batches never deadlock. Each entry gets one answer row:
+    /// its slot, the new revision if it was written, and otherwise the row as it is (the locked, newest version
+    /// for a write that lost; the statement's snapshot for a read or a check).
+    static let batchStatement = """
+        WITH input AS (
+            SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+                slot int, id text, expected bigint, write boolean, version text, resource_name text,
+                dimension_name text, actual_capacity double precision, desired_capacity double precision,
+                scaling_status text, failure_reason text)
+        ), locked AS MATERIALIZED (
+            SELECT d.* FROM \(Schema.dimensionsTable) d
+            WHERE d.id IN (SELECT id FROM input WHERE write AND expected > 0)
+            ORDER BY d.id FOR UPDATE
+        ), updated AS (
+            UPDATE \(Schema.dimensionsTable) d SET
+                revision = nextval('capacityd_revisions'), version = i.version, resource_name = i.resource_name,
+                dimension_name = i.dimension_name, actual_capacity = i.actual_capacity,
+                desired_capacity = i.desired_capacity, scaling_status = i.scaling_status,
+                failure_reason = i.failure_reason, updated_at = now()
+            FROM input i
+            WHERE i.write AND i.expected > 0 AND d.id = i.id AND d.revision = i.expected
+              AND d.id IN (SELECT id FROM locked)
+            RETURNING d.id, d.revision
+        ), inserted AS (
+            INSERT INTO \(Schema.dimensionsTable)
+                (id, revision, version, resource_name, dimension_name, actual_capacity, desired_capacity,
+                 scaling_status, failure_reason)
+            SELECT i.id, nextval('capacityd_revisions'), i.version, i.resource_name, i.dimension_name,
+                   i.actual_capacity, i.desired_capacity, i.scaling_status, i.failure_reason
+            FROM input i WHERE i.write AND i.expected = 0 ORDER BY i.id
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id, revision
+        )
+        SELECT i.slot, coalesce(u.revision, n.revision),
+               coalesce(lk.revision, c.revision), coalesce(lk.version, c.version),
+               coalesce(lk.resource_name, c.resource_name), coalesce(lk.dimension_name, c.dimension_name),
+               coalesce(lk.actual_capacity, c.actual_capacity), coalesce(lk.desired_capacity, c.desired_capacity),
+               coalesce(lk.scaling_status, c.scaling_status),
+               CASE WHEN lk.id IS NULL THEN c.failure_reason ELSE lk.failure_reason END
+        FROM input i
+        LEFT JOIN updated u ON u.id = i.id
+        LEFT JOIN inserted n ON n.id = i.id
+        LEFT JOIN locked lk ON lk.id = i.id AND u.id IS NULL
+        LEFT JOIN \(Schema.dimensionsTable) c ON c.id = i.id AND u.id IS NULL AND n.id IS NULL AND lk.id IS NULL
+        """
+
+    /// The entries as the JSON array `batchStatement` takes.
+    static func encode(_ entries: [Entry]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(entries.count * 220)
+        for (slot, entry) in entries.enumerated() {
+            if slot > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            func member(_ name: String, _ value: (inout [UInt8]) -> Void) {
+                out.append(UInt8(ascii: first ? "{" : ","))
+                first = false
+                JSONWriter.appendName(name, to: &out)
+                value(&out)
+            }
+            member("slot") { JSONWriter.appendInteger(slot, to: &$0) }
+            member("id") { JSONWriter.appendString(entry.id.value, to: &$0) }
+            member("expected") { JSONWriter.appendInteger(Int(entry.expected), to: &$0) }
+            member("write") { $0.append(contentsOf: (entry.write == nil ? "false" : "true").utf8) }
+            if let state = entry.write {
+                member("version") { JSONWriter.appendString(state.version, to: &$0) }
+                member("resource_name") { JSONWriter.appendString(state.resourceName, to: &$0) }
+                member("dimension_name") { JSONWriter.appendString(state.dimensionName, to: &$0) }
+                member("actual_capacity") { JSONWriter.appendNumber(state.actualCapacity, to: &$0) }
+                member("desired_capacity") { JSONWriter.appendNumber(state.desiredCapacity, to: &$0) }
+                member("scaling_status") { JSONWriter.appendString(state.scalingStatus.rawValue, to: &$0) }
+                if let reason = state.failureReason {
+                    member("failure_reason") { JSONWriter.appendString(reason, to: &$0) }
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    /// The row's revision at `offset` and the dimension's columns after it; a NULL revision is "no such row"
+    /// (revision 0). nil if the columns do not make a valid dimension.
+    static func state(in row: [String?], from offset: Int, id: DimensionID) -> Known? {
+        guard row.count >= offset + 8 else { return nil }
+        guard let revisionText = row[offset] else { return Known(revision: 0, dimension: nil) }
+        guard let revision = Int64(revisionText),
+              let version = row[offset + 1], let resourceName = row[offset + 2], let dimensionName = row[offset + 3],
+              let actual = row[offset + 4].flatMap({ Double($0) }), let desired = row[offset + 5].flatMap({ Double($0) }),
+              let status = row[offset + 6].flatMap({ ScalingStatus(rawValue: $0) }) else { return nil }
+        return Known(revision: revision, dimension: Dimension(
+            id: id, version: version, resourceName: resourceName, dimensionName: dimensionName, actualCapacity: actual,
+            desiredCapacity: desired, scalingStatus: status, failureReason: row[offset + 7]))
+    }
+}

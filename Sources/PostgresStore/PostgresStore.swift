@@ -1,0 +1,240 @@
+import DimensionStorage
+import Glibc
+import Metrics
+import Scaling
+import SystemIO
+
+/// The store several capacityd processes share: one PostgreSQL database, reached through libpq.
+///
+/// **Threads, not the event loops.** Each of `poolSize` database threads owns one connection and blocks on it (with
+/// a deadline; see `DatabaseConnection`); requests hand their operation to a queue and are answered through their
+/// completion, so an event loop never waits for the database. A thread takes every queued operation it can (up
+/// to `maxBatch`, at most one per id) and serves them all with **one statement**: one round trip and one commit
+/// for as many requests as arrived together, which is how a PATCH through capacityd can outrun pgbench's one
+/// commit per row.
+///
+/// **Linearizable per id, across processes: optimistic compare-and-set.** Every row has a `revision`. An update is
+/// computed in Swift (the pure `ScalingMachine`) from the last state this process saw of the id, and written only
+/// if the row is still at that revision; an unchanged result is checked the same way, without writing. If another
+/// process got there first, the same statement returns the row as it is now, and the update is computed again
+/// from it (the contract lets `change` run more than once). So with a warm cache a request costs one round trip
+/// when nothing conflicts, and no read is ever answered from memory: a plain read is a row in the statement too.
+/// Within one process, operations on one id never run in two statements at once, so they do not conflict with
+/// each other.
+///
+/// **Never a 200 for an unknown outcome.** A change is reported only after its statement returned (committed,
+/// with `synchronous_commit=on` forced per session). If the connection breaks or the database stops answering
+/// after the statement was sent, every operation in it is answered unavailable and nothing is retried: a retry
+/// could apply a change twice.
+///
+/// **Database down.** A thread that loses its connection reconnects at once, then with jittered exponential
+/// backoff (100 ms to 5 s). While no connection can be made, operations are refused at once (503) instead of
+/// queueing, and `health` says why; the store comes back by itself when the database does.
+public final class PostgresStore: DimensionStore, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Most operations one statement carries.
+        public var maxBatch = 256
+        /// Most operations waiting for a database thread; past it, new ones are refused at once.
+        public var maxQueued = 8192
+        /// A test seam: asked before each statement that writes; a cause fails it as a failed write would
+        /// (nothing is sent, every operation in it is answered unavailable).
+        package var writeFault: (@Sendable () -> String?)?
+
+        public init() {}
+    }
+
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Rounds of compare-and-set one update may need before it is refused: each lost round means another process
+    /// wrote the same id in between.
+    static let maxRounds = 8
+
+    public let settings: DatabaseSettings
+    let options: Options
+
+    let lock = ConditionLock()
+    // Guarded by `lock`:
+    var queue: [Operation] = []
+    /// Ids some thread has in a statement now.
+    var inFlight: Set<DimensionID> = []
+    /// The last state seen of each id (nil: seen absent) and its revision: the base an update is computed from.
+    /// Only ever a guess: every write and every unchanged result is checked against the row.
+    var known: [DimensionID: Known] = [:]
+    var connections = 0
+    /// Why the last connection attempt failed, while none is open.
+    var unreachable: String?
+    var lastWriteFailure: String?
+    var counters = Counters()
+    var stopping = false
+
+    private var threads: [PosixThread] = []
+
+    struct Known {
+        var revision: Int64
+        var dimension: Dimension?
+    }
+
+    struct Counters {
+        var statements: UInt64 = 0
+        var operations: UInt64 = 0
+        var records: UInt64 = 0
+        var conflicts: UInt64 = 0
+        var failedWrites: UInt64 = 0
+        var errors: UInt64 = 0
+        var reconnects: UInt64 = 0
+        var statementSeconds = Histogram()
+    }
+
+    /// Connects once to check the schema (so a wrong address, password or version stops start-up with one line),
+    /// then starts the database threads.
+    public init(settings: DatabaseSettings, options: Options = Options()) throws(OpenError) {
+        self.settings = settings
+        self.options = options
+        let first: DatabaseConnection
+        do {
+            first = try DatabaseConnection(settings)
+            if let problem = Schema.problem(installed: try Schema.installedVersion(first)) {
+                throw OpenError(description: "\(settings.displayName): \(problem)")
+            }
+        } catch let error as OpenError {
+            throw error
+        } catch {
+            throw OpenError(description: "\(settings.displayName): \(error)")
+        }
+        connections = 1
+        for index in 0..<settings.poolSize {
+            // The checked connection goes to the first thread; the others connect on their own.
+            let initial = index == 0 ? first : nil
+            do {
+                threads.append(try PosixThread(name: "database-\(index)") { [unowned self] in self.runThread(initial) })
+            } catch {
+                close()
+                throw OpenError(description: "could not start the database threads: \(error)")
+            }
+        }
+    }
+
+    /// Finishes what is queued, then closes the connections and stops the threads.
+    public func close() {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+        for thread in threads { thread.join() }
+        threads = []
+    }
+
+    // MARK: DimensionStore
+
+    public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
+        submit(.read(id, completion))
+    }
+
+    public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
+        submit(.list(completion))
+    }
+
+    public func update(_ id: DimensionID,
+                       _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+                       completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
+        submit(.update(id, change, completion))
+    }
+
+    public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
+        submit(.delete(id, completion))
+    }
+
+    private func submit(_ operation: Operation) {
+        let refusal: StoreError? = lock.withLock {
+            if stopping { return .unavailable(cause: "the store is closing") }
+            if connections == 0, let unreachable { return .unavailable(cause: unreachable) }
+            if queue.count >= options.maxQueued { return .unavailable(cause: "too many requests are waiting for the database") }
+            queue.append(operation)
+            lock.signal()
+            return nil
+        }
+        if let refusal { operation.fail(refusal) }
+    }
+
+    // MARK: Health
+
+    public var health: StoreHealth {
+        let (connections, unreachable, failure, counters, queued) = lock.withLock {
+            (self.connections, self.unreachable, lastWriteFailure, self.counters, queue.count)
+        }
+        var problems: [String] = []
+        if connections == 0 { problems.append("no database connection: \(unreachable ?? "connecting")") }
+        if let failure { problems.append("the last database write failed: \(failure)") }
+        return StoreHealth(problem: problems.isEmpty ? nil : problems.joined(separator: "; "), figures: [
+            StoreFigure(name: "capacityd_store_database_connections", help: "Open connections to PostgreSQL.",
+                        .gauge(Double(connections))),
+            StoreFigure(name: "capacityd_store_database_pool_size", help: "Connections the store keeps when it can.",
+                        .gauge(Double(settings.poolSize))),
+            StoreFigure(name: "capacityd_store_queued_operations", help: "Operations waiting for a database connection.",
+                        .gauge(Double(queued))),
+            StoreFigure(name: "capacityd_store_statements_total", help: "Statements sent to PostgreSQL (each carries a batch of operations).",
+                        .counter(Double(counters.statements))),
+            StoreFigure(name: "capacityd_store_operations_total", help: "Reads, updates and deletions served.",
+                        .counter(Double(counters.operations))),
+            StoreFigure(name: "capacityd_store_records_total", help: "Dimension rows written.",
+                        .counter(Double(counters.records))),
+            StoreFigure(name: "capacityd_store_conflicts_total", help: "Updates computed again because another process wrote the id first.",
+                        .counter(Double(counters.conflicts))),
+            StoreFigure(name: "capacityd_store_write_failures_total", help: "Statements with writes that failed or whose outcome is unknown (answered 503).",
+                        .counter(Double(counters.failedWrites))),
+            StoreFigure(name: "capacityd_store_database_errors_total", help: "Failed statements and connection attempts.",
+                        .counter(Double(counters.errors))),
+            StoreFigure(name: "capacityd_store_reconnects_total", help: "Connections made after the first.",
+                        .counter(Double(counters.reconnects))),
+            StoreFigure(name: "capacityd_store_statement_duration_seconds", help: "Time from sending a statement to its whole answer.",
+                        .histogram(counters.statementSeconds)),
+        ])
+    }
+}
+
+/// What a request asks of the store, with the completion that answers it.
+enum Operation {
+    typealias Change = @Sendable (Dimension?) throws(ScalingError) -> Dimension
+
+    case read(DimensionID, @Sendable (Result<Dimension?, StoreError>) -> Void)
+    case update(DimensionID, Change, @Sendable (Result<DimensionChange, ScalingError>) -> Void)
+    case delete(DimensionID, @Sendable (Result<Dimension, StoreError>) -> Void)
+    case list(@Sendable (Result<[Dimension], StoreError>) -> Void)
+
+    /// The id it works on; nil for the list, which runs alone.
+    var id: DimensionID? {
+        switch self {
+        case .read(let id, _), .update(let id, _, _), .delete(let id, _): id
+        case .list: nil
+        }
+    }
+
+    func fail(_ error: StoreError) {
+        switch self {
+        case .read(_, let completion): completion(.failure(error))
+        case .update(_, _, let completion): completion(.failure(.store(error)))
+        case .delete(_, let completion): completion(.failure(error))
+        case .list(let completion): completion(.failure(error))
+        }
+    }
+}
+
+extension PostgresStore {
+    /// `capacityd db migrate`: brings the database to `Schema.current` (see `Schema.migrate`).
+    public static func migrate(_ settings: DatabaseSettings) throws(DatabaseError) -> (from: Int, to: Int) {
+        try Schema.migrate(try DatabaseConnection(settings))
+    }
+
+    /// Connects and reads the schema version: for `check-config`. nil when it is the one this capacityd uses;
+    /// otherwise the problem, in one line.
+    public static func check(_ settings: DatabaseSettings) -> String? {
+        do {
+            let installed = try Schema.installedVersion(try DatabaseConnection(settings))
+            return Schema.problem(installed: installed).map { "\(settings.displayName): \($0)" }
+        } catch {
+            return "\(settings.displayName): \(error)"
+        }
+    }
+}
