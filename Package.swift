@@ -57,8 +57,8 @@ let package = Package(
         .executableTarget(
             name: "capacityd",
             dependencies: [
-                // Scaling and TLS only for the enums of option values (mode, client certificates).
-                "CapacityServer", "CapacityOps", "Scaling", "TLS",
+                // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store).
+                "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -16,9 +16,14 @@ enum APIError {
     }
 
     static func response(for error: ScalingError) -> HTTPResponse {
-        // RFC 9110 §11.6.1: a 401 names the scheme that would work.
-        let challenge: [(name: String, value: String)] = error == .operatorKeyMissing ? [("WWW-Authenticate", "Bearer")] : []
-        return response(status: status(for: error), message: error.message, headers: challenge)
+        // RFC 9110 §11.6.1: a 401 names the scheme that would work; §10.2.3: a 503 says when to come back (the
+        // store's trouble is usually brief: a reconnect, a failover), which Application Auto Scaling honours.
+        let headers: [(name: String, value: String)] = switch error {
+        case .operatorKeyMissing: [("WWW-Authenticate", "Bearer")]
+        case .store(.unavailable): [("Retry-After", "1")]
+        default: []
+        }
+        return response(status: status(for: error), message: error.message, headers: headers)
     }
 
     static func response(status: HTTPStatus, message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {

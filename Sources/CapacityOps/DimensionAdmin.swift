@@ -4,9 +4,10 @@ import JSON
 import Scaling
 import Stores
 
-/// What `capacityd dimensions …` does: on the store directly while no server runs (its directory lock admits one
-/// process, so the commands refuse rather than write behind a server's back), or through a running server's admin
-/// routes (`--server URL --api-key KEY`).
+/// What `capacityd dimensions …` does: on the store directly — a database at any time (it serializes the writes of
+/// every instance), the file store only while no server runs (its directory lock admits one process, so the
+/// commands refuse rather than write behind a server's back) — or through a running server's admin routes
+/// (`--server URL --api-key KEY`).
 public enum DimensionAdmin {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -15,7 +16,7 @@ public enum DimensionAdmin {
     public typealias Fields = DimensionFields
 
     public enum Target: Sendable {
-        case store(directory: String)
+        case store(StoreLocation)
         case server(url: String, apiKey: String?)
     }
 
@@ -26,8 +27,8 @@ public enum DimensionAdmin {
     public static func list(_ target: Target, output: Output) throws(Failure) -> String {
         let dimensions: [Dimension]
         switch target {
-        case .store(let directory):
-            dimensions = try withStore(directory) { store throws(Failure) in
+        case .store(let location):
+            dimensions = try withStore(location) { store throws(Failure) in
                 try store.allDimensionsAndWait().mapError { Failure(description: $0.message) }.get()
             }
         case .server(let url, let apiKey):
@@ -56,8 +57,8 @@ public enum DimensionAdmin {
     public static func get(_ id: String, _ target: Target, output: Output) throws(Failure) -> String {
         let id = try parse(id)
         switch target {
-        case .store(let directory):
-            let found = try withStore(directory) { store throws(Failure) in
+        case .store(let location):
+            let found = try withStore(location) { store throws(Failure) in
                 try store.dimensionAndWait(id).mapError { Failure(description: $0.message) }.get()
             }
             guard let found else { throw Failure(description: ScalingError.notFound(id).message) }
@@ -74,8 +75,8 @@ public enum DimensionAdmin {
         switch target {
         case .server(let url, let apiKey):
             return try remote("POST", id, body: fields.encode(), url: url, apiKey: apiKey, output: output)
-        case .store(let directory):
-            return try change(id, directory: directory, output: output) { current throws(ScalingError) in
+        case .store(let location):
+            return try change(id, location, output: output) { current throws(ScalingError) in
                 guard current == nil else { throw .alreadyExists(id) }
                 return try fields.applied(to: defaults.makeDimension(id: id))
             }
@@ -89,8 +90,8 @@ public enum DimensionAdmin {
         switch target {
         case .server(let url, let apiKey):
             return try remote("PUT", id, body: fields.encode(), url: url, apiKey: apiKey, output: output)
-        case .store(let directory):
-            return try change(id, directory: directory, output: output) { current throws(ScalingError) in
+        case .store(let location):
+            return try change(id, location, output: output) { current throws(ScalingError) in
                 guard let current else { throw .notFound(id) }
                 return try fields.applied(to: current)
             }
@@ -101,8 +102,8 @@ public enum DimensionAdmin {
         let id = try parse(id)
         let removed: Dimension
         switch target {
-        case .store(let directory):
-            let outcome = try withStore(directory) { store in store.deleteAndWait(id) }
+        case .store(let location):
+            let outcome = try withStore(location) { store in store.deleteAndWait(id) }
             switch outcome {
             case .success(let dimension): removed = dimension
             case .failure(let error): throw Failure(description: error.message)
@@ -154,22 +155,23 @@ public enum DimensionAdmin {
 
     // MARK: On the store
 
-    private static func change(_ id: DimensionID, directory: String, output: Output,
+    private static func change(_ id: DimensionID, _ location: StoreLocation, output: Output,
                                _ body: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension) throws(Failure) -> String {
-        let outcome = try withStore(directory) { store in store.updateAndWait(id, body) }
+        let outcome = try withStore(location) { store in store.updateAndWait(id, body) }
         switch outcome {
         case .success(let change): return describe(change.after, output)
         case .failure(let error): throw Failure(description: error.message)
         }
     }
 
-    private static func withStore<Value>(_ directory: String,
+    private static func withStore<Value>(_ location: StoreLocation,
                                          _ body: (DimensionStore) throws(Failure) -> Value) throws(Failure) -> Value {
         let store: DimensionStore
         do {
-            store = try StoreLocation.file(directory: directory).open()
+            store = try location.open()
         } catch {
-            throw Failure(description: error.description + " (while a server runs, use --server URL --api-key KEY)")
+            let hint = location.isExclusive ? " (while a server runs, use --server URL --api-key KEY)" : ""
+            throw Failure(description: error.description + hint)
         }
         defer { store.close() }
         return try body(store)

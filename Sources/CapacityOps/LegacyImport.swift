@@ -21,7 +21,7 @@ public enum LegacyImport {
     /// Old files larger than this are not dimension documents.
     static let maxFileBytes = 65536
 
-    public static func run(from directory: String, stateDirectory: String, overwrite: Bool) throws(Failure) -> Report {
+    public static func run(from directory: String, into location: StoreLocation, overwrite: Bool) throws(Failure) -> Report {
         let names: [String]
         do {
             names = try FileSystem.directoryEntries(directory)
@@ -31,7 +31,7 @@ public enum LegacyImport {
 
         let store: DimensionStore
         do {
-            store = try StoreLocation.file(directory: stateDirectory).open()
+            store = try location.open()
         } catch {
             throw Failure(description: error.description)
         }

@@ -3,6 +3,7 @@ import DimensionStorage
 import Glibc
 import HTTPServer
 import Scaling
+import Stores
 import SystemIO
 import TLS
 
@@ -26,16 +27,29 @@ public enum CapacityService {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         Glibc.signal(SIGPIPE, SIG_IGN)
 
+        if settings.migrate {
+            do {
+                let (from, to) = try settings.store.migrate()
+                ServiceLog.write(.info, from == to ? "capacityd: database schema at version \(to)"
+                                                   : "capacityd: database schema migrated from version \(from) to \(to)")
+            } catch {
+                throw StartError(description: error.description)
+            }
+        }
         let store: DimensionStore
         do {
             store = try settings.store.open()
         } catch {
             throw StartError(description: error.description)
         }
-        do {
-            try FileSystem.makeDirectory(settings.logDirectory, mode: 0o750)
-        } catch {
-            throw StartError(description: "log directory \(settings.logDirectory): \(error)")
+        // The state directory holds the logs by default, whichever store keeps the dimensions.
+        for (what, directory) in [("state directory", settings.stateDirectory), ("log directory", settings.logDirectory)] {
+            do {
+                try FileSystem.makeDirectory(directory, mode: 0o750)
+            } catch {
+                store.close()
+                throw StartError(description: "\(what) \(directory): \(error)")
+            }
         }
         var tls: ReloadableTLSContext?
         if let configuration = settings.tls {

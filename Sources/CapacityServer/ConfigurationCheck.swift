@@ -15,8 +15,11 @@ public enum ConfigurationCheck {
                 problems.append("listen address \(address): \(error)")
             }
         }
-        let stateProblems = stateProblems(settings.stateDirectory)
+        // A database is connected to and its schema version checked; a file store is opened.
+        let stateProblems = settings.store.isExclusive ? stateProblems(settings.stateDirectory)
+            : writableDirectoryProblem(settings.stateDirectory, what: "state directory").map { [$0] } ?? []
         problems += stateProblems
+        if let problem = settings.store.checkDatabase(migrating: settings.migrate) { problems.append(problem) }
         // The default log directory lies inside the state directory, which start-up makes first.
         if let problem = writableDirectoryProblem(settings.logDirectory, what: "log directory",
                                                   parentMadeFirst: stateProblems.isEmpty ? settings.stateDirectory : nil) {

@@ -1,6 +1,7 @@
 import HTTP1
 import HTTPServer
 import Scaling
+import Stores
 import TLS
 
 /// What `serve` and `check-config` are told, as plain values the way the command line and the environment say
@@ -21,7 +22,10 @@ public struct ServiceOptions: Sendable {
     public var acmeWebroot: String?
     public var redirectHTTP = false
     public var mode: ScalingMode = .demo
-    public var stateDirectory = "./var"
+    /// The file store's directory (also the default home of the logs), or a database.
+    public var store = StoreSelection()
+    /// Run `db migrate` before serving (PostgreSQL only).
+    public var migrate = false
     public var logDirectory: String?
     public var noAutoCreate = false
     public var defaults = DimensionDefaults()
@@ -86,6 +90,12 @@ public struct ServiceOptions: Sendable {
         try check(gzipMinimumBytes >= 0, "--gzip-min-bytes must be 0 or more")
         try check(eventLoops.map { (1...256).contains($0) } ?? true, "--event-loops must be 1 to 256")
         try check(defaults.capacity.isFinite && defaults.capacity >= 0, "--default-capacity must be >= 0")
+        try check(!migrate || store.databaseURL != nil, "--migrate needs --database-url")
+        do {
+            try store.validate()
+        } catch {
+            throw Invalid(description: error.description)
+        }
     }
 
     private var plainAddresses: [String] { noHTTP ? [] : http }
@@ -109,7 +119,9 @@ public struct ServiceOptions: Sendable {
             metricsAddress: metricsListen.map { try! SocketAddress(parsing: $0) },
             server: server,
             mode: mode,
-            stateDirectory: stateDirectory,
+            stateDirectory: store.stateDirectory,
+            store: store.location,
+            migrate: migrate,
             logDirectory: logDirectory,
             autoCreate: !noAutoCreate,
             defaults: defaults,

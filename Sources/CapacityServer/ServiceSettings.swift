@@ -17,8 +17,10 @@ public struct ServiceSettings: Sendable {
     public var server: ServerConfiguration
     public var mode: ScalingMode
     public var stateDirectory: String
-    /// Where the dimensions are kept (today the file store in `stateDirectory`).
+    /// Where the dimensions are kept: the file store in `stateDirectory` unless a database is given.
     public var store: StoreLocation
+    /// Migrate the database's schema before serving.
+    public var migrate: Bool
     public var logDirectory: String
     /// Whether an unknown id is created on first use (the old sample's behaviour) or is a 404.
     public var autoCreate: Bool
@@ -36,7 +38,7 @@ public struct ServiceSettings: Sendable {
 
     public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [], metricsAddress: SocketAddress? = nil,
                 server: ServerConfiguration = ServerConfiguration(), mode: ScalingMode = .demo,
-                stateDirectory: String = "./var", logDirectory: String? = nil, autoCreate: Bool = true,
+                stateDirectory: String = "./var", store: StoreLocation? = nil, migrate: Bool = false, logDirectory: String? = nil, autoCreate: Bool = true,
                 defaults: DimensionDefaults = DimensionDefaults(), accessLog: Bool = true, tls: TLSConfiguration? = nil,
                 acmeWebroot: String? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
                 logLevel: LogLevel = .info) {
@@ -46,7 +48,8 @@ public struct ServiceSettings: Sendable {
         self.server = server
         self.mode = mode
         self.stateDirectory = stateDirectory
-        self.store = .file(directory: stateDirectory)
+        self.store = store ?? .file(directory: stateDirectory)
+        self.migrate = migrate
         self.logDirectory = logDirectory ?? stateDirectory + "/log"
         self.autoCreate = autoCreate
         self.defaults = defaults

@@ -38,7 +38,7 @@ final class DatabaseConnection: @unchecked Sendable {
             throw .connect("cannot make the connection non-blocking")
         }
         do {
-            _ = try execute("SELECT set_config('synchronous_commit', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false)",
+            _ = try execute("SELECT set_config('synchronous_commit', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false), set_config('client_min_messages', 'warning', false)",
                             ["\(settings.statementTimeoutMilliseconds)ms", "\(settings.lockTimeoutMilliseconds)ms"])
         } catch {
             PQfinish(connection)

@@ -45,9 +45,9 @@ public struct DatabaseSettings: Sendable, Equatable {
         }
         try check((1...64).contains(poolSize), "--database-pool must be 1 to 64")
         try check((2...300).contains(connectTimeoutSeconds), "--database-connect-timeout must be 2 to 300 seconds")
-        try check((100...600_000).contains(statementTimeoutMilliseconds), "--database-statement-timeout must be 100 to 600000 milliseconds")
-        try check((100...600_000).contains(lockTimeoutMilliseconds), "--database-lock-timeout must be 100 to 600000 milliseconds")
-        try check((1...7200).contains(keepaliveIdleSeconds), "--database-keepalive-idle must be 1 to 7200 seconds")
+        try check((100...600_000).contains(statementTimeoutMilliseconds), "--database-statement-timeout must be 0.1 to 600 seconds")
+        try check((100...600_000).contains(lockTimeoutMilliseconds), "--database-lock-timeout must be 0.1 to 600 seconds")
+        try check((1...7200).contains(keepaliveIdleSeconds), "keepalives_idle must be 1 to 7200 seconds")
     }
 
     /// The parameters for `PQconnectdbParams`, in order: capacityd's defaults first, each left out where libpq's

@@ -10,6 +10,8 @@ extension PostgresStore {
         /// The state the next round computes from; nil: unknown, so the next round reads it.
         var base: Known?
         var rounds = 0
+        /// Lost too many rounds to other instances: served under a row lock instead (`serveLocked`).
+        var locking = false
         var done = false
     }
 
@@ -52,8 +54,14 @@ extension PostgresStore {
                 return false
             }
         }
-        while works.contains(where: { !$0.done }) {
+        while works.contains(where: { !$0.done && !$0.locking }) {
             guard round(&works, on: connection) else { return false }
+        }
+        for index in works.indices where works[index].locking && !works[index].done {
+            guard serveLocked(&works[index], on: connection) else {
+                fail(works, .unavailable(cause: "the database connection was lost"))
+                return false
+            }
         }
         return true
     }
@@ -72,9 +80,8 @@ extension PostgresStore {
                     entries.append(Entry(work: index, id: id, expected: -1, write: nil))
                     continue
                 }
-                guard work.rounds < Self.maxRounds else {
-                    works[index].done = true
-                    completion(.failure(.store(.unavailable(cause: "\(id.value) was changed by other instances \(Self.maxRounds) times while this change was computed"))))
+                guard work.rounds < Self.optimisticRounds else {
+                    works[index].locking = true
                     continue
                 }
                 works[index].rounds += 1
@@ -253,7 +260,7 @@ extension PostgresStore {
         }
     }
 
-    private func recordFailedWrite(_ cause: String) {
+    func recordFailedWrite(_ cause: String) {
         lock.withLock {
             counters.failedWrites += 1
             counters.errors += 1

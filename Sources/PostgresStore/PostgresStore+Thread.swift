@@ -7,6 +7,7 @@ extension PostgresStore {
     /// until the store closes and the queue is empty.
     func runThread(_ initial: DatabaseConnection?) {
         var connection = initial
+        var everConnected = initial != nil
         var failedAttempts = 0
         while true {
             if connection == nil {
@@ -21,8 +22,9 @@ extension PostgresStore {
                     lock.withLock {
                         connections += 1
                         unreachable = nil
-                        counters.reconnects += 1
+                        if everConnected { counters.reconnects += 1 }
                     }
+                    everConnected = true
                 } catch {
                     failedAttempts += 1
                     let waiting: [Operation] = lock.withLock {

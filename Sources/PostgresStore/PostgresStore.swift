@@ -19,6 +19,8 @@ import SystemIO
 /// process got there first, the same statement returns the row as it is now, and the update is computed again
 /// from it (the contract lets `change` run more than once). So with a warm cache a request costs one round trip
 /// when nothing conflicts, and no read is ever answered from memory: a plain read is a row in the statement too.
+/// An update that keeps losing (one id written hard by several processes) falls back to `SELECT … FOR UPDATE` in
+/// a transaction of its own: four round trips, but certain progress.
 /// Within one process, operations on one id never run in two statements at once, so they do not conflict with
 /// each other.
 ///
@@ -47,9 +49,9 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         public let description: String
     }
 
-    /// Rounds of compare-and-set one update may need before it is refused: each lost round means another process
-    /// wrote the same id in between.
-    static let maxRounds = 8
+    /// Rounds of compare-and-set an update tries; one that loses them all (other processes kept writing the same
+    /// id in between) is then served under a row lock, which guarantees it progress.
+    static let optimisticRounds = 2
 
     public let settings: DatabaseSettings
     let options: Options
@@ -227,11 +229,12 @@ extension PostgresStore {
         try Schema.migrate(try DatabaseConnection(settings))
     }
 
-    /// Connects and reads the schema version: for `check-config`. nil when it is the one this capacityd uses;
-    /// otherwise the problem, in one line.
-    public static func check(_ settings: DatabaseSettings) -> String? {
+    /// Connects and reads the schema version: for `check-config`. nil when it is the one this capacityd uses (or
+    /// an older one, with `migrating`); otherwise the problem, in one line.
+    public static func check(_ settings: DatabaseSettings, migrating: Bool) -> String? {
         do {
             let installed = try Schema.installedVersion(try DatabaseConnection(settings))
+            if migrating && installed < Schema.current { return nil }
             return Schema.problem(installed: installed).map { "\(settings.displayName): \($0)" }
         } catch {
             return "\(settings.displayName): \(error)"

@@ -51,3 +51,25 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension StoreLocation {
+    /// `capacityd db migrate` (and `serve --migrate`): brings a database's schema to this capacityd's version;
+    /// the versions before and after. The file store has no schema to migrate.
+    public func migrate() throws(OpenError) -> (from: Int, to: Int) {
+        guard case .postgres(let settings) = self else {
+            throw OpenError(description: "only a database (--database-url) has a schema to migrate")
+        }
+        do {
+            return try PostgresStore.migrate(settings)
+        } catch {
+            throw OpenError(description: "\(settings.displayName): \(error)")
+        }
+    }
+
+    /// For `check-config`: connects to a database and checks its schema version (an older one is fine when it is
+    /// about to be migrated); nil when all is well. (A file store is checked by opening it.)
+    public func checkDatabase(migrating: Bool) -> String? {
+        guard case .postgres(let settings) = self else { return nil }
+        return PostgresStore.check(settings, migrating: migrating)
+    }
+}

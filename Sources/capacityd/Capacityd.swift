@@ -8,7 +8,7 @@ struct Capacityd: ParsableCommand {
         abstract: "The REST backend AWS Application Auto Scaling calls for a custom resource.",
         discussion: "Every option of serve can also be set by an environment variable named after it: --state-dir is CAPACITYD_STATE_DIR, --no-http is CAPACITYD_NO_HTTP=true, a repeatable option takes a comma-separated list. The command line wins.",
         version: Version.text,
-        subcommands: [Serve.self, CheckConfig.self, Dimensions.self, Import.self, Version.self],
+        subcommands: [Serve.self, CheckConfig.self, Dimensions.self, Import.self, Database.self, Version.self],
         defaultSubcommand: Serve.self
     )
 
@@ -20,12 +20,12 @@ struct Capacityd: ParsableCommand {
         } ?? Serve.self
         let options: [(String, EnvironmentOptions.Kind)] = switch subcommand {
         case is Serve.Type, is CheckConfig.Type: EnvironmentOptions.serve
-        case is Import.Type: EnvironmentOptions.store
+        case is Import.Type, is Database.Type: EnvironmentOptions.store
         case is Dimensions.Type: EnvironmentOptions.dimensions
         default: []
         }
         // Help and version output describe the command line alone; a bare command group only prints its help.
-        let bareGroup = subcommand == Dimensions.self && arguments.count < 2
+        let bareGroup = (subcommand == Dimensions.self || subcommand == Database.self) && arguments.count < 2
         if !bareGroup && !arguments.contains(where: { ["-h", "--help", "help", "--version"].contains($0) }) {
             do {
                 arguments += try EnvironmentOptions.arguments(options, environment: EnvironmentOptions.current(),

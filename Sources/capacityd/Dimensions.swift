@@ -5,11 +5,11 @@ import Scaling
 struct Dimensions: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect and change dimensions in the store.",
-        discussion: "Without --server they work on the store directly, which needs the server stopped (the store's lock admits one process; a command refuses while a server holds it). With --server URL --api-key KEY they go through a running server's admin routes (it needs --api-keys).",
+        discussion: "Without --server they work on the store directly: a database (--database-url) at any time, the file store only while no server runs (its lock admits one process; a command refuses while a server holds it). With --server URL --api-key KEY they go through a running server's admin routes (it needs --api-keys).",
         subcommands: [List.self, Get.self, Create.self, Set.self, Delete.self])
 
     struct Common: ParsableArguments {
-        @OptionGroup var store: StoreOptions
+        @OptionGroup var store: StoreArguments
 
         @Option(name: .customLong("server"), help: "A running server's plain-HTTP address, e.g. http://127.0.0.1:8080, to go through instead of the store.")
         var server: String?
@@ -24,7 +24,7 @@ struct Dimensions: ParsableCommand {
 
         var target: DimensionAdmin.Target {
             if let server { return .server(url: server, apiKey: apiKey) }
-            return .store(directory: store.stateDirectory)
+            return .store(store.selection.location)
         }
     }
 

@@ -15,14 +15,17 @@ enum EnvironmentOptions {
         case flag
     }
 
-    static let store: [(String, Kind)] = [("state-dir", .value)]
+    static let store: [(String, Kind)] = [
+        ("state-dir", .value), ("database-url", .value), ("database-pool", .value), ("database-connect-timeout", .value),
+        ("database-statement-timeout", .value), ("database-lock-timeout", .value),
+    ]
 
     /// `capacityd dimensions`: the store, or a running server and a key for it.
     static let dimensions: [(String, Kind)] = store + [("server", .value), ("api-key", .value)]
 
     /// The options of `serve` (and of `check-config`, which takes exactly these). `Tests/EndToEndTests` checks
     /// this list against `capacityd serve --help`, so an option added there cannot be forgotten here.
-    static let serve: [(String, Kind)] = store + [
+    static let serve: [(String, Kind)] = store + [("migrate", .flag),
         ("http", .repeatable), ("no-http", .flag), ("https", .repeatable), ("mode", .value), ("log-dir", .value),
         ("no-auto-create", .flag), ("default-version", .value), ("default-resource-name", .value),
         ("default-dimension-name", .value), ("default-capacity", .value), ("event-loops", .value),
@@ -47,7 +50,9 @@ enum EnvironmentOptions {
         var added: [String] = []
         for (option, kind) in options {
             let flag = "--" + option
-            guard let value = environment[variableName(option)],
+            // The conventional DATABASE_URL (Heroku, Render, most PaaS) when CAPACITYD_DATABASE_URL is not set.
+            let fallback = option == "database-url" ? environment["DATABASE_URL"] : nil
+            guard let value = environment[variableName(option)] ?? fallback,
                   !commandLine.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) else { continue }
             switch kind {
             case .value:

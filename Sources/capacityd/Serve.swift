@@ -1,15 +1,53 @@
 import ArgumentParser
 import CapacityServer
 import Scaling
+import Stores
 import TLS
 
 extension ScalingMode: ExpressibleByArgument {}
 extension TLSConfiguration.ClientCertificateMode: ExpressibleByArgument {}
 extension LogLevel: ExpressibleByArgument {}
 
-struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: "Directory of the durable state store (created if missing).")
-    var stateDirectory = ServiceOptions().stateDirectory
+/// Where the dimensions are: every command that opens the store takes these.
+struct StoreArguments: ParsableArguments {
+    private static let standard = StoreSelection()
+
+    @Option(name: .customLong("state-dir"), help: "Directory of the durable file store (created if missing), and of the logs by default.")
+    var stateDirectory = standard.stateDirectory
+
+    @Option(name: .customLong("database-url"), help: ArgumentHelp("PostgreSQL to keep the dimensions in instead of --state-dir, shared by every instance: a libpq URI (postgresql://user@host/db?sslmode=verify-full) or keyword=value string; what it leaves out comes from PGHOST, PGPASSFILE, PGSSLMODE and libpq's other variables. Also DATABASE_URL.", valueName: "url"))
+    var databaseURL: String?
+
+    @Option(name: .customLong("database-pool"), help: "Connections to PostgreSQL per process, each on a thread of its own.")
+    var databasePool = standard.databasePool
+
+    @Option(name: .customLong("database-connect-timeout"), help: "Seconds to connect to PostgreSQL (at least 2).")
+    var databaseConnectTimeout = standard.databaseConnectTimeout
+
+    @Option(name: .customLong("database-statement-timeout"), help: "Seconds one statement may take (the server's statement_timeout; capacityd stops waiting a second later and answers 503).")
+    var databaseStatementTimeout = standard.databaseStatementTimeout
+
+    @Option(name: .customLong("database-lock-timeout"), help: "Seconds a statement may wait for a row another instance is writing (lock_timeout).")
+    var databaseLockTimeout = standard.databaseLockTimeout
+
+    func validate() throws {
+        do {
+            try selection.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    var selection: StoreSelection {
+        var selection = StoreSelection()
+        selection.stateDirectory = stateDirectory
+        selection.databaseURL = databaseURL
+        selection.databasePool = databasePool
+        selection.databaseConnectTimeout = databaseConnectTimeout
+        selection.databaseStatementTimeout = databaseStatementTimeout
+        selection.databaseLockTimeout = databaseLockTimeout
+        return selection
+    }
 }
 
 struct Serve: ParsableCommand {
@@ -68,7 +106,10 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "How dimensions move between statuses (see the README).")
     var mode = standard.mode
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: StoreArguments
+
+    @Flag(name: .customLong("migrate"), help: "Migrate the database's schema (as capacityd db migrate) before serving; safe from every instance at once.")
+    var migrate = standard.migrate
 
     @Option(name: .customLong("log-dir"), help: "Directory of the api-YYYYMMDD transition logs (default: STATE_DIR/log).")
     var logDirectory: String?
@@ -156,7 +197,8 @@ struct ServeOptions: ParsableArguments {
         options.acmeWebroot = acmeWebroot
         options.redirectHTTP = redirectHTTP
         options.mode = mode
-        options.stateDirectory = store.stateDirectory
+        options.store = store.selection
+        options.migrate = migrate
         options.logDirectory = logDirectory
         options.noAutoCreate = noAutoCreate
         options.defaults = DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,

@@ -37,6 +37,38 @@ struct SerializationContractTests {
         }
     }
 
+    /// A store several processes share, opened twice (two pools, two caches of last-seen states, as two capacityd
+    /// processes have): threads increment one id through both at once. Fails if an update through one instance is
+    /// computed from a state the other had already replaced (a lost increment), or if an instance reports a change
+    /// that is not the one it stored.
+    @Test("two instances on one shared store: increments through both lose nothing and form one chain",
+          arguments: storeHarnesses.filter(\.isShared))
+    func twoInstances(harness: any StoreHarness) throws {
+        try withStore(harness) { subject in
+            let instances = [subject.store, try harness.openSibling(of: subject.store)]
+            defer { instances[1].close() }
+            let counter = id("shared-counter")
+            let threads = 8
+            let perThread = 30
+            let results = Collected<Result<DimensionChange, ScalingError>>()
+            onThreads(threads) { thread in
+                let store = instances[thread % 2]
+                let group = DispatchGroup()
+                for index in 0..<perThread {
+                    update(store, counter, increment(counter, tag: "t\(thread)-\(index)"), group: group, into: results)
+                }
+                group.wait()
+            }
+            let outcomes = results.all
+            #expect(outcomes.count == threads * perThread)
+            #expect(outcomes.compactMap(\.failure) == [])
+            let final = try read(instances[1], counter)
+            #expect(final?.desiredCapacity == Double(threads * perThread))
+            #expect(try read(instances[0], counter) == final)
+            expectOneChain(outcomes.compactMap(\.success), from: nil, to: final)
+        }
+    }
+
     /// Threads spread their increments over several ids, so updates of different ids interleave (and, in the file
     /// store, share batches). Fails if an update of one id is computed from, or lands in, another id's state, or if
     /// any id loses an increment.

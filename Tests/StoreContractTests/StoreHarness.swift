@@ -27,6 +27,18 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
 
     /// Closes `store` (it may have been closed already by a failed `reopen`) and removes its place.
     func discard(_ store: any DimensionStore)
+
+    /// Whether several processes may open the same place at once (a database): then `openSibling` opens another
+    /// instance on it, with its own connections and memory, as a second capacityd process would.
+    var isShared: Bool { get }
+    func openSibling(of store: any DimensionStore) throws -> any DimensionStore
+}
+
+extension StoreHarness {
+    var isShared: Bool { false }
+    func openSibling(of store: any DimensionStore) throws -> any DimensionStore {
+        preconditionFailure("\(testDescription) admits one process at a time")
+    }
 }
 
 /// Every store the contract suite runs against.
@@ -101,6 +113,12 @@ struct PostgresStoreHarness: StoreHarness {
         let settings = postgresStore(store).settings
         store.close()
         return try PostgresStore(settings: settings, options: options(faults))
+    }
+
+    var isShared: Bool { true }
+
+    func openSibling(of store: any DimensionStore) throws -> any DimensionStore {
+        try PostgresStore(settings: postgresStore(store).settings)
     }
 
     func discard(_ store: any DimensionStore) {

@@ -1,0 +1,99 @@
+import DimensionStorage
+import Scaling
+
+extension PostgresStore {
+    /// Serves one update that lost its optimistic rounds: in a transaction that locks the row (`FOR UPDATE`),
+    /// computes from it, writes, commits. Other writers of the id wait for the lock, so this one cannot lose
+    /// again; a deadlock or lock timeout rolls it back and it tries again, at most three times. Returns whether
+    /// the connection can still be used.
+    func serveLocked(_ work: inout Work, on connection: DatabaseConnection) -> Bool {
+        guard case .update(let id, let change, let completion) = work.operation else { return true }
+        work.done = true
+        for _ in 1...3 {
+            var committing = false
+            do throws(DatabaseError) {
+                _ = try connection.execute("BEGIN")
+                let rows = try connection.execute(
+                    "SELECT revision, \(Self.columns) FROM \(Schema.dimensionsTable) WHERE id = $1 FOR UPDATE", [id.value])
+                guard let current = rows.isEmpty ? Known(revision: 0, dimension: nil) : Self.state(in: rows[0], from: 0, id: id) else {
+                    throw .refused(sqlstate: "-----", message: "the row of \(id.value) is not a valid dimension")
+                }
+                let after: Dimension
+                do throws(ScalingError) {
+                    after = try change(current.dimension)
+                } catch {
+                    _ = try connection.execute("ROLLBACK")
+                    remember(id, current)
+                    completion(.failure(error))
+                    return true
+                }
+                if after == current.dimension {
+                    _ = try connection.execute("COMMIT")
+                    remember(id, current)
+                    completion(.success(DimensionChange(before: current.dimension, after: after)))
+                    return true
+                }
+                if let fault = options.writeFault?() {
+                    _ = try connection.execute("ROLLBACK")
+                    recordFailedWrite(fault)
+                    completion(.failure(.store(.unavailable(cause: "could not write the state: \(fault)"))))
+                    return true
+                }
+                let parameters: [String?] = [id.value, after.version, after.resourceName, after.dimensionName,
+                                             after.actualCapacity.description, after.desiredCapacity.description,
+                                             after.scalingStatus.rawValue, after.failureReason]
+                let written = try connection.execute(current.dimension == nil ? Self.insertStatement : Self.updateStatement,
+                                                     parameters)
+                guard let revision = written.first?.first.flatMap({ $0.flatMap { Int64($0) } }) else {
+                    // Created by another instance since the SELECT found nothing: lock that row next time.
+                    _ = try connection.execute("ROLLBACK")
+                    continue
+                }
+                committing = true
+                _ = try connection.execute("COMMIT")
+                remember(id, Known(revision: revision, dimension: after), written: true)
+                completion(.success(DimensionChange(before: current.dimension, after: after)))
+                return true
+            } catch {
+                if case .refused(let sqlstate, _) = error, Self.retryable.contains(sqlstate), !committing {
+                    if connection.isUsable { _ = try? connection.execute("ROLLBACK") }
+                    lock.withLock { counters.errors += 1 }
+                    continue
+                }
+                let cause = committing ? "\(error.description); whether the change was made is unknown" : error.description
+                recordFailedWrite(cause)
+                if connection.isUsable && error.isRefusal { _ = try? connection.execute("ROLLBACK") }
+                completion(.failure(.store(.unavailable(cause: cause))))
+                return connection.isUsable && error.isRefusal
+            }
+        }
+        completion(.failure(.store(.unavailable(cause: "\(id.value) is being written by other instances too often; try again"))))
+        return true
+    }
+
+    private func remember(_ id: DimensionID, _ state: Known, written: Bool = false) {
+        lock.withLock {
+            known[id] = state
+            counters.statements += 1
+            counters.operations += 1
+            if written {
+                counters.records += 1
+                lastWriteFailure = nil
+            }
+        }
+    }
+
+    static let updateStatement = """
+        UPDATE \(Schema.dimensionsTable) SET revision = nextval('capacityd_revisions'), version = $2, resource_name = $3,
+            dimension_name = $4, actual_capacity = $5::double precision, desired_capacity = $6::double precision,
+            scaling_status = $7, failure_reason = $8, updated_at = now()
+        WHERE id = $1 RETURNING revision
+        """
+
+    static let insertStatement = """
+        INSERT INTO \(Schema.dimensionsTable) (id, revision, version, resource_name, dimension_name, actual_capacity,
+            desired_capacity, scaling_status, failure_reason)
+        VALUES ($1, nextval('capacityd_revisions'), $2, $3, $4, $5::double precision, $6::double precision, $7, $8)
+        ON CONFLICT (id) DO NOTHING RETURNING revision
+        """
+}

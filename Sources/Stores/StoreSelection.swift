@@ -1,0 +1,46 @@
+import PostgresStore
+
+/// The store options every command that opens a store takes (`serve`, `check-config`, `dimensions`, `import`,
+/// `db`), as the command line says them: the file store under `stateDirectory` unless a database URL is given.
+/// Each default is defined here or in `DatabaseSettings`, once.
+public struct StoreSelection: Sendable, Equatable {
+    private static let database = DatabaseSettings(url: "")
+
+    public var stateDirectory = "./var"
+    /// A libpq connection string; nil keeps the file store.
+    public var databaseURL: String?
+    public var databasePool = database.poolSize
+    /// Seconds, as the options take them.
+    public var databaseConnectTimeout = database.connectTimeoutSeconds
+    public var databaseStatementTimeout = Double(database.statementTimeoutMilliseconds) / 1000
+    public var databaseLockTimeout = Double(database.lockTimeoutMilliseconds) / 1000
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func validate() throws(Invalid) {
+        guard let database else { return }
+        do {
+            try database.validate()
+        } catch {
+            throw Invalid(description: error.description)
+        }
+    }
+
+    /// The database settings these options make, nil for the file store.
+    public var database: DatabaseSettings? {
+        databaseURL.map { url in
+            DatabaseSettings(url: url, poolSize: databasePool, connectTimeoutSeconds: databaseConnectTimeout,
+                             statementTimeoutMilliseconds: Int((databaseStatementTimeout * 1000).rounded()),
+                             lockTimeoutMilliseconds: Int((databaseLockTimeout * 1000).rounded()))
+        }
+    }
+
+    /// Where the dimensions are; call after `validate()`.
+    public var location: StoreLocation {
+        database.map { .postgres($0) } ?? .file(directory: stateDirectory)
+    }
+}
