@@ -5,7 +5,7 @@
 FROM swift:6.3-bookworm AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
+    && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -16,12 +16,12 @@ RUN swift build -c release --static-swift-stdlib --product capacityd \
     && install -D "$(swift build -c release --show-bin-path)/capacityd" /out/capacityd
 
 FROM debian:bookworm-slim
-# libssl3 and zlib1g are what the binary links beyond the base image's libc6, libgcc-s1 and libstdc++6 (a test
-# checks this list against ldd). curl is for the HEALTHCHECK: the slim image has no HTTP client. Debian's security
+# libssl3, zlib1g and libpq5 (with what it depends on: Kerberos, LDAP) are what the binary links beyond the base
+# image's libc6, libgcc-s1 and libstdc++6 (a test checks this list against ldd). curl is for the HEALTHCHECK: the slim image has no HTTP client. Debian's security
 # updates keep the versions current, so they are not pinned.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates curl \
+    && apt-get install -y --no-install-recommends libssl3 zlib1g libpq5 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/capacityd --shell /usr/sbin/nologin capacityd \
     && install -d -o capacityd -g capacityd -m 0750 /var/lib/capacityd

@@ -19,8 +19,10 @@ struct DeploymentTests {
         let dockerfile = try String(contentsOfFile: repositoryRoot + "/Dockerfile", encoding: .utf8)
         let runtimeStage = try #require(dockerfile.components(separatedBy: "FROM debian:bookworm-slim").last)
         let installLine = runtimeStage.components(separatedBy: "apt-get install").dropFirst().first ?? ""
-        let installed = Set(installLine.components(separatedBy: "&&")[0].split(whereSeparator: { " \\\n".contains($0) })
+        let named = Set(installLine.components(separatedBy: "&&")[0].split(whereSeparator: { " \\\n".contains($0) })
             .map(String.init))
+        // apt installs what a named package depends on too (libpq5 brings Kerberos and LDAP).
+        let installed = try dependencyClosure(named)
         // What debian:bookworm-slim already has (apt itself needs the C++ runtime).
         let base: Set<String> = ["libc6", "libgcc-s1", "libstdc++6"]
         let libraries = try runProcess("/usr/bin/ldd", [ServerProcess.binary]).output.split(separator: "\n")
@@ -42,6 +44,22 @@ struct DeploymentTests {
             let package = try #require(owner, "no Debian package owns \(library)")
             #expect(base.contains(package) || installed.contains(package), "\(library) comes from \(package), which the image does not install")
         }
+    }
+
+    /// `packages` and every package they depend on (first alternatives), as this Debian's dpkg records them.
+    private func dependencyClosure(_ packages: Set<String>) throws -> Set<String> {
+        var seen = packages
+        var queue = Array(packages)
+        while let package = queue.popLast() {
+            let (status, output) = try runProcess("/usr/bin/dpkg-query", ["-W", "-f=${Depends}, ${Pre-Depends}", package])
+            guard status == 0 else { continue }
+            for dependency in output.split(separator: ",") {
+                guard let first = dependency.split(separator: "|").first?.split(separator: " ").first else { continue }
+                let name = String(first.split(separator: ":")[0])
+                if seen.insert(name).inserted { queue.append(name) }
+            }
+        }
+        return seen
     }
 
     @Test func theSystemdUnitVerifies() throws {

@@ -62,6 +62,32 @@ public final class PostgresTestServer: @unchecked Sendable {
         try serverCommand("pg_ctl", ["-D", dataDirectory, "-m", mode, "-w", "stop"])
     }
 
+    /// The postmaster and every process it started (backends, checkpointer, WAL writer, …).
+    public func processIDs() throws -> [Int32] {
+        let pidFile = try String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
+        guard let postmaster = pidFile.split(separator: "\n").first.flatMap({ Int32($0) }) else {
+            throw Failure(description: "no postmaster pid in \(dataDirectory)/postmaster.pid")
+        }
+        let children = (try? Self.run("/usr/bin/pgrep", ["-P", "\(postmaster)"])) ?? ""
+        return [postmaster] + children.split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// `kill -STOP` of the whole server: it accepts connections (the kernel queues them) and answers nothing.
+    public func pause() throws {
+        for pid in try processIDs() { kill(pid, SIGSTOP) }
+    }
+
+    public func resume() throws {
+        for pid in try processIDs() { kill(pid, SIGCONT) }
+    }
+
+    /// `pg_terminate_backend` of every session with `applicationName`; returns how many were cut.
+    @discardableResult
+    public func terminateSessions(applicationName: String) throws -> Int {
+        let output = try psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'")
+        return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
     /// A new, empty database; returns its URL.
     public func createDatabase() throws -> String {
         let name = "test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
