@@ -48,6 +48,9 @@ struct PostgresTests {
         #expect(restarted.json?["desiredCapacity"] as? Double == 7, "a change was lost over a restart: \(restarted.status) \(restarted.body)")
         let status = try runCapacityd(["db", "status", "--database-url", url])
         #expect(status.status == 0 && status.output.contains("schema current, 2 dimensions"), "\(status.output)")
+        // The conventional DATABASE_URL alone selects the same database.
+        let conventional = try runCapacityd(["db", "status"], environment: ["DATABASE_URL": url])
+        #expect(conventional.status == 0 && conventional.output.contains("schema current, 2 dimensions"), "\(conventional.output)")
         #expect(server.stop() == 0)
     }
 
