@@ -54,7 +54,7 @@ struct ACMETests {
         pebble.environment = ["PEBBLE_VA_NOSLEEP": "1", "PEBBLE_VA_ALWAYS_VALID": "0", "PEBBLE_WFE_NONCEREJECT": "0"]
         pebble.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         pebble.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try pebble.run()
+        try spawning { try pebble.run() }
         defer {
             pebble.terminate()
             pebble.waitUntilExit()

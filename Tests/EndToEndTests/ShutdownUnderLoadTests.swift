@@ -30,7 +30,7 @@ struct ShutdownUnderLoadTests {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try spawning { try process.run() }
         return (process, output)
     }
 

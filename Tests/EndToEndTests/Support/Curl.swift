@@ -23,7 +23,7 @@ func curl(_ url: String, _ arguments: [String] = []) throws -> CurlResponse {
                          "-w", "%{http_code}"] + arguments + [url]
     let pipe = Pipe()
     process.standardOutput = pipe
-    try process.run()
+    try spawning { try process.run() }
     let written = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let headerText = (try? String(contentsOfFile: directory + "/headers", encoding: .utf8)) ?? ""

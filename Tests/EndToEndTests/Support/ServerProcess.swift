@@ -63,7 +63,7 @@ final class ServerProcess {
         process.environment = inherited.merging(environment) { $1 }
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        try process.run()
+        try spawning { try process.run() }
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -163,10 +163,20 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "",
     process.standardOutput = output
     process.standardError = output
     process.standardInput = stdin
-    try process.run()
+    try spawning { try process.run() }
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try? stdin.fileHandleForWriting.close()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Every child process of the tests is started through this, one at a time. Foundation's Process learns that a
+/// child exited when every copy of a descriptor it made for that child is closed; a child started by another thread
+/// at the same moment can inherit that descriptor before it is marked close-on-exec, and then the first child's
+/// exit goes unnoticed until the second exits (seen in CI: three servers started at once, the first never reaped).
+private let spawnLock = NSLock()
+
+func spawning<R>(_ body: () throws -> R) rethrows -> R {
+    try spawnLock.withLock { try body() }
 }
