@@ -3,6 +3,8 @@ import Foundation
 /// A throwaway PostgreSQL 15 server for the tests: `initdb` into a new temporary directory, listening only on a
 /// Unix socket in it (no TCP port, so test runs never collide), trust authentication for the `postgres` user.
 /// PostgreSQL refuses to run as root; as root the server's commands run as `nobody` on a directory it owns.
+/// With `tls`, it also listens on 127.0.0.1 (a free port) with that certificate, and connections over TCP must
+/// give `password` (SCRAM), as an RDS instance with `sslmode=verify-full` would ask.
 ///
 /// `shared` serves every test that only needs a database of its own (`createDatabase()`); a test that stops,
 /// crashes or pauses the server makes one of its own. Every server started here is stopped when the test process
@@ -11,7 +13,9 @@ public final class PostgresTestServer: @unchecked Sendable {
     public static let binaries = "/usr/lib/postgresql/15/bin"
     /// The data directory lives in `directory`, beside the socket.
     public let directory: String
-    public let port = 5432
+    public let port: Int
+    /// On 127.0.0.1, when started with `tls`.
+    public let listensOnTCP: Bool
 
     /// Started on first use.
     public static let shared: PostgresTestServer = {
@@ -29,16 +33,27 @@ public final class PostgresTestServer: @unchecked Sendable {
         public let description: String
     }
 
-    public init() throws {
+    /// `tls`: PEM files of the server's certificate and key; `password`: the `postgres` user's, for TCP.
+    public init(tls: (certificate: String, key: String)? = nil, password: String = "") throws {
         directory = NSTemporaryDirectory() + "capacityd-pg-" + UUID().uuidString.prefix(8)
+        listensOnTCP = tls != nil
+        port = tls != nil ? try Self.freeTCPPort() : 5432
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let tls {
+            // PostgreSQL reads them as its own user and wants the key readable by nobody else.
+            for (source, name) in [(tls.certificate, "server.crt"), (tls.key, "server.key")] {
+                try FileManager.default.copyItem(atPath: source, toPath: directory + "/" + name)
+                try Self.run("/bin/chmod", ["600", directory + "/" + name])
+            }
+        }
         if getuid() == 0 {
-            try Self.run("/bin/chown", ["nobody:", directory])
+            try Self.run("/bin/chown", ["-R", "nobody:", directory])
             try Self.run("/bin/chmod", ["755", directory])
         }
-        try serverCommand("initdb", ["-D", dataDirectory, "--no-locale", "-E", "UTF8", "-U", "postgres", "--auth=trust",
-                                     "--nosync"])
+        try serverCommand("initdb", ["-D", dataDirectory, "--no-locale", "-E", "UTF8", "-U", "postgres",
+                                     "--auth-local=trust", "--auth-host=scram-sha-256", "--nosync"])
         try start()
+        if tls != nil { try psql("ALTER USER postgres PASSWORD '\(password)'") }
         Self.running.withLock {
             if Self.directories.isEmpty { atexit { PostgresTestServer.stopAll() } }
             Self.directories.append(directory)
@@ -52,9 +67,35 @@ public final class PostgresTestServer: @unchecked Sendable {
         "postgresql:///\(database)?host=\(directory)&port=\(port)&user=postgres"
     }
 
+    /// A libpq URL for `database` over TCP and TLS, checking the server's certificate against `root`.
+    public func tlsURL(password: String, root: String, database: String = "postgres") -> String {
+        "postgresql://postgres:\(password)@localhost:\(port)/\(database)?sslmode=verify-full&sslrootcert=\(root)"
+    }
+
     public func start() throws {
-        try serverCommand("pg_ctl", ["-D", dataDirectory, "-w", "-l", directory + "/log", "-o",
-                                     "-k \(directory) -c listen_addresses='' -p \(port) -c max_connections=300", "start"])
+        var options = "-k \(directory) -p \(port) -c max_connections=300"
+        options += listensOnTCP
+            ? " -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=\(directory)/server.crt -c ssl_key_file=\(directory)/server.key"
+            : " -c listen_addresses=''"
+        try serverCommand("pg_ctl", ["-D", dataDirectory, "-w", "-l", directory + "/log", "-o", options, "start"])
+    }
+
+    /// A port nothing listens on now: the kernel's choice for a socket bound to port 0, released at once.
+    private static func freeTCPPort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { throw Failure(description: "bind: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// `fast` ends sessions and shuts down cleanly; `immediate` is a crash (recovery replays the WAL on start).
