@@ -35,6 +35,10 @@ public struct DimensionFields: Sendable, Equatable {
         if case .some(.some(let reason)) = failureReason, reason.utf8.count > DimensionUpdate.maxFailureReasonLength {
             throw .invalidUpdate("failureReason must be at most \(DimensionUpdate.maxFailureReasonLength) bytes")
         }
+        for (name, text) in [("version", version), ("resourceName", resourceName), ("dimensionName", dimensionName),
+                             ("failureReason", failureReason ?? nil)] {
+            if let text { try Dimension.checkText(text, name: name) }
+        }
         var next = dimension
         if let version { next.version = version }
         if let resourceName { next.resourceName = resourceName }

@@ -45,9 +45,17 @@ public enum DimensionJSON {
             throw DecodeError(description: "not JSON: \(error)")
         }
         guard case .object(let object) = value else { throw DecodeError(description: "not a JSON object") }
+        func checked(_ text: String, _ name: String) throws(DecodeError) -> String {
+            do {
+                try Dimension.checkText(text, name: name)
+            } catch {
+                throw DecodeError(description: error.message)
+            }
+            return text
+        }
         func string(_ name: String) throws(DecodeError) -> String {
             guard case .string(let text)? = object[name] else { throw DecodeError(description: "\(name) is missing or not a string") }
-            return text
+            return try checked(text, name)
         }
         func number(_ name: String) throws(DecodeError) -> Double {
             guard case .number(let number)? = object[name], number.isFinite, number >= 0 else {
@@ -71,7 +79,7 @@ public enum DimensionJSON {
         }
         var reason: String?
         switch object["failureReason"] {
-        case .string(let text)?: reason = text
+        case .string(let text)?: reason = try checked(text, "failureReason")
         case .null?, nil: reason = nil
         default: throw DecodeError(description: "failureReason is not a string")
         }

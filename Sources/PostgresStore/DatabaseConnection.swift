@@ -31,17 +31,16 @@ final class DatabaseConnection: @unchecked Sendable {
             PQfinish(made)
             throw .connect(message)
         }
+        // From here on the object is whole: a throw runs `deinit`, which closes the connection.
         connection = made
         answerDeadlineMilliseconds = settings.statementTimeoutMilliseconds + 1000
         guard PQsetnonblocking(connection, 1) == 0 else {
-            PQfinish(connection)
             throw .connect("cannot make the connection non-blocking")
         }
         do {
             _ = try execute("SELECT set_config('synchronous_commit', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false), set_config('client_min_messages', 'warning', false)",
                             ["\(settings.statementTimeoutMilliseconds)ms", "\(settings.lockTimeoutMilliseconds)ms"])
         } catch {
-            PQfinish(connection)
             throw .connect(error.description)
         }
     }
@@ -90,9 +89,9 @@ final class DatabaseConnection: @unchecked Sendable {
                     failure = .refused(sqlstate: sqlstate, message: Self.oneLine(PQresultErrorMessage(result)))
                 }
             }
-            // Results after the first arrive without waiting only if they are already buffered; a statement
+            // PQgetResult would block (in libpq, without a deadline) until the next result is whole; a statement
             // with a single result ends with NULL right away.
-            if PQisBusy(connection) == 1 {
+            while PQisBusy(connection) == 1 {
                 try receive(POLLIN, until: deadline)
             }
         }

@@ -9,7 +9,12 @@ extension PostgresStore {
         let operation: Operation
         /// The state the next round computes from; nil: unknown, so the next round reads it.
         var base: Known?
+        /// The base came from this batch's own reads, not from what the instance saw earlier (which another
+        /// instance may have changed since): only a fresh base may answer a refusal without asking the row.
+        var fresh = false
         var rounds = 0
+        /// Statements rolled back by a retryable error (serialization, deadlock, lock timeout) so far.
+        var retries = 0
         /// Lost too many rounds to other instances: served under a row lock instead (`serveLocked`).
         var locking = false
         var done = false
@@ -28,6 +33,9 @@ extension PostgresStore {
     /// SQLSTATEs after which the statement certainly took no effect and may simply be sent again:
     /// serialization_failure, deadlock_detected, lock_not_available (lock_timeout).
     static let retryable: Set<String> = ["40001", "40P01", "55P03"]
+    /// Retryable errors one operation may meet before it is answered 503: a table locked for minutes (an
+    /// `ALTER TABLE`, a `VACUUM FULL`) must not hold requests for as long.
+    static let maxRetries = 3
 
     /// Serves a batch: a list or deletions each in a statement of their own, reads and updates together in
     /// rounds. Returns whether the connection can still be used.
@@ -55,7 +63,11 @@ extension PostgresStore {
             }
         }
         while works.contains(where: { !$0.done && !$0.locking }) {
-            guard round(&works, on: connection) else { return false }
+            guard round(&works, on: connection) else {
+                // The round answered its own entries; the ones waiting for the locked path are answered here.
+                fail(works, .unavailable(cause: "the database connection was lost"))
+                return false
+            }
         }
         for index in works.indices where works[index].locking && !works[index].done {
             guard serveLocked(&works[index], on: connection) else {
@@ -86,8 +98,14 @@ extension PostgresStore {
                 }
                 works[index].rounds += 1
                 switch Result(catching: { () throws(ScalingError) -> Dimension in try change(base.dimension) }) {
+                case .failure where !work.fresh:
+                    // Refused on what this instance saw earlier: another instance may have created, changed or
+                    // deleted the id since, so the refusal stands only once it is computed from the row.
+                    works[index].rounds -= 1
+                    works[index].base = nil
+                    entries.append(Entry(work: index, id: id, expected: -1, write: nil))
                 case .failure(let error):
-                    // A refusal computed from a state that was current when it was read; nothing to write.
+                    // A refusal computed from the row as this batch read it; nothing to write.
                     works[index].done = true
                     completion(.failure(error))
                 case .success(let after):
@@ -121,7 +139,13 @@ extension PostgresStore {
                     counters.conflicts += UInt64(entries.count)
                     counters.errors += 1
                 }
-                for entry in entries { works[entry.work].base = nil }
+                for entry in entries {
+                    works[entry.work].base = nil
+                    works[entry.work].retries += 1
+                }
+                let exhausted = entries.map(\.work).filter { works[$0].retries >= Self.maxRetries }
+                fail(exhausted.map { works[$0] }, .unavailable(cause: "\(error.description) (\(Self.maxRetries) times)"))
+                for index in exhausted { works[index].done = true }
                 return connection.isUsable
             case .refused:
                 usable = connection.isUsable
@@ -187,6 +211,7 @@ extension PostgresStore {
                     if entry.expected >= 0 { conflicts += 1 }
                     seen.append((entry.id, current))
                     work.base = current
+                    work.fresh = true
                 }
             case .delete, .list:
                 preconditionFailure("served apart")

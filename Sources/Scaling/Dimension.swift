@@ -32,6 +32,14 @@ public struct Dimension: Sendable, Equatable {
     }
 }
 
+extension Dimension {
+    /// Refuses U+0000 in a text field. PostgreSQL's text cannot hold it (one such value would fail a whole batch
+    /// of other requests' updates), and nothing a dimension describes needs it, so every store refuses it alike.
+    public static func checkText(_ value: String, name: String) throws(ScalingError) {
+        if value.utf8.contains(0) { throw .invalidUpdate("\(name) must not contain U+0000") }
+    }
+}
+
 /// What an unknown id starts as when it is created on first use.
 public struct DimensionDefaults: Sendable, Equatable {
     public var version: String

@@ -39,8 +39,11 @@ public struct DimensionUpdate: Sendable, Equatable {
         }
         try Self.checkCapacity(desiredCapacity, name: "desiredCapacity")
         try Self.checkCapacity(actualCapacity, name: "actualCapacity")
-        if case .some(.some(let reason)) = failureReason, reason.utf8.count > Self.maxFailureReasonLength {
-            throw .invalidUpdate("failureReason must be at most \(Self.maxFailureReasonLength) bytes")
+        if case .some(.some(let reason)) = failureReason {
+            if reason.utf8.count > Self.maxFailureReasonLength {
+                throw .invalidUpdate("failureReason must be at most \(Self.maxFailureReasonLength) bytes")
+            }
+            try Dimension.checkText(reason, name: "failureReason")
         }
     }
 

@@ -148,6 +148,7 @@ struct APITests {
         ("{}", "application/json", 400),
         ("", "application/json", 400),
         (#"{"scalingStatus": "Done"}"#, "application/json", 400),
+        (#"{"scalingStatus": "Failed", "failureReason": "a\u0000b"}"#, "application/json", 400),
         (#"{"desiredCapacity": 3}"#, "text/plain", 415),
         (#"{"desiredCapacity": 3}"#, "application/x-www-form-urlencoded", 415),
     ])

@@ -131,6 +131,44 @@ struct PostgresTests {
         try database.stop()
     }
 
+    /// Another session holds the table locked (an `ALTER TABLE`, a `VACUUM FULL`) for 8 s. Fails if a PATCH
+    /// waits for the lock instead of being answered 503 with Retry-After after a few lock timeouts, or if the
+    /// instance does not take the write once the lock is gone.
+    @Test func aLockedTableIs503NotAWait() throws {
+        let url = try PostgresTestServer.shared.createDatabase()
+        defer { PostgresTestServer.shared.dropDatabase(url: url) }
+        #expect(try runCapacityd(["db", "migrate", "--database-url", url]).status == 0)
+        let server = try ServerProcess(["--database-url", url, "--mode", "production", "--database-lock-timeout", "0.2"])
+        let resource = server.baseURL + "/v1/scalableTargetDimensions/locked"
+        #expect(try patch(resource, #"{"desiredCapacity": 2}"#).status == 200)
+
+        let locked = Locked(false)
+        let released = DispatchSemaphore(value: 0)
+        Thread {
+            defer { released.signal() }
+            _ = try? PostgresTestServer.shared.psql(
+                "BEGIN; LOCK TABLE capacityd_dimensions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;",
+                database: PostgresTestServer.databaseName(of: url))
+        }.start()
+        // The lock is held once pg_locks shows it.
+        let name = PostgresTestServer.databaseName(of: url)
+        while !locked.withLock({ $0 }) {
+            let count = try PostgresTestServer.shared.psql(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'capacityd_dimensions' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+                database: name)
+            if count.trimmingCharacters(in: .whitespacesAndNewlines) == "1" { locked.withLock { $0 = true } } else { usleep(20_000) }
+        }
+        let started = Clock.seconds()
+        let refused = try patch(resource, #"{"desiredCapacity": 3}"#)
+        let waited = Clock.seconds() - started
+        #expect(refused.status == 503 && refused.headers["retry-after"] != nil, "\(refused.status) \(refused.body)")
+        #expect(waited < 6, "the PATCH waited \(waited) s for the lock")
+        released.wait()
+        let accepted = try patch(resource, #"{"desiredCapacity": 4}"#)
+        #expect(accepted.status == 200 && accepted.json?["desiredCapacity"] as? Double == 4, "\(accepted.body)")
+        #expect(server.stop() == 0)
+    }
+
     /// Three instances on one database, each started with --migrate at the same moment. Per id one client PATCHes
     /// a new desiredCapacity through the instances in turn, waiting for each answer and then reading the id back
     /// through the two other instances, while other clients GET the same ids through all three (demo mode: every

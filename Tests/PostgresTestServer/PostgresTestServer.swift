@@ -137,8 +137,12 @@ public final class PostgresTestServer: @unchecked Sendable {
     }
 
     public func dropDatabase(url: String) {
-        guard let name = url.split(separator: "?").first?.split(separator: "/").last else { return }
-        _ = try? psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        _ = try? psql("DROP DATABASE IF EXISTS \(Self.databaseName(of: url)) WITH (FORCE)")
+    }
+
+    /// The database of a URL that `url(database:)` or `createDatabase()` made.
+    public static func databaseName(of url: String) -> String {
+        String(url.split(separator: "?").first?.split(separator: "/").last ?? "postgres")
     }
 
     /// Runs SQL with psql and returns its unaligned, tuples-only output.

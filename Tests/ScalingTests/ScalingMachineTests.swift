@@ -105,6 +105,7 @@ struct ValidationTests {
         ("status in step", DimensionUpdate(scalingStatus: .successful), .step),
         ("reason in demo-failure", DimensionUpdate(failureReason: .some("x")), .demoFailure),
         ("reason too long", DimensionUpdate(failureReason: .some(String(repeating: "x", count: 1025))), .production),
+        ("reason with U+0000", DimensionUpdate(failureReason: .some("a\u{0}b")), .production),
     ]
 
     @Test(arguments: refused) func refuses(_ row: (String, DimensionUpdate, ScalingMode)) {

@@ -69,6 +69,36 @@ struct SerializationContractTests {
         }
     }
 
+    /// A store several processes share, opened twice: an update one instance refuses (the id missing, or already
+    /// there) must be refused on the state as it is, not on what that instance saw before the other one created or
+    /// deleted the id. Fails if a store answers a refusal from a remembered state (a stale 404 or 409 after
+    /// another instance's 200).
+    @Test("two instances on one shared store: a refusal stands only on the state the other instance left",
+          arguments: storeHarnesses.filter(\.isShared))
+    func refusalsSeeTheOtherInstance(harness: any StoreHarness) throws {
+        try withStore(harness) { subject in
+            let instances = [subject.store, try harness.openSibling(of: subject.store)]
+            defer { instances[1].close() }
+            let target = id("elsewhere")
+            let mustExist: Change = { current throws(ScalingError) in
+                guard var next = current else { throw .notFound(target) }
+                next.desiredCapacity += 1
+                return next
+            }
+            let mustNotExist: Change = { current throws(ScalingError) in
+                guard current == nil else { throw .alreadyExists(target) }
+                return sample("elsewhere", desired: 9)
+            }
+            #expect(instances[0].updateAndWait(target, mustExist) == .failure(.notFound(target)))
+            try put(instances[1], sample("elsewhere", desired: 3))
+            #expect(instances[0].updateAndWait(target, mustExist).map(\.after) == .success(sample("elsewhere", desired: 4)))
+            #expect(instances[0].updateAndWait(target, mustNotExist) == .failure(.alreadyExists(target)))
+            #expect(instances[1].deleteAndWait(target) == .success(sample("elsewhere", desired: 4)))
+            #expect(instances[0].updateAndWait(target, mustNotExist).map(\.after) == .success(sample("elsewhere", desired: 9)))
+            #expect(try read(instances[1], target) == sample("elsewhere", desired: 9))
+        }
+    }
+
     /// Threads spread their increments over several ids, so updates of different ids interleave (and, in the file
     /// store, share batches). Fails if an update of one id is computed from, or lands in, another id's state, or if
     /// any id loses an increment.
