@@ -84,6 +84,15 @@ private final class PatchLoad: @unchecked Sendable {
     func mark() { lock.withLock { markTime = Clock.seconds() } }
     func acknowledgedSinceMark(port: UInt16) -> Int { lock.withLock { acknowledgedSinceMark[port] ?? 0 } }
 
+    /// Waits until each of `ports` has acknowledged more than `count` PATCHes since the mark, or `seconds` pass:
+    /// the load keeps running for as long as a slow (sanitized) build needs, and no longer.
+    func waitForAcknowledgements(ports: [UInt16], moreThan count: Int, seconds: Double = 30) {
+        let deadline = Clock.seconds() + seconds
+        while Clock.seconds() < deadline && ports.contains(where: { acknowledgedSinceMark(port: $0) <= count }) {
+            usleep(50_000)
+        }
+    }
+
     func stop() {
         lock.withLock { running = false }
         while lock.withLock({ workers }) > 0 { usleep(10_000) }
@@ -144,7 +153,7 @@ struct PostgresFaultTests {
         // Back on their own: every instance ready and taking writes again.
         for server in servers { #expect(waitUntilReady(server, seconds: 30), "\(server.baseURL) did not recover") }
         load.mark()
-        usleep(1_500_000)
+        load.waitForAcknowledgements(ports: servers.map(\.port), moreThan: 20)
         load.stop()
 
         #expect(load.problems == [])
@@ -178,7 +187,7 @@ struct PostgresFaultTests {
         usleep(1_000_000)
         servers[0].crash()
         load.mark()
-        usleep(1_500_000)
+        load.waitForAcknowledgements(ports: [servers[1].port], moreThan: 20)
         load.stop()
         #expect(load.problems == [])
         #expect(load.refused == 0, "the surviving instance answered 503")
