@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
+        .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "Scaling"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests",
@@ -73,7 +74,7 @@ let package = Package(
         // A throwaway PostgreSQL server for the tests that need one (initdb in a temporary directory).
         .target(name: "PostgresTestServer", path: "Tests/PostgresTestServer"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer", "JSON"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
         .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityAPI"],
                 path: "Fuzz/Checks"),

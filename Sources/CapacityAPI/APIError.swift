@@ -30,7 +30,10 @@ enum APIError {
         var body: [UInt8] = Array("{\"message\": ".utf8)
         JSONWriter.appendString(message, to: &body)
         body.append(UInt8(ascii: "}"))
-        return HTTPResponse(status: status, headers: [JSONContent.header] + headers, body: body)
+        var response = HTTPResponse(status: status, headers: [JSONContent.header] + headers, body: body)
+        // The access log says why a request was refused; the transition log has only what was done.
+        response.accessLogFields = [AccessLogField("error", .string(message))]
+        return response
     }
 }
 

@@ -46,7 +46,6 @@ final class DimensionRoutes: Sendable {
             let update: DimensionUpdate
             switch decodeUpdate(request) {
             case .failure(let refusal):
-                transitions.record(method: method, id: id.value, body: request.body, outcome: .failure(refusal.error))
                 return refusal.response
             case .success(let decoded):
                 update = decoded
@@ -61,19 +60,28 @@ final class DimensionRoutes: Sendable {
         }
         let promise = context.deferResponse()
         let transitions = self.transitions
+        let defaults = configuration.defaults
         let body = request.body
         store.update(id, change) { outcome in
-            transitions.record(method: method, id: id.value, body: body, outcome: outcome)
             switch outcome {
-            case .success(let result): promise.succeed(JSONContent.response(DimensionJSON.encode(result.after)))
-            case .failure(let error): promise.succeed(APIError.response(for: error))
+            case .success(let result):
+                transitions.record(method: method, id: id.value, body: body,
+                                   before: result.before ?? defaults.makeDimension(id: id), after: result.after)
+                var response = JSONContent.response(DimensionJSON.encode(result.after))
+                // What the old transition-log format has no room for.
+                if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
+                if let reason = result.after.failureReason, reason != result.before?.failureReason {
+                    response.accessLogFields.append(AccessLogField("failure_reason", .string(reason)))
+                }
+                promise.succeed(response)
+            case .failure(let error):
+                promise.succeed(APIError.response(for: error))
             }
         }
         return nil
     }
 
     private struct Refusal: Error {
-        let error: ScalingError
         let response: HTTPResponse
     }
 
@@ -83,13 +91,11 @@ final class DimensionRoutes: Sendable {
         let head = request.head
         if head.framing == .none && head.headers["content-length"] == nil {
             let message = "A PATCH needs a body with Content-Length or chunked Transfer-Encoding"
-            return .failure(Refusal(error: .invalidUpdate(message),
-                                    response: APIError.response(status: .lengthRequired, message: message)))
+            return .failure(Refusal(response: APIError.response(status: .lengthRequired, message: message)))
         }
         guard UpdateDecoder.isJSON(contentType: head.headers["content-type"]) else {
             let message = "The body must be sent as Content-Type: application/json"
-            return .failure(Refusal(error: .invalidUpdate(message),
-                                    response: APIError.response(status: .unsupportedMediaType, message: message)))
+            return .failure(Refusal(response: APIError.response(status: .unsupportedMediaType, message: message)))
         }
         do throws(ScalingError) {
             let update = try UpdateDecoder.decode(request.body)
@@ -99,7 +105,7 @@ final class DimensionRoutes: Sendable {
             try update.validate(in: configuration.mode)
             return .success(update)
         } catch {
-            return .failure(Refusal(error: error, response: APIError.response(for: error)))
+            return .failure(Refusal(response: APIError.response(for: error)))
         }
     }
 

@@ -25,7 +25,8 @@ extension Dictionary where Key == String, Value == JSONValue {
     func number(_ name: String) throws(ScalingError) -> Double? {
         guard let value = self[name] else { return nil }
         guard case .number(let number) = value else { throw .invalidUpdate("\(name) must be a number, not \(value.typeName)") }
-        return number
+        // -0 is 0: a capacity has no sign to keep, and the logs and answers should not show one.
+        return number == 0 ? 0 : number
     }
 
     func string(_ name: String) throws(ScalingError) -> String? {

@@ -1,4 +1,5 @@
 import Glibc
+import JSON
 import Scaling
 import SystemIO
 
@@ -22,49 +23,47 @@ public final class TransitionLog: Sendable {
         self.directory = directory
     }
 
-    /// Logs a request and what it did. `body` is the request body as sent (empty for GET).
-    func record(method: String, id: String, body: [UInt8], outcome: Result<DimensionChange, ScalingError>) {
+    /// Logs a request that was answered `200` and what it did: `before` is the dimension as it was, or the
+    /// defaults it was created with (the old sample created them first, then applied the request to them).
+    /// Refusals are not logged here: the old sample never wrote them, and the access log has them.
+    func record(method: String, id: String, body: [UInt8], before: Dimension, after: Dimension) {
         let (day, stamp) = stamps(epochSeconds: WallClock.now().seconds)
-        var line = Array("\(stamp) Request: \(method) dimensionId: \(id)".utf8)
-        if !body.isEmpty {
-            line.append(UInt8(ascii: " "))
-            // The body is logged on one line whatever it contains: line breaks would forge log lines.
-            line.append(contentsOf: body.map { $0 == 10 || $0 == 13 ? UInt8(ascii: " ") : $0 })
-        }
-        line.append(contentsOf: "\n\(stamp) Response: dimensionId: \(id)  ".utf8)
-        line.append(contentsOf: Self.describe(outcome).utf8)
-        line.append(10)
-        append(line, day: day)
+        let text = stamp + " " + Self.requestLine(method: method, id: id, body: body) + "\n"
+            + stamp + " " + Self.responseLine(id: id, before: before, after: after) + "\n"
+        append(Array(text.utf8), day: day)
     }
 
-    /// `desiredCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending` for what changed, or the old sample's
-    /// `actualCapacity: X = desiredCapacity: Y  ` when nothing did.
-    static func describe(_ outcome: Result<DimensionChange, ScalingError>) -> String {
-        switch outcome {
-        case .failure(let error):
-            return "error: \(APIError.status(for: error).code) \(error.message)"
-        case .success(let change):
-            let after = change.after
-            guard let before = change.before else {
-                return "created  actualCapacity: \(after.actualCapacity) = desiredCapacity: \(after.desiredCapacity)  "
-            }
-            var parts: [String] = []
-            if before.actualCapacity != after.actualCapacity {
-                parts.append("actualCapacity: \(before.actualCapacity) -> \(after.actualCapacity)")
-            }
-            if before.desiredCapacity != after.desiredCapacity {
-                parts.append("desiredCapacity: \(before.desiredCapacity) -> \(after.desiredCapacity)")
-            }
-            if before.scalingStatus != after.scalingStatus {
-                parts.append("scalingStatus: \(before.scalingStatus.rawValue) -> \(after.scalingStatus.rawValue)")
-            }
-            if before.failureReason != after.failureReason {
-                parts.append("failureReason: \(before.failureReason ?? "none") -> \(after.failureReason ?? "none")")
-            }
-            if parts.isEmpty { return "actualCapacity: \(after.actualCapacity) = desiredCapacity: \(after.desiredCapacity)  " }
-            return parts.joined(separator: "  ")
-        }
+    /// `Request: PATCH dimensionId: ID {"desiredCapacity": 2}`, the body as the old sample's `json.dumps` wrote
+    /// what it read; a GET ends in the space before the body it does not have.
+    static func requestLine(method: String, id: String, body: [UInt8]) -> String {
+        let logged = body.isEmpty ? "" : PythonJSON.dumps(body)
+            // Not reached for a body the API accepted; kept on one line all the same, so it cannot forge lines.
+            ?? String(decoding: body.map { $0 == 10 || $0 == 13 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        return "Request: \(method) dimensionId: \(id) " + logged
     }
+
+    /// `Response: dimensionId: ID  ` and what changed, in the old sample's order and spacing
+    /// (`desiredCapacity: 1.0 -> 2.0  actualCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending`), or
+    /// `actualCapacity: X = desiredCapacity: Y  ` when nothing it reports did. Capacities as Python's `str(float)`.
+    static func responseLine(id: String, before: Dimension, after: Dimension) -> String {
+        var line = "Response: dimensionId: \(id)  "
+        let start = line.endIndex
+        if before.desiredCapacity != after.desiredCapacity {
+            line += "desiredCapacity: \(py(before.desiredCapacity)) -> \(py(after.desiredCapacity))  "
+        }
+        if before.actualCapacity != after.actualCapacity {
+            line += "actualCapacity: \(py(before.actualCapacity)) -> \(py(after.actualCapacity))  "
+        }
+        if before.scalingStatus != after.scalingStatus {
+            line += "scalingStatus: \(before.scalingStatus.rawValue) -> \(after.scalingStatus.rawValue)"
+        }
+        if line.endIndex == start {
+            line += "actualCapacity: \(py(after.actualCapacity)) = desiredCapacity: \(py(after.desiredCapacity))  "
+        }
+        return line
+    }
+
+    private static func py(_ capacity: Double) -> String { PythonJSON.floatRepr(capacity) }
 
     private func stamps(epochSeconds: Int) -> (day: String, stamp: String) {
         file.withLock { open in

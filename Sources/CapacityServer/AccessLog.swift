@@ -1,3 +1,4 @@
+import HTTP1
 import HTTPServer
 import JSON
 import SystemIO
@@ -28,6 +29,15 @@ struct JSONAccessLog: AccessLogFormatter {
             JSONWriter.appendString(client.subject, to: &buffer)
             buffer.append(contentsOf: ", \"client_sha256\": ".utf8)
             JSONWriter.appendString(client.fingerprint, to: &buffer)
+        }
+        for field in record.fields {
+            buffer.append(contentsOf: ", ".utf8)
+            JSONWriter.appendString(field.name, to: &buffer)
+            buffer.append(contentsOf: ": ".utf8)
+            switch field.value {
+            case .string(let text): JSONWriter.appendString(text, to: &buffer)
+            case .bool(let flag): buffer.append(contentsOf: (flag ? "true" : "false").utf8)
+            }
         }
         buffer.append(contentsOf: "}\n".utf8)
     }

@@ -3,11 +3,29 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// Facts about the request for the access log, set by whoever answered it; never sent.
+    public var accessLogFields: [AccessLogField] = []
 
     public init(status: HTTPStatus, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+}
+
+/// One named fact in a request's access-log record (`"created": true`, `"error": "..."`).
+public struct AccessLogField: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        case bool(Bool)
+    }
+
+    public let name: String
+    public let value: Value
+
+    public init(_ name: String, _ value: Value) {
+        self.name = name
+        self.value = value
     }
 }
 

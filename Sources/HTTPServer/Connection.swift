@@ -217,7 +217,7 @@ final class Connection: EventHandler {
                 bytes: output.count - before,
                 durationMicroseconds: context.requestClockMicroseconds() - request.startMicroseconds,
                 peer: peer, listener: listener, client: transport.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000),
-                epochMilliseconds: context.epochMilliseconds)
+                epochMilliseconds: context.epochMilliseconds, fields: response.accessLogFields)
             context.record(record)
         }
     }

@@ -71,6 +71,8 @@ public struct AccessRecord {
     public let client: ClientIdentity?
     public let epochSeconds: Int
     public let epochMilliseconds: Int64
+    /// What the responder added (`HTTPResponse.accessLogFields`).
+    public let fields: [AccessLogField]
 }
 
 /// Formats access records; the engine buffers the lines per loop and writes them once per loop iteration.

@@ -3,7 +3,8 @@ import Testing
 
 @Suite("Transition and access logs")
 struct LogTests {
-    /// The old sample's `api-YYYYMMDD` lines, so `tail -f` and whatever greps them keep working.
+    /// The old sample's `api-YYYYMMDD` lines, so `tail -f` and whatever greps them keep working; what the old
+    /// format has no room for (a creation, a failure reason, a refusal) is in the access log instead.
     @Test func transitionLogKeepsTheOldFormat() throws {
         let logs = ServerProcess.temporaryDirectory()
         let server = try ServerProcess(["--mode", "demo", "--log-dir", logs])
@@ -11,7 +12,8 @@ struct LogTests {
         _ = try curl(url)
         _ = try patch(url, #"{"desiredCapacity": 2}"#)
         _ = try curl(url)
-        _ = try patch(url, #"{"desiredCapacity": -2}"#)
+        #expect(try patch(url, #"{"desiredCapacity": -2}"#).status == 400)
+        _ = try patch(server.baseURL + "/v1/scalableTargetDimensions/new", #"{"desiredCapacity":4}"#)
         #expect(server.stop() == 0)
 
         let files = try FileManager.default.contentsOfDirectory(atPath: logs)
@@ -23,14 +25,42 @@ struct LogTests {
         let stamp = #/\d{8}-\d{6}/#
         for line in lines { #expect(line.prefixMatch(of: stamp) != nil, "\(line)") }
         let text = lines.map { String($0.dropFirst(16)) }
-        #expect(text[0] == "Request: GET dimensionId: logged")
-        #expect(text[1] == "Response: dimensionId: logged  created  actualCapacity: 1.0 = desiredCapacity: 1.0  ")
-        #expect(text[2] == #"Request: PATCH dimensionId: logged {"desiredCapacity": 2}"#)
-        #expect(text[3] == "Response: dimensionId: logged  desiredCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending")
-        #expect(text[4] == "Request: GET dimensionId: logged")
-        #expect(text[5] == "Response: dimensionId: logged  scalingStatus: Pending -> InProgress")
-        #expect(text[6] == #"Request: PATCH dimensionId: logged {"desiredCapacity": -2}"#)
-        #expect(text[7].hasPrefix("Response: dimensionId: logged  error: 400 "))
+        #expect(text == [
+            "Request: GET dimensionId: logged ",
+            "Response: dimensionId: logged  actualCapacity: 1.0 = desiredCapacity: 1.0  ",
+            #"Request: PATCH dimensionId: logged {"desiredCapacity": 2}"#,
+            "Response: dimensionId: logged  desiredCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending",
+            "Request: GET dimensionId: logged ",
+            "Response: dimensionId: logged  scalingStatus: Pending -> InProgress",
+            // A PATCH that creates the dimension: the defaults, then the change (the refused PATCH is not here).
+            #"Request: PATCH dimensionId: new {"desiredCapacity": 4}"#,
+            "Response: dimensionId: new  desiredCapacity: 1.0 -> 4.0  scalingStatus: Successful -> Pending",
+        ])
+
+        let records = server.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(records.map { $0["created"] as? Bool } == [true, nil, nil, nil, true])
+        #expect(records[3]["status"] as? Int == 400)
+        #expect((records[3]["error"] as? String)?.contains("desiredCapacity") == true, "\(records[3])")
+    }
+
+    /// Fails if a failure reason shows in the transition log, or is missing from the access log.
+    @Test func failureReasonsGoToTheAccessLog() throws {
+        let logs = ServerProcess.temporaryDirectory()
+        let server = try ServerProcess(["--mode", "production", "--log-dir", logs])
+        let url = server.baseURL + "/v1/scalableTargetDimensions/failing"
+        #expect(try patch(url, #"{"desiredCapacity": 3}"#).status == 200)
+        #expect(try patch(url, #"{"scalingStatus": "Failed", "failureReason": "quota \"exceeded\""}"#).status == 200)
+        #expect(server.stop() == 0)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first)
+        let lines = try String(contentsOfFile: logs + "/" + name, encoding: .utf8).split(separator: "\n").map { String($0.dropFirst(16)) }
+        #expect(lines.last == "Response: dimensionId: failing  scalingStatus: Pending -> Failed")
+        #expect(lines.dropLast().last == #"Request: PATCH dimensionId: failing {"scalingStatus": "Failed", "failureReason": "quota \"exceeded\""}"#)
+        let records = server.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(records.last?["failure_reason"] as? String == #"quota "exceeded""#)
     }
 
     @Test func sighupReopensTheTransitionLog() throws {

@@ -1,0 +1,103 @@
+@testable import CapacityAPI
+import Scaling
+import Testing
+
+/// The transition log's lines, held to the old sample's format: each row is one request in a mode, on a dimension
+/// as it was (nil: a new id, which starts from the defaults), run through the real decoder and state machine.
+@Suite("Transition log lines, per mode")
+struct TransitionLogTests {
+    struct Row: CustomTestStringConvertible, Sendable {
+        let mode: ScalingMode
+        let before: Dimension?
+        let method: String
+        let body: String
+        let request: String
+        let response: String
+        var testDescription: String { "\(mode.rawValue) \(method) \(body)" }
+    }
+
+    static let id = try! DimensionID("x")
+
+    static func state(_ actual: Double, _ desired: Double, _ status: ScalingStatus, reason: String? = nil) -> Dimension {
+        Dimension(id: id, version: "MyVersion", resourceName: "MyService", dimensionName: "MyDimension",
+                  actualCapacity: actual, desiredCapacity: desired, scalingStatus: status, failureReason: reason)
+    }
+
+    static func get(_ mode: ScalingMode, _ before: Dimension?, _ response: String) -> Row {
+        Row(mode: mode, before: before, method: "GET", body: "", request: "Request: GET dimensionId: x ",
+            response: "Response: dimensionId: x  " + response)
+    }
+
+    static func patch(_ mode: ScalingMode, _ before: Dimension?, _ body: String, logged: String? = nil,
+                      _ response: String) -> Row {
+        Row(mode: mode, before: before, method: "PATCH", body: body,
+            request: "Request: PATCH dimensionId: x " + (logged ?? body), response: "Response: dimensionId: x  " + response)
+    }
+
+    static let demo: [Row] = [
+        get(.demo, nil, "actualCapacity: 1.0 = desiredCapacity: 1.0  "),
+        // Created by the PATCH: the defaults first, then the request applied to them.
+        patch(.demo, nil, #"{"desiredCapacity": 4}"#, "desiredCapacity: 1.0 -> 4.0  scalingStatus: Successful -> Pending"),
+        get(.demo, state(1, 4, .pending), "scalingStatus: Pending -> InProgress"),
+        get(.demo, state(1, 4, .inProgress), "actualCapacity: 1.0 -> 4.0  scalingStatus: InProgress -> Successful"),
+        get(.demo, state(4, 4, .successful), "actualCapacity: 4.0 = desiredCapacity: 4.0  "),
+        patch(.demo, state(4, 4, .successful), #"{"desiredCapacity":4.0}"#, logged: #"{"desiredCapacity": 4.0}"#,
+              "actualCapacity: 4.0 = desiredCapacity: 4.0  "),
+        patch(.demo, state(4, 4, .successful), #"{ "desiredCapacity" : 0.00001 }"#, logged: #"{"desiredCapacity": 1e-05}"#,
+              "desiredCapacity: 4.0 -> 1e-05  scalingStatus: Successful -> Pending"),
+        patch(.demo, state(2.5, 2.5, .successful), #"{"desiredCapacity": 1234567.5e0}"#, logged: #"{"desiredCapacity": 1234567.5}"#,
+              "desiredCapacity: 2.5 -> 1234567.5  scalingStatus: Successful -> Pending"),
+    ]
+
+    static let demoFailure: [Row] = [
+        get(.demoFailure, state(1, 3, .pending), "scalingStatus: Pending -> InProgress"),
+        // The simulated reason goes to the access log, not here.
+        get(.demoFailure, state(1, 3, .inProgress), "scalingStatus: InProgress -> Failed"),
+        get(.demoFailure, state(1, 3, .failed, reason: "r"), "actualCapacity: 1.0 = desiredCapacity: 3.0  "),
+        patch(.demoFailure, state(1, 3, .failed, reason: "r"), #"{"desiredCapacity": 5}"#,
+              "desiredCapacity: 3.0 -> 5.0  scalingStatus: Failed -> Pending"),
+    ]
+
+    static let step: [Row] = [
+        get(.step, state(1, 3, .pending), "actualCapacity: 1.0 -> 2.0  scalingStatus: Pending -> InProgress"),
+        get(.step, state(2, 3, .inProgress), "actualCapacity: 2.0 -> 3.0  "),
+        get(.step, state(3, 3, .inProgress), "scalingStatus: InProgress -> Successful"),
+        patch(.step, nil, #"{"desiredCapacity": 0}"#, "desiredCapacity: 1.0 -> 0.0  scalingStatus: Successful -> Pending"),
+    ]
+
+    static let production: [Row] = [
+        get(.production, nil, "actualCapacity: 1.0 = desiredCapacity: 1.0  "),
+        get(.production, state(1, 3, .pending), "actualCapacity: 1.0 = desiredCapacity: 3.0  "),
+        // The old sample logged its own "scalingStatus": "Pending" inside the body; what the client sent is logged.
+        patch(.production, nil, #"{"desiredCapacity": 3}"#, "desiredCapacity: 1.0 -> 3.0  scalingStatus: Successful -> Pending"),
+        patch(.production, state(1, 3, .pending), #"{"actualCapacity": 3, "scalingStatus": "Successful"}"#,
+              "actualCapacity: 1.0 -> 3.0  scalingStatus: Pending -> Successful"),
+        // Both capacities: desired first, then actual, then the status, whatever the body's order.
+        patch(.production, state(3, 3, .successful), #"{"scalingStatus": "InProgress", "actualCapacity": 2.5, "desiredCapacity": 5}"#,
+              "desiredCapacity: 3.0 -> 5.0  actualCapacity: 3.0 -> 2.5  scalingStatus: Successful -> Pending"),
+        // The failure reason is not part of the old format.
+        patch(.production, state(1, 3, .inProgress), #"{"scalingStatus": "Failed", "failureReason": "caf\u00e9 \ud83d\ude00 \"q\"\n"}"#,
+              logged: #"{"scalingStatus": "Failed", "failureReason": "caf\u00e9 \ud83d\ude00 \"q\"\n"}"#,
+              "scalingStatus: InProgress -> Failed"),
+        patch(.production, state(1, 3, .failed, reason: "r"), #"{"failureReason": "é/\u007f"}"#,
+              logged: #"{"failureReason": "\u00e9/\u007f"}"#, "actualCapacity: 1.0 = desiredCapacity: 3.0  "),
+        patch(.production, state(1, 3, .failed, reason: "r"), #"{"failureReason": null, "scalingStatus": "Successful", "actualCapacity": -0}"#,
+              logged: #"{"failureReason": null, "scalingStatus": "Successful", "actualCapacity": 0}"#,
+              "actualCapacity: 1.0 -> 0.0  scalingStatus: Failed -> Successful"),
+    ]
+
+    @Test(arguments: demo + demoFailure + step + production)
+    func linesMatchTheOldSample(_ row: Row) throws {
+        let start = row.before ?? DimensionDefaults().makeDimension(id: Self.id)
+        let after: Dimension
+        if row.method == "PATCH" {
+            let update = try UpdateDecoder.decode(Array(row.body.utf8))
+            try update.validate(in: row.mode)
+            after = ScalingMachine.apply(update, to: start)
+        } else {
+            after = ScalingMachine.observe(start, mode: row.mode)
+        }
+        #expect(TransitionLog.requestLine(method: row.method, id: "x", body: Array(row.body.utf8)) == row.request)
+        #expect(TransitionLog.responseLine(id: "x", before: start, after: after) == row.response)
+    }
+}
