@@ -6,16 +6,20 @@ public struct APIConfiguration: Sendable {
     /// Whether an unknown id is created on first use (the old sample's behaviour) or is a 404.
     public var autoCreate: Bool
     public var defaults: DimensionDefaults
+    /// The largest capacity a request may set (`--max-capacity`).
+    public var maxCapacity: Double
     /// The dimensions API answers only clients with a trusted certificate (`--client-cert optional|required`).
     public var dimensionsNeedClientCertificate: Bool
     /// Where `certbot certonly --webroot -w DIR` puts HTTP-01 challenge files; nil serves none.
     public var acmeWebroot: String?
 
     public init(mode: ScalingMode = .demo, autoCreate: Bool = true, defaults: DimensionDefaults = DimensionDefaults(),
-                dimensionsNeedClientCertificate: Bool = false, acmeWebroot: String? = nil) {
+                maxCapacity: Double = DimensionUpdate.defaultMaxCapacity, dimensionsNeedClientCertificate: Bool = false,
+                acmeWebroot: String? = nil) {
         self.mode = mode
         self.autoCreate = autoCreate
         self.defaults = defaults
+        self.maxCapacity = maxCapacity
         self.dimensionsNeedClientCertificate = dimensionsNeedClientCertificate
         self.acmeWebroot = acmeWebroot
     }

@@ -38,10 +38,11 @@ public enum APIRoutes {
         ]
         routes += HealthRoutes.routes(readiness: dependencies.readiness)
         if let metrics = dependencies.metrics { routes.append(MetricsRoute.route(store: dependencies.store, exposition: metrics)) }
-        routes += AdminRoutes(store: dependencies.store, defaults: configuration.defaults)
+        routes += AdminRoutes(store: dependencies.store, defaults: configuration.defaults, maxCapacity: configuration.maxCapacity)
             .routes(apiKeys: dependencies.apiKeys)
         if let webroot = configuration.acmeWebroot { routes.append(ACMEChallenge.route(webroot: webroot)) }
-        routes.append(OpenAPIDocument.route(documenting: routes, mode: configuration.mode))
+        routes.append(OpenAPIDocument.route(documenting: routes, mode: configuration.mode,
+                                            maxCapacity: configuration.maxCapacity))
         return RouteTable(routes, listenerPolicies: dependencies.redirect.map { [$0] } ?? [])
     }
 

@@ -12,10 +12,12 @@ public final class AdminRoutes: Sendable {
 
     private let store: DimensionStore
     private let defaults: DimensionDefaults
+    private let maxCapacity: Double
 
-    init(store: DimensionStore, defaults: DimensionDefaults) {
+    init(store: DimensionStore, defaults: DimensionDefaults, maxCapacity: Double) {
         self.store = store
         self.defaults = defaults
+        self.maxCapacity = maxCapacity
     }
 
     func routes(apiKeys: APIKeys?) -> [Route] {
@@ -86,13 +88,14 @@ public final class AdminRoutes: Sendable {
             }
             let creating = request.head.method == .post
             let defaults = self.defaults
+            let maxCapacity = self.maxCapacity
             store.update(id, { current throws(ScalingError) in
                 if creating {
                     guard current == nil else { throw .alreadyExists(id) }
-                    return try fields.applied(to: defaults.makeDimension(id: id))
+                    return try fields.applied(to: defaults.makeDimension(id: id), maxCapacity: maxCapacity)
                 }
                 guard let current else { throw .notFound(id) }
-                return try fields.applied(to: current)
+                return try fields.applied(to: current, maxCapacity: maxCapacity)
             }, completion: { outcome in answer(outcome.map(\.after)) })
         }
         return nil

@@ -28,9 +28,10 @@ public struct DimensionFields: Sendable, Equatable {
     public var isEmpty: Bool { self == DimensionFields() }
 
     /// `dimension` with these fields set, checked as the API checks them.
-    public func applied(to dimension: Dimension) throws(ScalingError) -> Dimension {
+    public func applied(to dimension: Dimension,
+                        maxCapacity: Double = DimensionUpdate.defaultMaxCapacity) throws(ScalingError) -> Dimension {
         for (name, value) in [("actualCapacity", actualCapacity), ("desiredCapacity", desiredCapacity)] {
-            if let value, !(value.isFinite && value >= 0) { throw .invalidUpdate("\(name) must be a finite number >= 0") }
+            try DimensionUpdate.checkCapacity(value, name: name, maxCapacity: maxCapacity)
         }
         if case .some(.some(let reason)) = failureReason, reason.utf8.count > DimensionUpdate.maxFailureReasonLength {
             throw .invalidUpdate("failureReason must be at most \(DimensionUpdate.maxFailureReasonLength) bytes")

@@ -102,7 +102,7 @@ final class DimensionRoutes: Sendable {
             // With --api-keys, the operator fields need a valid key; AWS's desiredCapacity alone does not (it is
             // governed by the client-certificate policy).
             if let apiKeys, !update.operatorFields.isEmpty { try apiKeys.authorize(head) }
-            try update.validate(in: configuration.mode)
+            try update.validate(in: configuration.mode, maxCapacity: configuration.maxCapacity)
             return .success(update)
         } catch {
             return .failure(Refusal(response: APIError.response(for: error)))

@@ -7,14 +7,15 @@ import Scaling
 /// what the server does.
 enum OpenAPIDocument {
     /// The route that serves the document of `routes` and of itself.
-    static func route(documenting routes: [Route], mode: ScalingMode) -> Route {
+    static func route(documenting routes: [Route], mode: ScalingMode,
+                      maxCapacity: Double = DimensionUpdate.defaultMaxCapacity) -> Route {
         var route = Route("/openapi.json", [Route.Operation(.get, openAPI: operation) { _, _, _ in nil }])
-        let body = Array(json(routes: routes + [route], mode: mode).utf8)
+        let body = Array(json(routes: routes + [route], mode: mode, maxCapacity: maxCapacity).utf8)
         route.operations[0].handler = { _, _, _ in JSONContent.response(body) }
         return route
     }
 
-    static func json(routes: [Route], mode: ScalingMode) -> String {
+    static func json(routes: [Route], mode: ScalingMode, maxCapacity: Double = DimensionUpdate.defaultMaxCapacity) -> String {
         let paths = routes.map { route in
             var members = route.parameter.map { ["\"parameters\": [" + $0.schema + "]"] } ?? []
             members += route.operations.map { "\"" + $0.method.name.lowercased() + "\": " + $0.openAPI }
@@ -22,6 +23,7 @@ enum OpenAPIDocument {
                 + "\n        }"
         }
         return template.replacing("UPDATE_SCHEMA", with: mode == .production ? productionUpdate : awsUpdate)
+            .replacing("MAX_CAPACITY", with: DimensionUpdate.describe(maxCapacity))
             .replacing("{PATHS}", with: "{" + paths.joined(separator: ",") + "\n      }")
     }
 
@@ -42,7 +44,7 @@ enum OpenAPIDocument {
             "additionalProperties": false,
             "required": ["desiredCapacity"],
             "description": "AWS sets desiredCapacity; the operator fields exist in production mode only.",
-            "properties": {"desiredCapacity": {"type": "number", "minimum": 0}}
+            "properties": {"desiredCapacity": {"type": "number", "minimum": 0, "maximum": MAX_CAPACITY}}
           }
     """#
 
@@ -53,8 +55,8 @@ enum OpenAPIDocument {
             "minProperties": 1,
             "description": "AWS sets desiredCapacity; the operator's scaling system reports actualCapacity, scalingStatus and failureReason.",
             "properties": {
-              "desiredCapacity": {"type": "number", "minimum": 0},
-              "actualCapacity": {"type": "number", "minimum": 0},
+              "desiredCapacity": {"type": "number", "minimum": 0, "maximum": MAX_CAPACITY},
+              "actualCapacity": {"type": "number", "minimum": 0, "maximum": MAX_CAPACITY},
               "scalingStatus": {"$ref": "#/components/schemas/ScalingStatus"},
               "failureReason": {"type": "string", "nullable": true, "maxLength": 1024}
             }

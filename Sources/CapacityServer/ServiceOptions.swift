@@ -29,6 +29,7 @@ public struct ServiceOptions: Sendable {
     public var logDirectory: String?
     public var noAutoCreate = false
     public var defaults = DimensionDefaults()
+    public var maxCapacity = DimensionUpdate.defaultMaxCapacity
     /// nil: one per CPU core.
     public var eventLoops: Int?
     public var maxConnections = engine.maxConnections
@@ -89,7 +90,9 @@ public struct ServiceOptions: Sendable {
         }
         try check(gzipMinimumBytes >= 0, "--gzip-min-bytes must be 0 or more")
         try check(eventLoops.map { (1...256).contains($0) } ?? true, "--event-loops must be 1 to 256")
-        try check(defaults.capacity.isFinite && defaults.capacity >= 0, "--default-capacity must be >= 0")
+        try check(maxCapacity.isFinite && maxCapacity >= 0, "--max-capacity must be a number >= 0")
+        try check(defaults.capacity.isFinite && defaults.capacity >= 0 && defaults.capacity <= maxCapacity,
+                  "--default-capacity must be from 0 to --max-capacity (\(DimensionUpdate.describe(maxCapacity)))")
         try check(!migrate || store.databaseURL != nil, "--migrate needs --database-url")
         do {
             try store.validate()
@@ -125,6 +128,7 @@ public struct ServiceOptions: Sendable {
             logDirectory: logDirectory,
             autoCreate: !noAutoCreate,
             defaults: defaults,
+            maxCapacity: maxCapacity,
             accessLog: !noAccessLog,
             tls: https.isEmpty ? nil : TLSConfiguration(
                 certificateChainFile: tlsCertificate ?? "", privateKeyFile: tlsKey ?? "",

@@ -25,6 +25,8 @@ public struct ServiceSettings: Sendable {
     /// Whether an unknown id is created on first use (the old sample's behaviour) or is a 404.
     public var autoCreate: Bool
     public var defaults: DimensionDefaults
+    /// The largest capacity a request may set.
+    public var maxCapacity: Double
     public var accessLog: Bool
     /// Certificates for the HTTPS listeners and the client-certificate policy; nil without HTTPS.
     public var tls: TLSConfiguration?
@@ -39,7 +41,8 @@ public struct ServiceSettings: Sendable {
     public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [], metricsAddress: SocketAddress? = nil,
                 server: ServerConfiguration = ServerConfiguration(), mode: ScalingMode = .demo,
                 stateDirectory: String = "./var", store: StoreLocation? = nil, migrate: Bool = false, logDirectory: String? = nil, autoCreate: Bool = true,
-                defaults: DimensionDefaults = DimensionDefaults(), accessLog: Bool = true, tls: TLSConfiguration? = nil,
+                defaults: DimensionDefaults = DimensionDefaults(), maxCapacity: Double = DimensionUpdate.defaultMaxCapacity,
+                accessLog: Bool = true, tls: TLSConfiguration? = nil,
                 acmeWebroot: String? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
                 logLevel: LogLevel = .info) {
         self.httpAddresses = httpAddresses
@@ -53,6 +56,7 @@ public struct ServiceSettings: Sendable {
         self.logDirectory = logDirectory ?? stateDirectory + "/log"
         self.autoCreate = autoCreate
         self.defaults = defaults
+        self.maxCapacity = maxCapacity
         self.accessLog = accessLog
         self.tls = tls
         self.acmeWebroot = acmeWebroot
@@ -63,7 +67,7 @@ public struct ServiceSettings: Sendable {
 
     /// What the API's routes need of these settings.
     var api: APIConfiguration {
-        APIConfiguration(mode: mode, autoCreate: autoCreate, defaults: defaults,
+        APIConfiguration(mode: mode, autoCreate: autoCreate, defaults: defaults, maxCapacity: maxCapacity,
                          dimensionsNeedClientCertificate: (tls?.clientCertificateMode ?? .off) != .off,
                          acmeWebroot: acmeWebroot)
     }

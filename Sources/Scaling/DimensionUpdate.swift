@@ -11,6 +11,9 @@ public struct DimensionUpdate: Sendable, Equatable {
     public static let operatorFieldNames = ["actualCapacity", "scalingStatus", "failureReason"]
     /// A failure reason is free text from an operator; it is bounded so a dimension's record stays small.
     public static let maxFailureReasonLength = 1024
+    /// Application Auto Scaling's capacities are 32-bit integers (`MaxCapacity` at most 2,147,483,647), so nothing
+    /// legitimate is larger; `--max-capacity` may lower the bound.
+    public static let defaultMaxCapacity: Double = 2_147_483_647
 
     public init(desiredCapacity: Double? = nil, actualCapacity: Double? = nil, scalingStatus: ScalingStatus? = nil,
                 failureReason: String?? = nil) {
@@ -30,15 +33,15 @@ public struct DimensionUpdate: Sendable, Equatable {
     }
 
     /// Checks the values and the mode's rules; nothing is written unless this passes.
-    public func validate(in mode: ScalingMode) throws(ScalingError) {
+    public func validate(in mode: ScalingMode, maxCapacity: Double = defaultMaxCapacity) throws(ScalingError) {
         guard desiredCapacity != nil || !operatorFields.isEmpty else {
             throw .invalidUpdate("The body must set at least one of desiredCapacity, actualCapacity, scalingStatus, failureReason")
         }
         if mode != .production, !operatorFields.isEmpty {
             throw .operatorFieldsNotAllowed(fields: operatorFields, mode: mode)
         }
-        try Self.checkCapacity(desiredCapacity, name: "desiredCapacity")
-        try Self.checkCapacity(actualCapacity, name: "actualCapacity")
+        try Self.checkCapacity(desiredCapacity, name: "desiredCapacity", maxCapacity: maxCapacity)
+        try Self.checkCapacity(actualCapacity, name: "actualCapacity", maxCapacity: maxCapacity)
         if case .some(.some(let reason)) = failureReason {
             if reason.utf8.count > Self.maxFailureReasonLength {
                 throw .invalidUpdate("failureReason must be at most \(Self.maxFailureReasonLength) bytes")
@@ -47,8 +50,15 @@ public struct DimensionUpdate: Sendable, Equatable {
         }
     }
 
-    private static func checkCapacity(_ value: Double?, name: String) throws(ScalingError) {
+    /// A capacity is a finite number in `[0, maxCapacity]`; the message names the field and the bound.
+    public static func checkCapacity(_ value: Double?, name: String, maxCapacity: Double) throws(ScalingError) {
         guard let value else { return }
         guard value.isFinite, value >= 0 else { throw .invalidUpdate("\(name) must be a finite number >= 0") }
+        guard value <= maxCapacity else { throw .invalidUpdate("\(name) must be at most \(describe(maxCapacity))") }
+    }
+
+    /// `2147483647`, not `2147483647.0`: a whole bound reads as the integer it is.
+    public static func describe(_ bound: Double) -> String {
+        bound == bound.rounded() && abs(bound) < 1e15 ? String(Int64(bound)) : String(bound)
     }
 }

@@ -28,7 +28,7 @@ enum EnvironmentOptions {
     static let serve: [(String, Kind)] = store + [("migrate", .flag),
         ("http", .repeatable), ("no-http", .flag), ("https", .repeatable), ("mode", .value), ("log-dir", .value),
         ("no-auto-create", .flag), ("default-version", .value), ("default-resource-name", .value),
-        ("default-dimension-name", .value), ("default-capacity", .value), ("event-loops", .value),
+        ("default-dimension-name", .value), ("default-capacity", .value), ("max-capacity", .value), ("event-loops", .value),
         ("max-connections", .value), ("max-request-line-bytes", .value), ("max-header-bytes", .value),
         ("max-header-count", .value), ("max-body-bytes", .value), ("header-timeout", .value),
         ("body-timeout", .value), ("idle-timeout", .value), ("write-timeout", .value), ("shutdown-grace", .value),

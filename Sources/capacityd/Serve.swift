@@ -129,6 +129,9 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("default-capacity"), help: "Actual and desired capacity of a dimension created on first use.")
     var defaultCapacity = standard.defaults.capacity
 
+    @Option(name: .customLong("max-capacity"), help: "Largest actualCapacity or desiredCapacity a request may set (400 past it); Application Auto Scaling's capacities are 32-bit integers.")
+    var maxCapacity = standard.maxCapacity
+
     @Option(name: .customLong("event-loops"), help: "Event loop threads (default: one per CPU core).")
     var eventLoops: Int?
 
@@ -203,6 +206,7 @@ struct ServeOptions: ParsableArguments {
         options.noAutoCreate = noAutoCreate
         options.defaults = DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
                                              dimensionName: defaultDimensionName, capacity: defaultCapacity)
+        options.maxCapacity = maxCapacity
         options.eventLoops = eventLoops
         options.maxConnections = maxConnections
         options.maxRequestLineBytes = maxRequestLineBytes

@@ -141,6 +141,9 @@ struct APITests {
         (#"{"desiredCapacity": -1}"#, "application/json", 400),
         (#"{"desiredCapacity": "3"}"#, "application/json", 400),
         (#"{"desiredCapacity": 1e999}"#, "application/json", 400),
+        (#"{"desiredCapacity": 2147483648}"#, "application/json", 400),
+        (#"{"desiredCapacity": 184467440737095516160}"#, "application/json", 400),
+        (#"{"actualCapacity": 1e300}"#, "application/json", 400),
         (#"{"desiredCapacity": 3, "colour": "red"}"#, "application/json", 400),
         (#"{"desiredCapacity": 3, "desiredCapacity": 4}"#, "application/json", 400),
         (#"[{"desiredCapacity": 3}]"#, "application/json", 400),
@@ -162,6 +165,25 @@ struct APITests {
         #expect(response.message?.isEmpty == false)
         expectState(try curl(url), 1, 2, "Pending")
         #expect(server.stop() == 0)
+    }
+
+    /// Fails if a capacity at the bound is refused, one past it is accepted or refused without naming the field
+    /// and the bound, or `/openapi.json` does not document the bound the server applies.
+    @Test func maxCapacityBoundsWhatRequestsMaySet() throws {
+        let server = try ServerProcess(["--mode", "production", "--max-capacity", "10"])
+        let url = server.baseURL + dimensions + "bounded"
+        expectState(try patch(url, #"{"desiredCapacity": 10, "actualCapacity": 10}"#), 10, 10, "Pending")
+        for (body, field) in [(#"{"desiredCapacity": 10.5}"#, "desiredCapacity"), (#"{"actualCapacity": 11}"#, "actualCapacity")] {
+            let refused = try patch(url, body)
+            #expect(refused.status == 400 && refused.message == "\(field) must be at most 10", "\(refused.body)")
+        }
+        expectState(try curl(url), 10, 10, "Pending")
+        let document = try curl(server.baseURL + "/openapi.json").body
+        #expect(document.contains(#""desiredCapacity": {"type": "number", "minimum": 0, "maximum": 10}"#), "\(document)")
+        #expect(server.stop() == 0)
+        let tooLow = try runCapacityd(["check-config", "--max-capacity", "10", "--default-capacity", "11",
+                                       "--state-dir", ServerProcess.temporaryDirectory()])
+        #expect(tooLow.status != 0 && tooLow.output.contains("--default-capacity must be from 0 to --max-capacity (10)"), "\(tooLow.output)")
     }
 
     @Test func unknownFieldsAreNamed() throws {

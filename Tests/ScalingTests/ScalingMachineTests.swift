@@ -106,10 +106,23 @@ struct ValidationTests {
         ("reason in demo-failure", DimensionUpdate(failureReason: .some("x")), .demoFailure),
         ("reason too long", DimensionUpdate(failureReason: .some(String(repeating: "x", count: 1025))), .production),
         ("reason with U+0000", DimensionUpdate(failureReason: .some("a\u{0}b")), .production),
+        ("desired one over the bound", DimensionUpdate(desiredCapacity: 2_147_483_648), .demo),
+        ("actual one over the bound", DimensionUpdate(actualCapacity: 2_147_483_648), .production),
+        ("desired far over the bound", DimensionUpdate(desiredCapacity: 1e300), .step),
     ]
 
     @Test(arguments: refused) func refuses(_ row: (String, DimensionUpdate, ScalingMode)) {
         #expect(throws: ScalingError.self, "\(row.0)") { try row.1.validate(in: row.2) }
+    }
+
+    @Test func aCapacityPastTheBoundNamesTheFieldAndTheBound() {
+        #expect(throws: ScalingError.invalidUpdate("desiredCapacity must be at most 2147483647")) {
+            try DimensionUpdate(desiredCapacity: 2_147_483_648).validate(in: .demo)
+        }
+        #expect(throws: ScalingError.invalidUpdate("actualCapacity must be at most 10.5")) {
+            try DimensionUpdate(actualCapacity: 11).validate(in: .production, maxCapacity: 10.5)
+        }
+        #expect(throws: Never.self) { try DimensionUpdate(actualCapacity: 10.5).validate(in: .production, maxCapacity: 10.5) }
     }
 
     @Test func operatorFieldsOutsideProductionNameThemAndTheMode() {
@@ -122,6 +135,7 @@ struct ValidationTests {
     static let accepted: [(DimensionUpdate, ScalingMode)] = [
         (DimensionUpdate(desiredCapacity: 0), .demo),
         (DimensionUpdate(desiredCapacity: 1e9), .step),
+        (DimensionUpdate(desiredCapacity: 2_147_483_647, actualCapacity: 2_147_483_647), .production),
         (DimensionUpdate(actualCapacity: 2, scalingStatus: .inProgress, failureReason: .some(nil)), .production),
         (DimensionUpdate(failureReason: .some(String(repeating: "x", count: 1024))), .production),
     ]
