@@ -1,7 +1,7 @@
 import Scaling
 
-/// A path segment from the network: decoded to an id that can never name anything but itself (only the safe
-/// characters, never `.` or `..`, bounded), or refused; and an accepted id reads the same through either door.
+/// A path segment from the network: decoded to an id that can only ever be a key (valid UTF-8, bounded, no control
+/// character or `/`, never `.` or `..`), or refused; and an accepted id reads the same through either door.
 public enum DimensionIDCheck {
     public static func run(_ input: [UInt8]) {
         let segment = Substring(String(decoding: input, as: UTF8.self))
@@ -14,19 +14,19 @@ public enum DimensionIDCheck {
         }
         let bytes = Array(id.value.utf8)
         precondition(!bytes.isEmpty && bytes.count <= DimensionID.maxLength, "length \(bytes.count)")
-        precondition(bytes.allSatisfy(isSafe), "unsafe byte in \(bytes)")
+        precondition(String(validating: bytes, as: UTF8.self) != nil, "not UTF-8: \(bytes)")
+        precondition(!id.value.unicodeScalars.contains(where: isForbidden), "a control character or '/' in \(bytes)")
         precondition(id.value != "." && id.value != "..", "a dot id")
         precondition((try? DimensionID(id.value)) == id, "the plain initializer disagrees about \(id)")
         precondition((try? DimensionID(percentEncoded: Substring(percentEncodeAll(bytes)))) == id,
                      "fully percent-encoded form of \(id) did not decode to it")
     }
 
-    static func isSafe(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        default:
-            "._:-".utf8.contains(byte)
+    /// Written out again here rather than taken from `DimensionID`, so the check does not trust what it checks.
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2F: true
+        default: false
         }
     }
 

@@ -109,7 +109,7 @@ public final class AdminRoutes: Sendable {
               "200": {"description": "The dimensions.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}}},
               "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},
-              "404": {"$ref": "#/components/responses/Error"}
+              "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}
             }
           }
     """#
@@ -118,7 +118,7 @@ public final class AdminRoutes: Sendable {
     {
             "operationId": "adminGetDimension",
             "summary": "One dimension, without advancing it.",
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}}
           }
     """#
 
@@ -127,7 +127,7 @@ public final class AdminRoutes: Sendable {
             "operationId": "adminCreateDimension",
             "summary": "Create a dimension from the defaults and the given fields (409 if it exists).",
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminFields"}}}},
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
           }
     """#
 
@@ -136,7 +136,7 @@ public final class AdminRoutes: Sendable {
             "operationId": "adminSetDimension",
             "summary": "Set fields exactly as given (an override, not a scaling event).",
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminFields"}}}},
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
           }
     """#
 
@@ -144,7 +144,7 @@ public final class AdminRoutes: Sendable {
     {
             "operationId": "adminDeleteDimension",
             "summary": "Delete a dimension; answers it as it was.",
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
           }
     """#
 }

@@ -118,6 +118,7 @@ final class DimensionRoutes: Sendable {
               "400": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},
               "404": {"$ref": "#/components/responses/Error"},
+              "414": {"$ref": "#/components/responses/Error"},
               "503": {"$ref": "#/components/responses/Error"}
             }
           }
@@ -140,6 +141,7 @@ final class DimensionRoutes: Sendable {
               "404": {"$ref": "#/components/responses/Error"},
               "411": {"$ref": "#/components/responses/Error"},
               "413": {"$ref": "#/components/responses/Error"},
+              "414": {"$ref": "#/components/responses/Error"},
               "415": {"$ref": "#/components/responses/Error"},
               "503": {"$ref": "#/components/responses/Error"}
             }
@@ -154,8 +156,8 @@ enum DimensionIDParameter {
               "name": "scalableTargetDimensionId",
               "in": "path",
               "required": true,
-              "description": "1-128 characters of A-Z a-z 0-9 . _ : - (percent-encoded or not), not . or ..",
-              "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:-]+$"}
+              "description": "1-1600 bytes of UTF-8 (percent-encoded as a path segment) without control characters or /, not . or .. (as Application Auto Scaling allows a ResourceId)",
+              "schema": {"type": "string", "minLength": 1, "maxLength": 1600, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f/]+$"}
             }
     """#)
 }

@@ -109,7 +109,7 @@ public enum DimensionAdmin {
             case .failure(let error): throw Failure(description: error.message)
             }
         case .server(let url, let apiKey):
-            removed = try decode(try call("DELETE", AdminRoutes.prefix + "/" + id.value, url: url,
+            removed = try decode(try call("DELETE", AdminRoutes.prefix + "/" + id.pathSegment, url: url,
                                           apiKey: apiKey), from: url)
         }
         return output == .json ? json(removed) : "deleted \(id.value)"
@@ -119,7 +119,7 @@ public enum DimensionAdmin {
 
     private static func remote(_ method: String, _ id: DimensionID, body: [UInt8]? = nil, url: String, apiKey: String?,
                                output: Output) throws(Failure) -> String {
-        let answer = try call(method, AdminRoutes.prefix + "/" + id.value, body: body, url: url, apiKey: apiKey)
+        let answer = try call(method, AdminRoutes.prefix + "/" + id.pathSegment, body: body, url: url, apiKey: apiKey)
         return describe(try decode(answer, from: url), output)
     }
 

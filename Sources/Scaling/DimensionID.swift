@@ -1,25 +1,34 @@
-/// A validated dimension id: 1–128 characters of `[A-Za-z0-9._:-]`, never `.` or `..`. The charset is small on
-/// purpose: an id is only ever a key, but the old sample used it as a file name, and ids stay portable to any store.
+/// A validated dimension id, as wide as Application Auto Scaling allows (it takes the id from the `ResourceId` a
+/// user registers: any Unicode, up to 1,600 characters): 1 to 1,600 bytes of UTF-8 with no control character
+/// (C0, DEL, C1) and no `/`, and never `.` or `..`, which a client or proxy would normalise away. An id is only
+/// ever a key (no store makes it a file name), so nothing else needs refusing.
+///
+/// Ids are compared, hashed and ordered by their bytes: two spellings of `é` (precomposed, or `e` and a combining
+/// accent) are two ids, as they are to AWS and to PostgreSQL, though Swift's `String` would call them equal.
 public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public static let maxLength = 128
+    /// In bytes of UTF-8.
+    public static let maxLength = 1600
 
     public let value: String
 
     public init(_ value: String) throws(ScalingError) {
-        let bytes = Array(value.utf8)
-        guard !bytes.isEmpty, bytes.count <= Self.maxLength else {
-            throw .invalidID("A dimension id must be 1 to \(Self.maxLength) characters long")
+        let length = value.utf8.count
+        guard length >= 1, length <= Self.maxLength else {
+            throw .invalidID("A dimension id must be 1 to \(Self.maxLength) bytes of UTF-8 long")
         }
-        guard bytes.allSatisfy(Self.isAllowed) else {
-            throw .invalidID("A dimension id may contain only letters, digits, '.', '_', ':' and '-'")
+        if let refused = value.unicodeScalars.first(where: Self.isRefused) {
+            let code = String(refused.value, radix: 16, uppercase: true)
+            throw .invalidID(refused == "/" ? "A dimension id cannot contain '/'"
+                                            : "A dimension id cannot contain control characters (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code))")
         }
         guard value != ".", value != ".." else { throw .invalidID("A dimension id cannot be '.' or '..'") }
         self.value = value
     }
 
-    /// Decodes a path segment (RFC 3986 percent-encoding), then validates the result.
+    /// Decodes a path segment (RFC 3986 percent-encoding) to UTF-8, then validates the result.
     public init(percentEncoded segment: Substring) throws(ScalingError) {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(segment.utf8.count)
         var iterator = segment.utf8.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else {
@@ -31,25 +40,44 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
             }
             bytes.append(high << 4 | low)
         }
-        guard bytes.allSatisfy(Self.isAllowed) else {
-            throw .invalidID("A dimension id may contain only letters, digits, '.', '_', ':' and '-'")
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidID("A dimension id must be valid UTF-8")
         }
-        try self.init(String(decoding: bytes, as: UTF8.self))
+        try self.init(text)
     }
 
     public var description: String { value }
 
-    public static func < (lhs: DimensionID, rhs: DimensionID) -> Bool { lhs.value < rhs.value }
-
-    private static func isAllowed(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-            UInt8(ascii: "-"):
-            true
-        default:
-            false
+    /// The id as one path segment: every byte but RFC 3986's unreserved characters percent-encoded.
+    public var pathSegment: String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            }
         }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func == (lhs: DimensionID, rhs: DimensionID) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+
+    public func hash(into hasher: inout Hasher) {
+        for byte in value.utf8 { hasher.combine(byte) }
+    }
+
+    public static func < (lhs: DimensionID, rhs: DimensionID) -> Bool {
+        lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+    }
+
+    /// C0 controls, DEL, C1 controls and `/`.
+    static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "/"
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

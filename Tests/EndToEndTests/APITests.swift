@@ -218,7 +218,8 @@ struct APITests {
 
     @Test(arguments: [
         ("%2E%2E", 400), ("..", 400), (".", 400), ("a%2Fb", 400), ("a%00b", 400), ("a%zz", 400), ("%", 400),
-        ("a%20b", 400), ("caf%C3%A9", 400), (String(repeating: "x", count: 129), 400), ("a/b", 404),
+        (String(repeating: "x", count: 1601), 400), ("%FF", 400), ("a%7F", 400), ("a%C2%85", 400), ("a%0A", 400),
+        ("%C3", 400), ("a/b", 404),
     ])
     func invalidIDsAre400(id: String, status: Int) throws {
         let server = try ServerProcess()
@@ -227,6 +228,44 @@ struct APITests {
         #expect(response.status == status, "\(id) → \(response.body)")
         #expect(response.message?.isEmpty == false)
         server.stop()
+    }
+
+    /// Ids as wide as Application Auto Scaling allows: fails if any of them is refused or mangled through curl,
+    /// the transition log, or `capacityd dimensions` against the server and against the store, or if one byte
+    /// past 1,600 is accepted.
+    @Test func idsAsAWSAllowsThem() throws {
+        let logs = ServerProcess.temporaryDirectory()
+        try "admin-key-0123456789\n".write(toFile: logs + "/keys", atomically: true, encoding: .utf8)
+        let server = try ServerProcess(["--mode", "production", "--log-dir", logs + "/log", "--api-keys", logs + "/keys"])
+        let ids = ["orders@prod", "svc~1", "my service", "caf\u{e9} \u{1F600}", "a+b=c,d;e!f'g(h)*", "cafe\u{301}",
+                   String(repeating: "\u{e9}", count: 800)]  // the last is 1,600 bytes
+        func encoded(_ id: String) -> String {
+            id.utf8.map { $0 < 0x80 && Character(Unicode.Scalar($0)).isLetter ? String(Unicode.Scalar($0)) : String(format: "%%%02X", $0) }.joined()
+        }
+        for (index, id) in ids.enumerated() {
+            let url = server.baseURL + dimensions + encoded(id)
+            let patched = try patch(url, #"{"desiredCapacity": \#(index + 2)}"#)
+            #expect(patched.status == 200 && patched.json?["scalableTargetDimensionId"] as? String == id, "\(id): \(patched.body)")
+            #expect(try curl(url).json?["desiredCapacity"] as? Double == Double(index + 2), "\(id)")
+        }
+        // "café" spelled with a combining accent is an id of its own.
+        #expect(try curl(server.baseURL + dimensions + encoded("caf\u{e9} \u{1F600}")).json?["desiredCapacity"] as? Double == 5)
+        #expect(try curl(server.baseURL + dimensions + encoded(String(repeating: "\u{e9}", count: 800) + "x")).status == 400)
+
+        let remote = try runCapacityd(["dimensions", "get", ids[3], "--server", server.baseURL, "--api-key", "admin-key-0123456789", "--json"])
+        #expect(remote.status == 0 && remote.output.contains("\"desiredCapacity\": 5"), "\(remote.output)")
+        #expect(server.stop() == 0)
+        let log = try String(contentsOfFile: logs + "/log/" + (try FileManager.default.contentsOfDirectory(atPath: logs + "/log")).first!, encoding: .utf8)
+        #expect(log.contains("Response: dimensionId: orders@prod  desiredCapacity: 1.0 -> 2.0"), "\(log)")
+        #expect(log.contains("Request: PATCH dimensionId: my service {\"desiredCapacity\": 4}"), "\(log)")
+
+        let listed = try runCapacityd(["dimensions", "list", "--state-dir", server.stateDirectory, "--json"])
+        #expect(listed.status == 0)
+        let stored = ((try? JSONSerialization.jsonObject(with: Data(listed.output.utf8))) as? [[String: Any]] ?? [])
+            .compactMap { $0["scalableTargetDimensionId"] as? String }
+        #expect(Set(stored.map { Array($0.utf8) }) == Set(ids.map { Array($0.utf8) }), "\(listed.output)")
+        let direct = try runCapacityd(["dimensions", "get", "my service", "--state-dir", server.stateDirectory, "--json"])
+        #expect(direct.status == 0 && direct.output.contains("\"desiredCapacity\": 4"), "\(direct.output)")
     }
 
     @Test func percentEncodedIDsAreDecoded() throws {

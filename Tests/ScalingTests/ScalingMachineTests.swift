@@ -147,23 +147,39 @@ struct ValidationTests {
 
 @Suite("Dimension ids")
 struct DimensionIDTests {
-    @Test(arguments: ["a", "my-id", "A.b_c:d-1", String(repeating: "x", count: 128), "..a", "a.."])
+    /// What Application Auto Scaling allows in a ResourceId: any Unicode but controls, and here not '/'.
+    @Test(arguments: ["a", "my-id", "A.b_c:d-1", String(repeating: "x", count: 1600), "..a", "a..", "orders@prod",
+                      "svc~1", "a b", "a$", "caf\u{e9}", "cafe\u{301}", "%41", "\u{1F600}", "\u{A0}", "\u{2028}",
+                      String(repeating: "\u{1F600}", count: 400), "a\\b", "?#[]"])
     func valid(_ text: String) throws {
         #expect(try DimensionID(text).value == text)
     }
 
-    @Test(arguments: ["", ".", "..", String(repeating: "x", count: 129), "a/b", "a b", "a$", "caf\u{e9}", "a\u{0}b", "%41"])
+    @Test(arguments: ["", ".", "..", String(repeating: "x", count: 1601), String(repeating: "\u{1F600}", count: 400) + "x",
+                      "a/b", "/", "a\u{0}b", "a\u{1F}", "\tb", "a\nb", "a\u{7F}", "a\u{80}", "a\u{9F}"])
     func invalid(_ text: String) {
         #expect(throws: ScalingError.self) { try DimensionID(text) }
     }
 
-    @Test(arguments: [("my%2Did", "my-id"), ("%41bc", "Abc"), ("a%3ab", "a:b"), ("plain", "plain")])
+    @Test(arguments: [("my%2Did", "my-id"), ("%41bc", "Abc"), ("a%3ab", "a:b"), ("plain", "plain"), ("%C3%A9", "\u{e9}"),
+                      ("a%20b", "a b"), ("%F0%9F%98%80", "\u{1F600}"), ("a%40b~c", "a@b~c"), ("%2e%2e%2e", "...")])
     func percentDecoded(_ row: (String, String)) throws {
         #expect(try DimensionID(percentEncoded: Substring(row.0)).value == row.1)
     }
 
-    @Test(arguments: ["%2e%2e", "%2E", "a%2Fb", "a%2fb", "%", "%4", "%zz", "a%00b", "%C3%A9", "a%20b", ".%2e"])
+    @Test(arguments: ["%2e%2e", "%2E", "a%2Fb", "a%2fb", "%", "%4", "%zz", "a%00b", ".%2e", "%C3", "%FF", "%C0%AF",
+                      "%ED%A0%80", "a%7Fb", "a%C2%85b", "a%0Ab"])
     func percentDecodedInvalid(_ text: String) {
         #expect(throws: ScalingError.self) { try DimensionID(percentEncoded: Substring(text)) }
+    }
+
+    /// Two spellings of one character are two ids (as to AWS and PostgreSQL), and ids sort by their bytes.
+    @Test func idsAreTheirBytes() throws {
+        let precomposed = try DimensionID("caf\u{e9}")
+        let decomposed = try DimensionID("cafe\u{301}")
+        #expect(precomposed != decomposed)
+        #expect(Set([precomposed, decomposed]).count == 2)
+        #expect(try [DimensionID("b"), DimensionID("\u{e9}"), DimensionID("B"), DimensionID("a")].sorted().map(\.value)
+                == ["B", "a", "b", "\u{e9}"])
     }
 }

@@ -112,4 +112,27 @@ struct ListingContractTests {
             #expect(try list(subject.store) == [])
         }
     }
+
+    /// Ids as wide as AWS allows. Fails if a store changes an id's bytes (a normalisation, an escape gone wrong),
+    /// takes two spellings of one character for one id, or loses any of them over a reopen.
+    @Test("ids are kept byte for byte, two spellings of a character are two ids", arguments: storeHarnesses)
+    func wideIDs(harness: any StoreHarness) throws {
+        try withStore(harness) { subject in
+            let names = ["caf\u{e9}", "cafe\u{301}", "orders@prod", "my service", "\u{1F600}", "a\\b\"c'd",
+                         String(repeating: "\u{e9}", count: 800)]
+            for (index, name) in names.enumerated() { try put(subject.store, sample(name, desired: Double(index))) }
+            let expected = names.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+            func check(_ store: any DimensionStore) throws {
+                #expect(try list(store).map { Array($0.id.value.utf8) } == expected)
+                for (index, name) in names.enumerated() {
+                    #expect(try read(store, id(name))?.desiredCapacity == Double(index), "\(name)")
+                }
+            }
+            try check(subject.store)
+            if subject.isDurable {
+                try subject.reopen()
+                try check(subject.store)
+            }
+        }
+    }
 }
