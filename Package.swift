@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "PostgresStore", dependencies: ["CPostgresShims", "DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
         // The store factory: the one target that names the concrete stores.
-        .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore", "PostgresStore"], swiftSettings: optimized),
+        .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "Scaling"]),
-        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling"]),
+        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling", "SystemIO"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests",
                     dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "PostgresTestServer", "Scaling", "SystemIO"]),

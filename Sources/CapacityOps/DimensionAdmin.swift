@@ -28,9 +28,7 @@ public enum DimensionAdmin {
         let dimensions: [Dimension]
         switch target {
         case .store(let location):
-            dimensions = try withStore(location) { store throws(Failure) in
-                try store.allDimensionsAndWait().mapError { Failure(description: $0.message) }.get()
-            }
+            dimensions = try durableDimensions(location)
         case .server(let url, let apiKey):
             let body = try call("GET", AdminRoutes.prefix, url: url, apiKey: apiKey)
             guard case .array(let values)? = try? JSONParser.parse(body) else {
@@ -58,10 +56,9 @@ public enum DimensionAdmin {
         let id = try parse(id)
         switch target {
         case .store(let location):
-            let found = try withStore(location) { store throws(Failure) in
-                try store.dimensionAndWait(id).mapError { Failure(description: $0.message) }.get()
+            guard let found = try durableDimensions(location).first(where: { $0.id == id }) else {
+                throw Failure(description: ScalingError.notFound(id).message)
             }
-            guard let found else { throw Failure(description: ScalingError.notFound(id).message) }
             return describe(found, output)
         case .server(let url, let apiKey):
             return try remote("GET", id, url: url, apiKey: apiKey, output: output)
@@ -161,6 +158,15 @@ public enum DimensionAdmin {
         switch outcome {
         case .success(let change): return describe(change.after, output)
         case .failure(let error): throw Failure(description: error.message)
+        }
+    }
+
+    /// Looking needs no lock: a file store that a server holds is read as the server last made it durable.
+    private static func durableDimensions(_ location: StoreLocation) throws(Failure) -> [Dimension] {
+        do {
+            return try location.durableDimensions()
+        } catch {
+            throw Failure(description: error.description)
         }
     }
 

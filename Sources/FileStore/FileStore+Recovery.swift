@@ -49,7 +49,7 @@ extension FileStore {
     }
 
     /// Applies records in file order: a later state of an id replaces an earlier one, a deletion removes it.
-    private static func replay(_ records: [StoredRecord], into dimensions: inout [DimensionID: Dimension]) {
+    static func replay(_ records: [StoredRecord], into dimensions: inout [DimensionID: Dimension]) {
         for record in records {
             switch record {
             case .dimension(let dimension): dimensions[dimension.id] = dimension

@@ -35,6 +35,7 @@ extension FileStore {
                 try FileSystem.write(bytes, to: log, at: logSize)
                 try FileSystem.fdatasync(log)
                 logSize += bytes.count
+                publishSyncedLength(logSize)
             } catch {
                 failure = "\(error)"
                 // Drop whatever part of the batch reached the file: it was never acknowledged, and after a failed
@@ -95,6 +96,7 @@ extension FileStore {
             try FileSystem.truncate(log, to: 0)
             try FileSystem.fsync(log)
             logSize = 0
+            publishSyncedLength(0)
         } catch {
             // The log still holds everything; compaction is retried after the next write.
             FileSystem.printError("capacityd: store compaction failed: \(error)")

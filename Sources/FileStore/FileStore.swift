@@ -39,6 +39,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
+        /// Another process (a server) holds the directory: `readCommitted(directory:)` can still read it.
+        public var inUse = false
     }
 
     static let snapshotName = "dimensions.snapshot"
@@ -49,6 +51,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     let options: Options
     private let lockFile: FileDescriptor
     let log: FileDescriptor
+    /// Where the writer publishes how much of the log is durable, for readers without the lock.
+    let synced: FileDescriptor
 
     let lock = ConditionLock()
     // Guarded by `lock`:
@@ -85,12 +89,18 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             throw OpenError(description: "state directory \(directory): \(error)")
         }
         guard flock(lockFile.rawValue, LOCK_EX | LOCK_NB) == 0 else {
-            throw OpenError(description: "state directory \(directory) is in use by another capacityd process")
+            throw OpenError(description: "state directory \(directory) is in use by another capacityd process", inUse: true)
         }
         let recovered = try Self.recover(directory: directory)
         committed = recovered.dimensions
         log = recovered.log
         logSize = recovered.logSize
+        do {
+            synced = try FileSystem.open(directory + "/" + Self.syncedName, flags: O_RDWR | O_CREAT)
+        } catch {
+            throw OpenError(description: "state directory \(directory): \(error)")
+        }
+        publishSyncedLength(logSize)
         writer = try? PosixThread(name: "store-writer") { [unowned self] in self.runWriter() }
         guard writer != nil else { throw OpenError(description: "could not start the store's writer thread") }
     }
@@ -104,6 +114,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         writer?.join()
         writer = nil
         log.close()
+        synced.close()
         lockFile.close()
     }
 

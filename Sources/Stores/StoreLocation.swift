@@ -1,6 +1,7 @@
 import DimensionStorage
 import FileStore
 import PostgresStore
+import Scaling
 
 /// Which store holds the dimensions, as configuration says; `open()` is the one place that builds a concrete store,
 /// so `serve`, `check-config`, `dimensions`, `import` and `db` all open the same kind the same way.
@@ -14,6 +15,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
+        /// A file store that another process (a server) holds; `durableDimensions()` still reads it.
+        public var inUse = false
     }
 
     public func open() throws(OpenError) -> DimensionStore {
@@ -22,7 +25,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             do {
                 return try FileStore(directory: directory)
             } catch {
-                throw OpenError(description: error.description)
+                throw OpenError(description: error.description, inUse: error.inUse)
             }
         case .postgres(let settings):
             do {
@@ -32,6 +35,27 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             }
         case .memory:
             return MemoryStore()
+        }
+    }
+
+    /// Every durable dimension, sorted by id, for a command that only looks: a file store that a server holds is
+    /// read without its lock (what the server has acknowledged, never more); other stores are opened as usual.
+    public func durableDimensions() throws(OpenError) -> [Dimension] {
+        let store: DimensionStore
+        do {
+            store = try open()
+        } catch where error.inUse {
+            guard case .file(let directory) = self else { throw error }
+            do {
+                return try FileStore.readCommitted(directory: directory)
+            } catch {
+                throw OpenError(description: error.description)
+            }
+        }
+        defer { store.close() }
+        switch store.allDimensionsAndWait() {
+        case .success(let dimensions): return dimensions
+        case .failure(let error): throw OpenError(description: error.message)
         }
     }
 

@@ -155,6 +155,28 @@ public enum FileSystem {
         return access(path, mode) == 0
     }
 
+    /// What tells one file at `path` from another that replaced it (device, inode, size, modification time), or
+    /// nil if nothing is there.
+    public static func identity(_ path: String) -> [Int]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [Int(info.st_dev), Int(info.st_ino), Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+    }
+
+    /// Reads at most `count` bytes at `offset` (fewer at the end of the file).
+    public static func read(_ file: FileDescriptor, count: Int, at offset: Int) throws(SystemError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = try blockingSyscall("pread") {
+                bytes.withUnsafeMutableBytes { pread(file.rawValue, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return Array(bytes.prefix(done))
+    }
+
     /// Bytes available to an unprivileged writer on the file system holding `path`, or nil if it cannot be told.
     public static func freeBytes(_ path: String) -> UInt64? {
         var space = statvfs()

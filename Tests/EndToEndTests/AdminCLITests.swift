@@ -41,13 +41,66 @@ struct AdminCLITests {
         #expect(try run(["get", "api"]).status != 0)
         #expect(json(try run(["get", "web", "--json"]).output)?["desiredCapacity"] as? Double == 3)
 
-        // The server sees what the CLI wrote; while it runs, the CLI refuses rather than write behind its back.
+        // The server sees what the CLI wrote; while it runs, the CLI still looks, but refuses to write behind its
+        // back and says how to go through it.
         let server = try ServerProcess(["--mode", "production"], directory: directory)
         let response = try curl(server.baseURL + "/v1/scalableTargetDimensions/web")
         #expect(response.json?["resourceName"] as? String == "Web")
         #expect(try curl(server.baseURL + "/v1/scalableTargetDimensions/api").json?["desiredCapacity"] as? Double == 1)
-        let refused = try run(["list"])
-        #expect(refused.status != 0 && refused.output.contains("in use"))
+        let listed = try run(["list", "--json"])
+        #expect(listed.status == 0, "\(listed.output)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])?
+            .compactMap { $0["scalableTargetDimensionId"] as? String } == ["api", "web"], "\(listed.output)")
+        #expect(json(try run(["get", "api", "--json"]).output)?["desiredCapacity"] as? Double == 1)
+        let refused = try run(["set", "web", "--desired-capacity", "9"])
+        #expect(refused.status != 0 && refused.output.contains("in use") && refused.output.contains("--server"), "\(refused.output)")
+        #expect(server.stop() == 0)
+    }
+
+    /// `list` while a server writes: fails if a listing fails, misses a PATCH acknowledged before it began, or
+    /// shows a value that was never sent.
+    @Test func listingWhileAServerWrites() throws {
+        let server = try ServerProcess(["--mode", "production", "--no-access-log"])
+        let ids = ["w0", "w1", "w2", "w3"]
+        let acknowledged = Locked([String: Double]())
+        let sent = Locked([String: Double]())
+        let done = Locked(false)
+        let port = server.port
+        let writer = Thread {
+            guard let connection = try? RawConnection(port: port) else { return done.withLock { $0 = true } }
+            var value = 0
+            while !done.withLock({ $0 }) {
+                value += 1
+                let id = ids[value % ids.count]
+                let body = #"{"desiredCapacity": \#(value)}"#
+                sent.withLock { $0[id] = Double(value) }
+                connection.send("PATCH /v1/scalableTargetDimensions/\(id) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+                guard connection.readResponses(1).first?.status == 200 else { return done.withLock { $0 = true } }
+                acknowledged.withLock { $0[id] = Double(value) }
+            }
+        }
+        writer.start()
+        while acknowledged.withLock({ $0.count }) < ids.count { usleep(10_000) }
+        var problems: [String] = []
+        for _ in 0..<8 {
+            let before = acknowledged.withLock { $0 }
+            let listed = try runCapacityd(["dimensions", "list", "--json", "--state-dir", server.stateDirectory])
+            let ceiling = sent.withLock { $0 }
+            guard listed.status == 0, let rows = (try? JSONSerialization.jsonObject(with: Data(listed.output.utf8))) as? [[String: Any]] else {
+                problems.append("list failed: \(listed.output)")
+                continue
+            }
+            for row in rows {
+                guard let id = row["scalableTargetDimensionId"] as? String, let value = row["desiredCapacity"] as? Double else { continue }
+                if value < before[id]! { problems.append("\(id): \(value) is older than the acknowledged \(before[id]!)") }
+                if value > ceiling[id]! { problems.append("\(id): \(value) was never sent") }
+            }
+            if rows.count != ids.count { problems.append("\(rows.count) rows") }
+        }
+        done.withLock { $0 = true }
+        while writer.isExecuting { usleep(10_000) }
+        #expect(problems == [])
         #expect(server.stop() == 0)
     }
 

@@ -3,6 +3,7 @@ import Testing
 @testable import FileStore
 import DimensionStorage
 import Scaling
+import SystemIO
 
 private typealias Dimension = Scaling.Dimension
 
@@ -262,4 +263,84 @@ struct RecordFormatTests {
             #expect(scan.dimensions.isEmpty, "flip at \(index)")
         }
     }
+}
+
+/// A reader without the lock (`capacityd dimensions list|get` while a server runs), racing a writer that compacts
+/// every few dozen records and whose writes sometimes fail.
+@Suite("File store, read without the lock")
+struct FileStoreReadOnlyTests {
+    /// Fails if a read misses a change acknowledged before it began (stale: a compaction between reading the
+    /// snapshot and the log), shows a value that was never acknowledged (a record written but not durable, or a
+    /// failed write's), loses an id, or fails.
+    @Test func readsWhileTheWriterCompactsSeeExactlyWhatWasAcknowledged() throws {
+        let directory = temporaryDirectory()
+        let failures = LockedBox(0)
+        let failEvery = 7
+        var options = FileStore.Options(compactionThresholdBytes: 4096)
+        options.writeFault = {
+            failures.update { $0 += 1; return $0 % failEvery == 0 } ? SystemError(call: "pwrite", errno: EIO) : nil
+        }
+        let store = try FileStore(directory: directory, options: options)
+        defer { store.close() }
+        let names = ["a", "b", "c", "d"]
+        for name in names { try put(store, sample(name, desired: 0)) }
+        // Per id: the last acknowledged value, and every value acknowledged so far.
+        let acknowledged = LockedBox(Dictionary(uniqueKeysWithValues: names.map { ($0, 0.0) }))
+        let everAcknowledged = LockedBox(Set(names.map { "\($0)=0.0" }))
+        let done = LockedBox(false)
+        let readsSoFar = LockedBox(0)
+        let writer = Thread {
+            // Until enough reads have raced it, however fast or slow either side is on this machine.
+            var value = 0
+            while value < 1500 || readsSoFar.update({ $0 }) < 300 {
+                value += 1
+                let name = names[value % names.count]
+                let desired = Double(value)
+                if case .success = store.updateAndWait(try! DimensionID(name), { _ throws(ScalingError) in sample(name, desired: desired) }) {
+                    everAcknowledged.update { $0.insert("\(name)=\(Double(value))") }
+                    acknowledged.update { $0[name] = Double(value) }
+                }
+            }
+            done.update { $0 = true }
+        }
+        writer.start()
+        var reads = 0
+        var problems: [String] = []
+        var observed = Set<String>()
+        while !done.update({ $0 }) {
+            let before = acknowledged.update { $0 }
+            let seen: [Dimension]
+            do {
+                seen = try FileStore.readCommitted(directory: directory)
+            } catch {
+                problems.append("read failed: \(error)")
+                readsSoFar.update { $0 = .max }  // the writer stops at its 1,500th write
+                break
+            }
+            reads += 1
+            readsSoFar.update { $0 = reads }
+            if seen.map(\.id.value) != names { problems.append("ids \(seen.map(\.id.value))") }
+            for dimension in seen {
+                let name = dimension.id.value
+                if dimension.desiredCapacity < before[name]! { problems.append("\(name) stale: \(dimension.desiredCapacity) < \(before[name]!)") }
+                observed.insert("\(name)=\(dimension.desiredCapacity)")
+            }
+        }
+        // A reader may see a change between its fdatasync and its acknowledgement; by now every durable change
+        // has been acknowledged, and a failed one never is.
+        while writer.isExecuting { usleep(1_000) }
+        let never = observed.subtracting(everAcknowledged.update { $0 })
+        #expect(never.isEmpty, "seen but never acknowledged: \(never.prefix(5))")
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(reads >= 300)
+        #expect(try FileStore.readCommitted(directory: directory) == (try store.allDimensionsAndWait().get()))
+    }
+}
+
+/// A value behind a lock, for the threads of one test.
+private final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func update<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
 }
