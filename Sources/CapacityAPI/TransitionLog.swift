@@ -28,9 +28,13 @@ public final class TransitionLog: Sendable {
     /// Refusals are not logged here: the old sample never wrote them, and the access log has them.
     func record(method: String, id: String, body: [UInt8], before: Dimension, after: Dimension) {
         let (day, stamp) = stamps(epochSeconds: WallClock.now().seconds)
-        let text = stamp + " " + Self.requestLine(method: method, id: id, body: body) + "\n"
-            + stamp + " " + Self.responseLine(id: id, before: before, after: after) + "\n"
-        append(Array(text.utf8), day: day)
+        var line: [UInt8] = []
+        line.reserveCapacity(2 * stamp.utf8.count + 2 * id.utf8.count + body.count + 160)
+        for part in [stamp, " ", Self.requestLine(method: method, id: id, body: body), "\n",
+                     stamp, " ", Self.responseLine(id: id, before: before, after: after), "\n"] {
+            line.append(contentsOf: part.utf8)
+        }
+        append(line, day: day)
     }
 
     /// `Request: PATCH dimensionId: ID {"desiredCapacity": 2}`, the body as the old sample's `json.dumps` wrote
@@ -46,7 +50,10 @@ public final class TransitionLog: Sendable {
     /// (`desiredCapacity: 1.0 -> 2.0  actualCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending`), or
     /// `actualCapacity: X = desiredCapacity: Y  ` when nothing it reports did. Capacities as Python's `str(float)`.
     static func responseLine(id: String, before: Dimension, after: Dimension) -> String {
-        var line = "Response: dimensionId: \(id)  "
+        var line = "Response: dimensionId: "
+        line.reserveCapacity(id.utf8.count + 120)
+        line += id
+        line += "  "
         let start = line.endIndex
         if before.desiredCapacity != after.desiredCapacity {
             line += "desiredCapacity: \(py(before.desiredCapacity)) -> \(py(after.desiredCapacity))  "

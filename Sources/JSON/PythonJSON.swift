@@ -20,6 +20,9 @@ public enum PythonJSON {
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
         let sign = value.sign == .minus ? "-" : ""
         if value == 0 { return sign + "0.0" }
+        // Whole numbers below 10^16, which is what capacities are: the digits and ".0", without the general case's
+        // shortest-digits search (it made a logged request a third dearer).
+        if value.magnitude < 1e16, value == value.rounded(.towardZero) { return String(Int64(value)) + ".0" }
         let (digits, point) = shortestDigits(abs(value))
         if point <= -4 || point > 16 {
             var mantissa = String(digits.first!)

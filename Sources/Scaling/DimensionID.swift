@@ -65,10 +65,15 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func == (lhs: DimensionID, rhs: DimensionID) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+    public static func == (lhs: DimensionID, rhs: DimensionID) -> Bool {
+        var left = lhs.value
+        var right = rhs.value
+        return left.withUTF8 { a in right.withUTF8 { b in a.count == b.count && a.elementsEqual(b) } }
+    }
 
     public func hash(into hasher: inout Hasher) {
-        for byte in value.utf8 { hasher.combine(byte) }
+        var bytes = value
+        bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     public static func < (lhs: DimensionID, rhs: DimensionID) -> Bool {
