@@ -66,7 +66,13 @@ public final class APIKeys: Sendable {
     /// Whether `key` is one of the keys. Every stored digest is compared in full, whatever matches, so the time
     /// taken says nothing about which bytes were right.
     func accepts(_ key: String) -> Bool {
-        let presented = Array(SHA256.hexDigest(key.utf8).utf8)
+        acceptedDigest(key) != nil
+    }
+
+    /// The digest of `key` if it is one of the keys (what the rate limiter knows a client by: never the key).
+    func acceptedDigest(_ key: String) -> String? {
+        let digest = SHA256.hexDigest(key.utf8)
+        let presented = Array(digest.utf8)
         let stored = digests.withLock { $0 }
         var matched: UInt8 = 0
         for digest in stored {
@@ -74,7 +80,7 @@ public final class APIKeys: Sendable {
             for index in 0..<64 { difference |= digest[index] ^ presented[index] }
             matched |= difference == 0 ? 1 : 0
         }
-        return matched == 1
+        return matched == 1 ? digest : nil
     }
 
     /// Refuses a request that presents no key, or one that is not among the keys: the one check behind the

@@ -15,10 +15,13 @@ public enum APIRoutes {
         public var metrics: MetricsExposition?
         /// With `--redirect-http`: applied to every plain-HTTP request but ACME challenges.
         public var redirect: HTTPSRedirect?
+        /// With `--rate-limit`: applied to the dimension and admin routes (not to health checks or metrics).
+        public var rateLimiter: RateLimiter?
 
         public init(store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
                     readiness: @escaping @Sendable () -> HTTPResponse, metrics: MetricsExposition?,
-                    redirect: HTTPSRedirect?) {
+                    redirect: HTTPSRedirect?, rateLimiter: RateLimiter? = nil) {
+            self.rateLimiter = rateLimiter
             self.store = store
             self.transitions = transitions
             self.apiKeys = apiKeys
@@ -33,13 +36,14 @@ public enum APIRoutes {
     public static func api(_ configuration: APIConfiguration, _ dependencies: Dependencies) -> RouteTable {
         var routes = [
             DimensionRoutes(configuration: configuration, store: dependencies.store,
-                            transitions: dependencies.transitions, apiKeys: dependencies.apiKeys).route,
+                            transitions: dependencies.transitions, apiKeys: dependencies.apiKeys,
+                            rateLimiter: dependencies.rateLimiter).route,
             TimeRoute.route,
         ]
         routes += HealthRoutes.routes(readiness: dependencies.readiness)
         if let metrics = dependencies.metrics { routes.append(MetricsRoute.route(store: dependencies.store, exposition: metrics)) }
         routes += AdminRoutes(store: dependencies.store, defaults: configuration.defaults, maxCapacity: configuration.maxCapacity)
-            .routes(apiKeys: dependencies.apiKeys)
+            .routes(apiKeys: dependencies.apiKeys, rateLimiter: dependencies.rateLimiter)
         if let webroot = configuration.acmeWebroot { routes.append(ACMEChallenge.route(webroot: webroot)) }
         routes.append(OpenAPIDocument.route(documenting: routes, mode: configuration.mode,
                                             maxCapacity: configuration.maxCapacity))

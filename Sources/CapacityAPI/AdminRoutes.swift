@@ -20,8 +20,9 @@ public final class AdminRoutes: Sendable {
         self.maxCapacity = maxCapacity
     }
 
-    func routes(apiKeys: APIKeys?) -> [Route] {
+    func routes(apiKeys: APIKeys?, rateLimiter: RateLimiter? = nil) -> [Route] {
         let policies: [any RequestPolicy] = [APIKeyPolicy(keys: apiKeys)]
+            + (rateLimiter.map { [RateLimitPolicy(limiter: $0, keys: apiKeys)] } ?? [])
         let operation = { (method: HTTPMethod, openAPI: String) in
             Route.Operation(method, openAPI: openAPI) { request, id, context in
                 self.respond(request, idSegment: id, context: context)
@@ -109,7 +110,7 @@ public final class AdminRoutes: Sendable {
               "200": {"description": "The dimensions.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}}},
               "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},
-              "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}
+              "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}
             }
           }
     """#
@@ -118,7 +119,7 @@ public final class AdminRoutes: Sendable {
     {
             "operationId": "adminGetDimension",
             "summary": "One dimension, without advancing it.",
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}
           }
     """#
 
@@ -127,7 +128,7 @@ public final class AdminRoutes: Sendable {
             "operationId": "adminCreateDimension",
             "summary": "Create a dimension from the defaults and the given fields (409 if it exists).",
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminFields"}}}},
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
           }
     """#
 
@@ -136,7 +137,7 @@ public final class AdminRoutes: Sendable {
             "operationId": "adminSetDimension",
             "summary": "Set fields exactly as given (an override, not a scaling event).",
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminFields"}}}},
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
           }
     """#
 
@@ -144,7 +145,7 @@ public final class AdminRoutes: Sendable {
     {
             "operationId": "adminDeleteDimension",
             "summary": "Delete a dimension; answers it as it was.",
-            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
+            "responses": {"200": {"$ref": "#/components/responses/Dimension"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}
           }
     """#
 }

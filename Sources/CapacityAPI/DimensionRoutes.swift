@@ -13,17 +13,21 @@ final class DimensionRoutes: Sendable {
     private let store: DimensionStore
     private let transitions: TransitionLog
     private let apiKeys: APIKeys?
+    private let rateLimiter: RateLimiter?
 
-    init(configuration: APIConfiguration, store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?) {
+    init(configuration: APIConfiguration, store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
+         rateLimiter: RateLimiter? = nil) {
         self.configuration = configuration
         self.store = store
         self.transitions = transitions
         self.apiKeys = apiKeys
+        self.rateLimiter = rateLimiter
     }
 
     var route: Route {
         Route(Self.pattern, parameter: DimensionIDParameter.declaration,
-              policies: configuration.dimensionsNeedClientCertificate ? [ClientCertificatePolicy()] : [], [
+              policies: (configuration.dimensionsNeedClientCertificate ? [ClientCertificatePolicy()] : [])
+                + (rateLimiter.map { [RateLimitPolicy(limiter: $0, keys: apiKeys)] } ?? []), [
             Route.Operation(.get, openAPI: Self.getOperation) { request, id, context in
                 self.respond(request, idSegment: id, context: context)
             },
@@ -119,6 +123,7 @@ final class DimensionRoutes: Sendable {
               "403": {"$ref": "#/components/responses/Error"},
               "404": {"$ref": "#/components/responses/Error"},
               "414": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Error"},
               "503": {"$ref": "#/components/responses/Error"}
             }
           }
@@ -143,6 +148,7 @@ final class DimensionRoutes: Sendable {
               "413": {"$ref": "#/components/responses/Error"},
               "414": {"$ref": "#/components/responses/Error"},
               "415": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Error"},
               "503": {"$ref": "#/components/responses/Error"}
             }
           }

@@ -70,12 +70,13 @@ public enum CapacityService {
             }
         }
         let transitions = TransitionLog(directory: settings.logDirectory)
-        let metrics = ServiceMetrics(store: store, tls: tls)
+        let rateLimiter = settings.rateLimit.map { RateLimiter($0) }
+        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter)
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
         let dependencies = APIRoutes.Dependencies(
             store: store, transitions: transitions, apiKeys: apiKeys,
             readiness: { [tls] in HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds) },
-            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect)
+            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter)
         let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,

@@ -34,6 +34,7 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     private let counts = Locked(Counts())
     private let store: DimensionStore
     private let tls: ReloadableTLSContext?
+    private let rateLimiter: RateLimiter?
     /// Weak: the server holds this object as its observer.
     private struct ServerReference {
         weak var value: HTTPServer?
@@ -41,9 +42,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
 
     private let server = Locked(ServerReference())
 
-    init(store: DimensionStore, tls: ReloadableTLSContext?) {
+    init(store: DimensionStore, tls: ReloadableTLSContext?, rateLimiter: RateLimiter? = nil) {
         self.store = store
         self.tls = tls
+        self.rateLimiter = rateLimiter
     }
 
     /// The listeners' tables by listener name, once they are built (they need this object to render `/metrics`).
@@ -122,6 +124,12 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
                 out.family(figure.name, type: "histogram", help: figure.help)
                 out.histogram(figure.name, [], histogram)
             }
+        }
+        if let figures = rateLimiter?.figures {
+            out.single("capacityd_rate_limited_total", type: "counter",
+                       help: "Requests refused with 429 because their client was over --rate-limit.", Double(figures.limited))
+            out.single("capacityd_rate_limit_clients", type: "gauge",
+                       help: "Clients whose rate is being tracked now (at most --rate-limit-clients).", Double(figures.clients))
         }
         if let certificates = tls?.current.certificates {
             out.family("capacityd_certificate_days_left", type: "gauge",

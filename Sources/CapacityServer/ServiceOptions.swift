@@ -1,3 +1,4 @@
+import CapacityAPI
 import HTTP1
 import HTTPServer
 import Scaling
@@ -44,6 +45,11 @@ public struct ServiceOptions: Sendable {
     public var writeTimeout = seconds(engine.writeTimeoutMilliseconds)
     public var shutdownGrace = seconds(engine.shutdownGraceMilliseconds)
     public var apiKeysFile: String?
+    /// `N/s` (or `N`): requests per second per client; nil limits nothing.
+    public var rateLimit: String?
+    /// Requests a client may make at once; nil: the rate's N.
+    public var rateBurst: Double?
+    public var rateLimitClients = 100_000
     public var gzipMinimumBytes = engine.gzipMinimumBytes
     public var logLevel: LogLevel = .info
     public var noAccessLog = false
@@ -94,6 +100,12 @@ public struct ServiceOptions: Sendable {
         try check(defaults.capacity.isFinite && defaults.capacity >= 0 && defaults.capacity <= maxCapacity,
                   "--default-capacity must be from 0 to --max-capacity (\(DimensionUpdate.describe(maxCapacity)))")
         try check(!migrate || store.databaseURL != nil, "--migrate needs --database-url")
+        if let rateLimit {
+            try check(Self.perSecond(rateLimit) != nil, "--rate-limit must be requests per second, such as 50/s (more than 0)")
+        }
+        try check(rateBurst.map { $0.isFinite && $0 >= 1 } ?? true, "--rate-burst must be 1 or more")
+        try check(rateBurst == nil || rateLimit != nil, "--rate-burst is used only with --rate-limit")
+        try check(rateLimitClients >= 1, "--rate-limit-clients must be 1 or more")
         do {
             try store.validate()
         } catch {
@@ -137,7 +149,17 @@ public struct ServiceOptions: Sendable {
             acmeWebroot: acmeWebroot,
             redirectHTTP: redirectHTTP,
             apiKeysFile: apiKeysFile,
+            rateLimit: rateLimit.flatMap(Self.perSecond).map {
+                RateLimiter.Settings(perSecond: $0, burst: rateBurst ?? max(1, $0), maxClients: rateLimitClients)
+            },
             logLevel: logLevel)
+    }
+
+    /// `50/s` or `50` → 50; nil for anything else or a rate that is not positive.
+    static func perSecond(_ text: String) -> Double? {
+        let number = text.hasSuffix("/s") ? String(text.dropLast(2)) : text
+        guard let value = Double(number), value.isFinite, value > 0 else { return nil }
+        return value
     }
 
     private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }

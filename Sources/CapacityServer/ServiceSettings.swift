@@ -36,6 +36,8 @@ public struct ServiceSettings: Sendable {
     public var redirectHTTP: Bool
     /// Keys required for PATCHes that set the operator fields; nil requires none.
     public var apiKeysFile: String?
+    /// Requests per client on the dimension and admin routes; nil limits nothing.
+    public var rateLimit: RateLimiter.Settings?
     public var logLevel: LogLevel
 
     public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [], metricsAddress: SocketAddress? = nil,
@@ -44,7 +46,8 @@ public struct ServiceSettings: Sendable {
                 defaults: DimensionDefaults = DimensionDefaults(), maxCapacity: Double = DimensionUpdate.defaultMaxCapacity,
                 accessLog: Bool = true, tls: TLSConfiguration? = nil,
                 acmeWebroot: String? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
-                logLevel: LogLevel = .info) {
+                rateLimit: RateLimiter.Settings? = nil, logLevel: LogLevel = .info) {
+        self.rateLimit = rateLimit
         self.httpAddresses = httpAddresses
         self.httpsAddresses = httpsAddresses
         self.metricsAddress = metricsAddress

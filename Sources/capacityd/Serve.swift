@@ -132,6 +132,15 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("max-capacity"), help: "Largest actualCapacity or desiredCapacity a request may set (400 past it); Application Auto Scaling's capacities are 32-bit integers.")
     var maxCapacity = standard.maxCapacity
 
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests per second per client on the dimension and admin routes, such as 50/s; past it 429 with Retry-After. A client is its verified certificate, else a valid API key, else its address. Off by default.", valueName: "n/s"))
+    var rateLimit: String?
+
+    @Option(name: .customLong("rate-burst"), help: "Requests a client may make at once before --rate-limit applies (default: the rate's N).")
+    var rateBurst: Double?
+
+    @Option(name: .customLong("rate-limit-clients"), help: "Clients whose rate is remembered at most (bounds memory; a forgotten client starts with a full burst).")
+    var rateLimitClients = standard.rateLimitClients
+
     @Option(name: .customLong("event-loops"), help: "Event loop threads (default: one per CPU core).")
     var eventLoops: Int?
 
@@ -207,6 +216,9 @@ struct ServeOptions: ParsableArguments {
         options.defaults = DimensionDefaults(version: defaultVersion, resourceName: defaultResourceName,
                                              dimensionName: defaultDimensionName, capacity: defaultCapacity)
         options.maxCapacity = maxCapacity
+        options.rateLimit = rateLimit
+        options.rateBurst = rateBurst
+        options.rateLimitClients = rateLimitClients
         options.eventLoops = eventLoops
         options.maxConnections = maxConnections
         options.maxRequestLineBytes = maxRequestLineBytes
