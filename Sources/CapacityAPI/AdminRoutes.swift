@@ -21,8 +21,9 @@ public final class AdminRoutes: Sendable {
     }
 
     func routes(apiKeys: APIKeys?, rateLimiter: RateLimiter? = nil) -> [Route] {
-        let policies: [any RequestPolicy] = [APIKeyPolicy(keys: apiKeys)]
-            + (rateLimiter.map { [RateLimitPolicy(limiter: $0, keys: apiKeys)] } ?? [])
+        // The rate first: guessing keys costs tokens like any other request.
+        let policies: [any RequestPolicy] = (rateLimiter.map { [RateLimitPolicy(limiter: $0, keys: apiKeys)] } ?? [])
+            + [APIKeyPolicy(keys: apiKeys)]
         let operation = { (method: HTTPMethod, openAPI: String) in
             Route.Operation(method, openAPI: openAPI) { request, id, context in
                 self.respond(request, idSegment: id, context: context)

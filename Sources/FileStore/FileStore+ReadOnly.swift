@@ -4,49 +4,59 @@ import SystemIO
 
 /// Reading a store that a server holds, without its lock: what `capacityd dimensions list|get` show while the
 /// server runs. The writer publishes, after each fdatasync and before it answers anyone, how much of the log is
-/// durable (`dimensions.synced`); a reader takes the snapshot and that much of the log, and no more. So it sees
-/// every change acknowledged before it began, and never a record that was written but is not yet durable (which a
-/// failed sync would take back), nor a torn tail.
+/// durable and which generation of the log that is (`dimensions.synced`); a reader takes the snapshot and that
+/// much of the log, and no more, and reads again if the generation changed meanwhile. So it sees every change
+/// acknowledged before it began, and never a record that was written but is not yet durable (which a failed sync
+/// would take back), nor a torn tail.
 extension FileStore {
     static let syncedName = "dimensions.synced"
 
-    /// The durable length of the log as 16 bytes: the value and its complement, so a reader that met a write
-    /// half-way can tell.
-    static func encodeSyncedLength(_ length: Int) -> [UInt8] {
-        let value = UInt64(length)
-        return (0..<8).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: ~value >> ($0 * 8)) }
+    /// The log's generation and durable length as 32 bytes, each followed by its complement, so a reader that
+    /// met a write half-way can tell.
+    static func encodeSynced(generation: UInt64, length: Int) -> [UInt8] {
+        [generation, ~generation, UInt64(length), ~UInt64(length)].flatMap { value in
+            (0..<8).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
+        }
     }
 
-    static func decodeSyncedLength(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count == 16 else { return nil }
-        let value = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let complement = bytes[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return value == ~complement ? Int(value) : nil
+    static func decodeSynced(_ bytes: [UInt8]) -> (generation: UInt64, length: Int)? {
+        guard bytes.count == 32 else { return nil }
+        let words = (0..<4).map { word in
+            bytes[(word * 8)..<(word * 8 + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+        guard words[0] == ~words[1], words[2] == ~words[3], let length = Int(exactly: words[2]) else { return nil }
+        return (words[0], length)
     }
 
-    /// Writer thread only. A reader that finds an older length sees an older, consistent state; it cannot see a
-    /// newer one than is durable.
+    /// Writer thread only. A reader that finds an older length sees an older, consistent state; it can never see
+    /// a newer one than is durable. If the length cannot be published, readers are refused rather than shown an
+    /// old state as the current one.
     func publishSyncedLength(_ length: Int) {
         do {
-            try FileSystem.write(Self.encodeSyncedLength(length), to: synced, at: 0)
+            try FileSystem.write(Self.encodeSynced(generation: logGeneration, length: length), to: synced, at: 0)
         } catch {
             FileSystem.printError("capacityd: could not publish the store's durable length: \(error)")
+            try? FileSystem.truncate(synced, to: 0)
         }
     }
 
     /// The dimensions durable in `directory` now, sorted by id, whether or not a server holds the store.
     public static func readCommitted(directory: String) throws(OpenError) -> [Dimension] {
         let snapshotPath = directory + "/" + snapshotName
+        let syncedPath = directory + "/" + syncedName
         for _ in 0..<100 {
             do {
-                // A compaction between the two looks replaces the snapshot (a new file) and empties the log: what
-                // was read in between may miss records, so it is read again.
-                let before = FileSystem.identity(snapshotPath)
-                let synced = try FileSystem.read(directory + "/" + syncedName).flatMap(decodeSyncedLength)
+                // The log's generation before and after: a compaction in between (it publishes the new generation
+                // before it empties the log) or a restart of the server means the log read may be another's.
+                guard let first = try FileSystem.read(syncedPath).flatMap(decodeSynced) else {
+                    usleep(1_000)
+                    continue
+                }
                 let snapshot = try FileSystem.read(snapshotPath) ?? []
                 let log = try FileSystem.read(directory + "/" + logName) ?? []
-                guard FileSystem.identity(snapshotPath) == before, let synced else { continue }
+                guard let second = try FileSystem.read(syncedPath).flatMap(decodeSynced),
+                      second.generation == first.generation else { continue }
+                let synced = first.length
                 var dimensions: [DimensionID: Dimension] = [:]
                 let snapshotScan = RecordFormat.scan(snapshot)
                 if let bad = snapshotScan.firstBad {
@@ -64,6 +74,6 @@ extension FileStore {
                 throw OpenError(description: "state directory \(directory): \(error)")
             }
         }
-        throw OpenError(description: "state directory \(directory) kept changing under the reader (or has no \(syncedName)); try again")
+        throw OpenError(description: "state directory \(directory): no durable length published in \(syncedName) (is the server's disk failing?), or it kept changing; try again")
     }
 }

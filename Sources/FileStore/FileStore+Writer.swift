@@ -32,6 +32,10 @@ extension FileStore {
         if !bytes.isEmpty {
             do {
                 if let fault = options.writeFault?() { throw fault }
+                if logNeedsTruncate {
+                    try FileSystem.truncate(log, to: logSize)
+                    logNeedsTruncate = false
+                }
                 try FileSystem.write(bytes, to: log, at: logSize)
                 try FileSystem.fdatasync(log)
                 logSize += bytes.count
@@ -39,8 +43,12 @@ extension FileStore {
             } catch {
                 failure = "\(error)"
                 // Drop whatever part of the batch reached the file: it was never acknowledged, and after a failed
-                // sync its pages cannot be trusted. If even this fails, the next batch overwrites it at logSize.
-                try? FileSystem.truncate(log, to: logSize)
+                // sync its pages cannot be trusted. If even this fails, the next batch tries again first.
+                do {
+                    try FileSystem.truncate(log, to: logSize)
+                } catch {
+                    logNeedsTruncate = true
+                }
             }
         }
         let failedLater: [QueuedWrite] = lock.withLock {
@@ -93,10 +101,14 @@ extension FileStore {
             file.close()
             try FileSystem.rename(temporary, to: directory + "/" + Self.snapshotName)
             try FileSystem.syncDirectory(directory)
-            try FileSystem.truncate(log, to: 0)
-            try FileSystem.fsync(log)
-            logSize = 0
+            // Readers learn of the new generation before the log empties: one that read the old one retries.
+            logGeneration &+= 1
             publishSyncedLength(0)
+            try FileSystem.truncate(log, to: 0)
+            // From here the log is empty whether or not the fsync succeeds: the next batch's fdatasync makes the
+            // new length durable with its data (writing at the old length would leave zeros before it).
+            logSize = 0
+            try FileSystem.fsync(log)
         } catch {
             // The log still holds everything; compaction is retried after the next write.
             FileSystem.printError("capacityd: store compaction failed: \(error)")

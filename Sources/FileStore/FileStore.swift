@@ -67,6 +67,12 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     // Writer thread only:
     var logSize: Int
+    /// Bytes past `logSize` that a failed batch left and a failed truncate could not remove: cut before the next
+    /// write, or a shorter batch would leave part of them behind it (records never acknowledged, which recovery
+    /// would replay).
+    var logNeedsTruncate = false
+    /// Counts the log's emptyings, so a reader can tell the log it read from the log of another generation.
+    var logGeneration: UInt64 = 0
     private var writer: PosixThread?
 
     struct QueuedWrite {
@@ -97,6 +103,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         logSize = recovered.logSize
         do {
             synced = try FileSystem.open(directory + "/" + Self.syncedName, flags: O_RDWR | O_CREAT)
+            // A reader that began before this process (a server restarting) must see another generation.
+            logGeneration = Self.decodeSynced(try FileSystem.read(synced, count: 32, at: 0)).map { $0.generation &+ 1 } ?? 0
         } catch {
             throw OpenError(description: "state directory \(directory): \(error)")
         }

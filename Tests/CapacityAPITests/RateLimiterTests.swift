@@ -54,8 +54,20 @@ struct RateLimiterTests {
         #expect(limiter.take("busy") != nil)
     }
 
-    @Test(arguments: [("127.0.0.1:40000", "127.0.0.1"), ("[::1]:40000", "::1"), ("[2001:db8::1]:443", "2001:db8::1")])
-    func clientsAreAddressesWithoutPorts(_ row: (String, String)) {
-        #expect(RateLimitPolicy.address(ofPeer: row.0) == row.1)
+    @Test(arguments: [
+        ("127.0.0.1:40000", "127.0.0.1"), ("[::1]:40000", "0:0:0:0::/64"),
+        ("[2001:db8::1]:443", "2001:db8:0:0::/64"), ("[2001:DB8:0:0:ffff::2]:1", "2001:db8:0:0::/64"),
+        ("[2001:db8:1:2:3:4:5:6]:9", "2001:db8:1:2::/64"), ("[fe80::1:2:3:4]:5", "fe80:0:0:0::/64"),
+        ("[::ffff:10.0.0.1]:80", "10.0.0.1"),
+    ])
+    func clientsAreAddressesWithoutPortsAndIPv6ByItsSlash64(_ row: (String, String)) {
+        #expect(RateLimitPolicy.client(ofPeer: row.0) == row.1)
+    }
+
+    /// A rate as small as the option allows: the answer's Retry-After stays a day at most instead of overflowing.
+    @Test func aTinyRateWaitsADayAtMost() {
+        let limiter = RateLimiter(.init(perSecond: 1e-19, burst: 1))
+        _ = limiter.take("a")
+        #expect((limiter.take("a") ?? 0) > 86_400)
     }
 }
