@@ -18,13 +18,16 @@ public enum HealthRoutes {
         JSONContent.response(Array(#"{"status": "ok"}"#.utf8))
     }
 
-    public static func readiness(store: DimensionStore, tls: ReloadableTLSContext?, now: Int) -> HTTPResponse {
+    /// `more`: what else keeps the service from being ready (a certificate the ACME client has not obtained yet).
+    public static func readiness(store: DimensionStore, tls: ReloadableTLSContext?, now: Int,
+                                 more: [String] = []) -> HTTPResponse {
         var problems: [String] = []
         if let problem = store.health.problem { problems.append(problem) }
         let certificates = tls?.current.certificates ?? []
-        if let server = certificates.first, server.daysLeft(atEpochSeconds: now) < 0 {
-            problems.append("the server certificate has expired")
+        for server in certificates where server.role != "trusted client certificate" && server.daysLeft(atEpochSeconds: now) < 0 {
+            problems.append("the \(server.role) \(server.subject) has expired")
         }
+        problems += more
         var body = Array("{".utf8)
         if problems.isEmpty {
             body += Array(#""status": "ready""#.utf8)

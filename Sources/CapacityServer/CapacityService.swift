@@ -158,15 +158,18 @@ public enum CapacityService {
 
     private static func reloadTLS(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {
         guard let tls else { return }
-        switch tls.reload(now: WallClock.now().seconds) {
-        case .success(let context):
-            let server = context.certificates[0]
-            ServiceLog.write(.info, "capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
-                       + "\(context.certificates.count - 1) trusted client certificates")
-            checkExpiry(tls, expiry)
-        case .failure(let error):
-            ServiceLog.write(.warning, "capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
+        let results = tls.reload(now: WallClock.now().seconds)
+        let trusted = tls.current.certificates.count { $0.role == "trusted client certificate" }
+        for result in results {
+            switch result {
+            case .success(let server):
+                ServiceLog.write(.info, "capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
+                           + "\(trusted) trusted client certificates")
+            case .failure(let error):
+                ServiceLog.write(.warning, "capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
+            }
         }
+        checkExpiry(tls, expiry)
     }
 
     private static func checkExpiry(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {

@@ -15,8 +15,9 @@ public struct ServiceOptions: Sendable {
     public var noHTTP = false
     public var https: [String] = []
     public var metricsListen: String?
-    public var tlsCertificate: String?
-    public var tlsKey: String?
+    /// `--tls-cert`/`--tls-key` pairs, in order: the first is served to clients that name no known server.
+    public var tlsCertificates: [String] = []
+    public var tlsKeys: [String] = []
     public var clientTrustFile: String?
     public var clientCertificateMode: TLSConfiguration.ClientCertificateMode = .off
     public var clientVerifyDepth = 1
@@ -75,8 +76,10 @@ public struct ServiceOptions: Sendable {
             if !rule { throw Invalid(description: message) }
         }
         try check(!plainAddresses.isEmpty || !https.isEmpty, "nothing to listen on: give --http or --https")
-        try check(https.isEmpty || (tlsCertificate != nil && tlsKey != nil), "--https needs --tls-cert and --tls-key")
-        try check(!https.isEmpty || (tlsCertificate == nil && tlsKey == nil), "--tls-cert and --tls-key are used only with --https")
+        try check(tlsCertificates.count == tlsKeys.count,
+                  "--tls-cert and --tls-key come in pairs: \(tlsCertificates.count) certificates, \(tlsKeys.count) keys")
+        try check(https.isEmpty || !tlsCertificates.isEmpty, "--https needs --tls-cert and --tls-key")
+        try check(!https.isEmpty || tlsCertificates.isEmpty, "--tls-cert and --tls-key are used only with --https")
         try check(clientCertificateMode == .off || (!https.isEmpty && clientTrustFile != nil),
                   "--client-cert \(clientCertificateMode.rawValue) needs --https and --client-ca")
         try check(clientCertificateMode != .off || clientTrustFile == nil,
@@ -143,7 +146,7 @@ public struct ServiceOptions: Sendable {
             maxCapacity: maxCapacity,
             accessLog: !noAccessLog,
             tls: https.isEmpty ? nil : TLSConfiguration(
-                certificateChainFile: tlsCertificate ?? "", privateKeyFile: tlsKey ?? "",
+                certificates: zip(tlsCertificates, tlsKeys).map { TLSConfiguration.CertificateFiles(chainFile: $0, keyFile: $1) },
                 clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
                 clientVerifyDepth: clientVerifyDepth),
             acmeWebroot: acmeWebroot,

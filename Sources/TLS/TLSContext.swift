@@ -2,14 +2,24 @@ import COpenSSLShims
 import Glibc
 import SystemIO
 
-/// A server-side OpenSSL context built from a `TLSConfiguration`: TLS 1.2 and 1.3 only, forward-secret AEAD
-/// ciphers, ALPN `http/1.1`, a server-side session cache for resumption, no renegotiation. Immutable once built,
-/// so any event loop may start sessions from it; a reload builds a new one (`ReloadableTLSContext`).
+/// What new TLS connections start from: the server certificates, chosen per handshake by the name the client
+/// asks for (SNI: exact name, then a one-level wildcard, else the first certificate), and the client trust.
+/// Handshakes begin in a context of its own that holds the protocol settings, the session cache and the client
+/// trust but no certificate; once the ClientHello names a server, the handshake switches to that certificate's
+/// context and keeps verifying clients against this one's trust. Immutable, so any event loop may start sessions
+/// from it; a reload builds a new one (`ReloadableTLSContext`).
 public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     public let configuration: TLSConfiguration
-    /// The server certificate first, then every trusted client certificate: for expiry warnings and metrics.
+    /// The loaded server certificates, in the configuration's order (a managed one not obtained yet is absent).
+    let servers: [ServerCertificate]
+    /// The server certificates, then every trusted client certificate: for expiry warnings and metrics.
     public let certificates: [CertificateInfo]
+    private let exactNames: [String: ServerCertificate]
+    /// Keyed by what follows the `*.`.
+    private let wildcardNames: [String: ServerCertificate]
+    /// The client trust, kept for handshakes that switch to a certificate's context (which holds none).
+    fileprivate let trustStore: OpaquePointer?
 
     /// TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD ciphers only, the Mozilla "intermediate"
     /// list without DHE. TLS 1.3's suites are all forward-secret AEADs; OpenSSL's defaults are kept.
@@ -20,28 +30,124 @@ public final class TLSContext: @unchecked Sendable {
     /// Sessions kept for resumption, per context.
     static let sessionCacheSize = 20_480
 
-    /// Loads and checks every file; each failure names the file and says what is wrong with it.
-    public init(_ configuration: TLSConfiguration, now epochSeconds: Int) throws(TLSError) {
+    /// Loads and checks every file; each failure names the file and says what is wrong with it. A managed
+    /// certificate that does not exist yet, or no longer loads, is left out (the ACME client will obtain one).
+    public convenience init(_ configuration: TLSConfiguration, now epochSeconds: Int) throws(TLSError) {
+        var servers: [ServerCertificate] = []
+        for files in configuration.certificates {
+            if files.managedNames != nil {
+                if let server = try? ServerCertificate(files, now: epochSeconds) { servers.append(server) }
+            } else {
+                servers.append(try ServerCertificate(files, now: epochSeconds))
+            }
+        }
+        try self.init(configuration, servers: servers)
+    }
+
+    init(_ configuration: TLSConfiguration, servers: [ServerCertificate]) throws(TLSError) {
+        self.configuration = configuration
+        self.servers = servers
+        (exactNames, wildcardNames) = try Self.nameTables(configuration, servers)
         OpenSSLErrors.clear()
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.drained("cannot create a TLS context") }
         self.context = context
-        self.configuration = configuration
         do {
             try Self.configureProtocol(context)
-            let server = try Self.loadServerCertificate(context, configuration, now: epochSeconds)
             let trusted = try Self.loadClientTrust(context, configuration)
-            certificates = [server] + trusted
+            certificates = servers.map(\.info) + trusted
+            trustStore = trusted.isEmpty ? nil : SSL_CTX_get_cert_store(context)
         } catch {
             SSL_CTX_free(context)
             throw error
         }
+        // Sessions hold the context (TLSSession keeps a reference), so the callback's argument outlives them.
+        cos_ctx_set_servername_callback(context, selectServerCertificate, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit {
         SSL_CTX_free(context)
     }
 
-    private static func configureProtocol(_ context: OpaquePointer) throws(TLSError) {
+    /// A new context with the files of the certificates `only` selects (all by default) and the trust file read
+    /// again; a certificate that fails to load keeps its previous version, and a managed one not obtained yet
+    /// stays absent without a complaint. nil, with the reason, when the result cannot be assembled (the trust
+    /// file is wrong, or two certificates now claim one name): the old context stays in use.
+    public func reloaded(now: Int, only: (TLSConfiguration.CertificateFiles) -> Bool = { _ in true })
+        -> (context: TLSContext?, results: [Result<CertificateInfo, TLSError>]) {
+        var servers: [ServerCertificate] = []
+        var results: [Result<CertificateInfo, TLSError>] = []
+        for files in configuration.certificates {
+            let previous = self.servers.first { $0.files == files }
+            guard only(files) else {
+                if let previous { servers.append(previous) }
+                continue
+            }
+            if files.managedNames != nil && FileSystem.kind(files.chainFile) == .missing {
+                if let previous { servers.append(previous) }
+                continue
+            }
+            do {
+                let server = try ServerCertificate(files, now: now)
+                servers.append(server)
+                results.append(.success(server.info))
+            } catch {
+                if let previous { servers.append(previous) }
+                results.append(.failure(error))
+            }
+        }
+        do {
+            return (try TLSContext(configuration, servers: servers), results)
+        } catch {
+            return (nil, [.failure(error)])
+        }
+    }
+
+    /// The certificate for a ClientHello's server name: exact, then `*.` and the rest after the first label,
+    /// else the first one.
+    func server(named name: String?) -> ServerCertificate? {
+        if let name {
+            let lowered = name.lowercased()
+            if let exact = exactNames[lowered] { return exact }
+            if let dot = lowered.firstIndex(of: "."), let wildcard = wildcardNames[String(lowered[lowered.index(after: dot)...])] {
+                return wildcard
+            }
+        }
+        return servers.first
+    }
+
+    /// Which certificate serves which name. A name two certificates claim (by their files, or a managed one by
+    /// the names it is ordered for) is an error: which one a client gets would depend on the option order.
+    private static func nameTables(_ configuration: TLSConfiguration, _ servers: [ServerCertificate]) throws(TLSError)
+        -> (exact: [String: ServerCertificate], wildcard: [String: ServerCertificate]) {
+        var claimed: [String: String] = [:]
+        for files in configuration.certificates {
+            let names = files.managedNames.map { $0.map { $0.lowercased() } }
+                ?? servers.first { $0.files == files }?.names ?? []
+            for name in Set(names) {
+                let owner = files.managedNames == nil ? files.chainFile : "--acme-domain"
+                if let other = claimed[name] {
+                    throw TLSError("\(name) is served by two certificates: \(other) and \(owner)")
+                }
+                claimed[name] = owner
+            }
+        }
+        var exact: [String: ServerCertificate] = [:]
+        var wildcard: [String: ServerCertificate] = [:]
+        for server in servers {
+            for name in server.names {
+                if name.hasPrefix("*.") {
+                    let rest = String(name.dropFirst(2))
+                    if wildcard[rest] == nil { wildcard[rest] = server }
+                } else if exact[name] == nil {
+                    exact[name] = server
+                }
+            }
+        }
+        return (exact, wildcard)
+    }
+
+    /// The protocol settings every context shares, the one handshakes start in and each certificate's.
+    static func configureProtocol(_ context: OpaquePointer) throws(TLSError) {
         guard cos_ctx_set_min_proto_version(context, cos_tls1_2_version()) == 1,
               cos_ctx_set_max_proto_version(context, cos_tls1_3_version()) == 1 else {
             throw TLSError.drained("cannot restrict the protocol to TLS 1.2 and 1.3")
@@ -68,30 +174,6 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_set_alpn_select_cb(context, selectHTTP11, nil)
     }
 
-    private static func loadServerCertificate(_ context: OpaquePointer, _ configuration: TLSConfiguration,
-                                              now: Int) throws(TLSError) -> CertificateInfo {
-        let chain = configuration.certificateChainFile
-        let key = configuration.privateKeyFile
-        try checkReadable(chain, what: "certificate")
-        try checkReadable(key, what: "key")
-        OpenSSLErrors.clear()
-        guard SSL_CTX_use_certificate_chain_file(context, chain) == 1 else {
-            throw TLSError.drained("\(chain): not a PEM certificate chain")
-        }
-        let privateKey = try loadPrivateKey(key)
-        defer { EVP_PKEY_free(privateKey) }
-        guard SSL_CTX_use_PrivateKey(context, privateKey) == 1, SSL_CTX_check_private_key(context) == 1 else {
-            OpenSSLErrors.clear()
-            throw TLSError("\(key): the key does not match the certificate in \(chain)")
-        }
-        guard let certificate = SSL_CTX_get0_certificate(context) else { throw TLSError("\(chain): no certificate") }
-        let info = CertificateInfo(certificate, role: "server certificate", file: chain)
-        guard info.notAfterEpochSeconds > now else {
-            throw TLSError("\(chain): the certificate \(info.subject) has expired")
-        }
-        return info
-    }
-
     private static func loadClientTrust(_ context: OpaquePointer,
                                         _ configuration: TLSConfiguration) throws(TLSError) -> [CertificateInfo] {
         guard configuration.clientCertificateMode != .off else {
@@ -101,7 +183,7 @@ public final class TLSContext: @unchecked Sendable {
         guard let trustFile = configuration.clientTrustFile else {
             throw TLSError("client certificates are \(configuration.clientCertificateMode.rawValue) but no trust file is set")
         }
-        try checkReadable(trustFile, what: "trust")
+        try ServerCertificate.checkReadable(trustFile, what: "trust")
         let infos = try CertificateInfo.readPEM(trustFile, role: "trusted client certificate")
         OpenSSLErrors.clear()
         guard SSL_CTX_load_verify_locations(context, trustFile, nil) == 1 else {
@@ -121,24 +203,26 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_set_verify(context, mode, nil)
         return infos
     }
+}
 
-    private static func loadPrivateKey(_ path: String) throws(TLSError) -> OpaquePointer {
-        OpenSSLErrors.clear()
-        guard let bio = BIO_new_file(path, "r") else { throw TLSError.drained("\(path): cannot open") }
-        defer { BIO_free(bio) }
-        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
-            throw TLSError.drained("\(path): not a PEM private key")
-        }
-        return key
+/// SNI (RFC 6066): OpenSSL calls this for every ClientHello, with or without a server name. The handshake moves
+/// to the chosen certificate's context; the verification mode, depth and client CA names stay those of the
+/// context it started in, and the trust store is carried over explicitly (switching replaces it). Without any
+/// certificate yet (ACME before its first order) the client gets an `unrecognized_name` alert.
+private func selectServerCertificate(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePointer<Int32>?,
+                                     _ argument: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ssl, let argument else { return cos_tlsext_err_alert_fatal() }
+    let context = Unmanaged<TLSContext>.fromOpaque(argument).takeUnretainedValue()
+    let name = SSL_get_servername(ssl, cos_tlsext_nametype_host_name()).map { String(cString: $0) }
+    guard let server = context.server(named: name) else {
+        alert?.pointee = cos_ad_unrecognized_name()
+        return cos_tlsext_err_alert_fatal()
     }
-
-    private static func checkReadable(_ path: String, what: String) throws(TLSError) {
-        do {
-            try blockingSyscall("access") { access(path, R_OK) }
-        } catch {
-            throw TLSError("\(path): cannot read the \(what) file: \(error.reason)")
-        }
+    guard SSL_set_SSL_CTX(ssl, server.context) != nil else { return cos_tlsext_err_alert_fatal() }
+    if let store = context.trustStore, cos_ssl_set1_verify_cert_store(ssl, store) != 1 {
+        return cos_tlsext_err_alert_fatal()
     }
+    return cos_tlsext_err_ok()
 }
 
 /// ALPN (RFC 7301): this server speaks HTTP/1.1 only. A client that offers protocols but not http/1.1 gets the

@@ -5,6 +5,8 @@ import COpenSSLShims
 /// Owned by one event loop thread.
 public final class TLSSession {
     private let ssl: OpaquePointer
+    /// Held for the session's life: the handshake's server-name callback reads it.
+    private let context: TLSContext
     private var identityChecked = false
     private var identity: ClientIdentity?
 
@@ -23,6 +25,7 @@ public final class TLSSession {
         OpenSSLErrors.clear()
         guard let ssl = SSL_new(context.context) else { throw TLSError.drained("cannot create a TLS session") }
         self.ssl = ssl
+        self.context = context
         guard SSL_set_fd(ssl, socket) == 1 else {
             SSL_free(ssl)
             throw TLSError.drained("cannot attach the TLS session to its socket")

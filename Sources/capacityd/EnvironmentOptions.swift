@@ -33,7 +33,7 @@ enum EnvironmentOptions {
         ("max-connections", .value), ("max-request-line-bytes", .value), ("max-header-bytes", .value),
         ("max-header-count", .value), ("max-body-bytes", .value), ("header-timeout", .value),
         ("body-timeout", .value), ("idle-timeout", .value), ("write-timeout", .value), ("shutdown-grace", .value),
-        ("no-access-log", .flag), ("gzip-min-bytes", .value), ("api-keys", .value), ("log-level", .value), ("metrics-listen", .value), ("tls-cert", .value), ("tls-key", .value), ("client-ca", .value),
+        ("no-access-log", .flag), ("gzip-min-bytes", .value), ("api-keys", .value), ("log-level", .value), ("metrics-listen", .value), ("tls-cert", .repeatable), ("tls-key", .repeatable), ("client-ca", .value),
         ("client-cert", .value), ("client-verify-depth", .value), ("acme-webroot", .value), ("redirect-http", .flag),
     ]
 

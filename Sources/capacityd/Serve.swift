@@ -82,11 +82,11 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("https"), help: "Address to serve HTTPS on, e.g. 0.0.0.0:8443. Repeat for more. Needs --tls-cert and --tls-key.")
     var https = standard.https
 
-    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for HTTPS: the server certificate, then its intermediates.")
-    var tlsCertificate: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for HTTPS: the server certificate, then its intermediates. Repeat with --tls-key for several certificates, chosen by the name a client asks for (SNI); the first is the default.")
+    var tlsCertificates = standard.tlsCertificates
 
-    @Option(name: .customLong("tls-key"), help: "PEM private key (RSA or ECDSA) of the --tls-cert certificate.")
-    var tlsKey: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key (RSA or ECDSA) of the --tls-cert certificate in the same position.")
+    var tlsKeys = standard.tlsKeys
 
     @Option(name: .customLong("client-ca"), help: "PEM file of trusted client certificates (API Gateway's) or CAs.")
     var clientTrustFile: String?
@@ -201,8 +201,8 @@ struct ServeOptions: ParsableArguments {
         options.noHTTP = noHTTP
         options.https = https
         options.metricsListen = metricsListen
-        options.tlsCertificate = tlsCertificate
-        options.tlsKey = tlsKey
+        options.tlsCertificates = tlsCertificates
+        options.tlsKeys = tlsKeys
         options.clientTrustFile = clientTrustFile
         options.clientCertificateMode = clientCertificateMode
         options.clientVerifyDepth = clientVerifyDepth

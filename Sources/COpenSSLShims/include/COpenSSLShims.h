@@ -48,6 +48,23 @@ static inline int cos_sent_and_received_shutdown(void) { return SSL_SENT_SHUTDOW
 static inline int cos_x509_v_ok(void) { return X509_V_OK; }
 static inline int cos_xn_flag_rfc2253(void) { return (int)XN_FLAG_RFC2253; }
 
+// SNI: the server-name callback and its argument are set through SSL_CTX_callback_ctrl/SSL_CTX_ctrl macros.
+typedef int (*cos_servername_callback)(SSL *ssl, int *alert, void *argument);
+static inline void cos_ctx_set_servername_callback(SSL_CTX *ctx, cos_servername_callback callback, void *argument) {
+    SSL_CTX_set_tlsext_servername_callback(ctx, callback);
+    SSL_CTX_set_tlsext_servername_arg(ctx, argument);
+}
+static inline int cos_ssl_set1_verify_cert_store(SSL *ssl, X509_STORE *store) { return (int)SSL_set1_verify_cert_store(ssl, store); }
+static inline int cos_tlsext_nametype_host_name(void) { return TLSEXT_NAMETYPE_host_name; }
+static inline int cos_ad_unrecognized_name(void) { return SSL_AD_UNRECOGNIZED_NAME; }
+
+// subjectAltName entries: the stack accessors are macros, and a GENERAL_NAME is a tagged union.
+static inline int cos_general_names_count(const GENERAL_NAMES *names) { return sk_GENERAL_NAME_num(names); }
+static inline const ASN1_IA5STRING *cos_general_names_dns(const GENERAL_NAMES *names, int index) {
+    const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, index);
+    return name->type == GEN_DNS ? name->d.dNSName : NULL;
+}
+
 // BIO_get_mem_data is a macro over BIO_ctrl.
 static inline long cos_bio_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 
