@@ -41,6 +41,8 @@ let package = Package(
                 swiftSettings: optimized),
         // The store factory: the one target that names the concrete stores.
         .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
+        // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
+        .target(name: "ACME", dependencies: ["TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
@@ -51,14 +53,14 @@ let package = Package(
                 swiftSettings: optimized),
         // The composition root: settings, start-up, signals, check-config, observability.
         .target(name: "CapacityServer",
-                dependencies: ["CapacityAPI", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
+                dependencies: ["ACME", "CapacityAPI", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
                                "JSON", "Metrics", "SystemIO"],
                 swiftSettings: optimized),
         .executableTarget(
             name: "capacityd",
             dependencies: [
                 // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store).
-                "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores",
+                "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores", "ACME",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

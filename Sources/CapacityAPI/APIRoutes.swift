@@ -17,11 +17,15 @@ public enum APIRoutes {
         public var redirect: HTTPSRedirect?
         /// With `--rate-limit`: applied to the dimension and admin routes (not to health checks or metrics).
         public var rateLimiter: RateLimiter?
+        /// With `--acme-domain`: the key authorization for a token of capacityd's own order in progress.
+        public var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
 
         public init(store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
                     readiness: @escaping @Sendable () -> HTTPResponse, metrics: MetricsExposition?,
-                    redirect: HTTPSRedirect?, rateLimiter: RateLimiter? = nil) {
+                    redirect: HTTPSRedirect?, rateLimiter: RateLimiter? = nil,
+                    acmeChallenges: (@Sendable (Substring) -> [UInt8]?)? = nil) {
             self.rateLimiter = rateLimiter
+            self.acmeChallenges = acmeChallenges
             self.store = store
             self.transitions = transitions
             self.apiKeys = apiKeys
@@ -32,7 +36,7 @@ public enum APIRoutes {
     }
 
     /// The API's listeners: the dimensions, `/time`, health, metrics (unless elsewhere), the admin routes, ACME
-    /// challenges (with a webroot) and the OpenAPI document of them all.
+    /// challenges (from a webroot or capacityd's own ACME client) and the OpenAPI document of them all.
     public static func api(_ configuration: APIConfiguration, _ dependencies: Dependencies) -> RouteTable {
         var routes = [
             DimensionRoutes(configuration: configuration, store: dependencies.store,
@@ -44,7 +48,9 @@ public enum APIRoutes {
         if let metrics = dependencies.metrics { routes.append(MetricsRoute.route(store: dependencies.store, exposition: metrics)) }
         routes += AdminRoutes(store: dependencies.store, defaults: configuration.defaults, maxCapacity: configuration.maxCapacity)
             .routes(apiKeys: dependencies.apiKeys, rateLimiter: dependencies.rateLimiter)
-        if let webroot = configuration.acmeWebroot { routes.append(ACMEChallenge.route(webroot: webroot)) }
+        if configuration.acmeWebroot != nil || dependencies.acmeChallenges != nil {
+            routes.append(ACMEChallenge.route(webroot: configuration.acmeWebroot, memory: dependencies.acmeChallenges))
+        }
         routes.append(OpenAPIDocument.route(documenting: routes, mode: configuration.mode,
                                             maxCapacity: configuration.maxCapacity))
         return RouteTable(routes, listenerPolicies: dependencies.redirect.map { [$0] } ?? [])

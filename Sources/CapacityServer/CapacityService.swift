@@ -1,3 +1,4 @@
+import ACME
 import CapacityAPI
 import DimensionStorage
 import Glibc
@@ -71,12 +72,22 @@ public enum CapacityService {
         }
         let transitions = TransitionLog(directory: settings.logDirectory)
         let rateLimiter = settings.rateLimit.map { RateLimiter($0) }
-        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter)
+        let acme = settings.acme.flatMap { acme in
+            tls.map { ACMEManager(acme, tls: $0) { line, isWarning in ServiceLog.write(isWarning ? .warning : .info, line) } }
+        }
+        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter, acme: acme)
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
+        var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
+        if let acme { acmeChallenges = { token in acme.challengeResponse(token: token) } }
+        let acmeProblem: @Sendable () -> [String] = { acme?.readinessProblem().map { [$0] } ?? [] }
         let dependencies = APIRoutes.Dependencies(
             store: store, transitions: transitions, apiKeys: apiKeys,
-            readiness: { [tls] in HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds) },
-            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter)
+            readiness: { [tls] in
+                HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds,
+                                       more: acmeProblem())
+            },
+            metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter,
+            acmeChallenges: acmeChallenges)
         let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,
@@ -91,6 +102,14 @@ public enum CapacityService {
         if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
+        do {
+            try acme?.start()
+        } catch {
+            server.shutdown()
+            server.wait()
+            store.close()
+            throw StartError(description: "ACME storage \(settings.acme?.storage ?? ""): \(error)")
+        }
         // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
         let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
             .joined(separator: " ")
@@ -119,6 +138,7 @@ public enum CapacityService {
             ServiceLog.write(.info, "capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
             break
         }
+        acme?.stop()
         server.shutdown()
         server.wait()
         store.close()

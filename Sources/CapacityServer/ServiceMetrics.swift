@@ -1,3 +1,4 @@
+import ACME
 import CapacityAPI
 import DimensionStorage
 import HTTPServer
@@ -35,6 +36,7 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     private let store: DimensionStore
     private let tls: ReloadableTLSContext?
     private let rateLimiter: RateLimiter?
+    private let acme: ACMEManager?
     /// Weak: the server holds this object as its observer.
     private struct ServerReference {
         weak var value: HTTPServer?
@@ -42,7 +44,8 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
 
     private let server = Locked(ServerReference())
 
-    init(store: DimensionStore, tls: ReloadableTLSContext?, rateLimiter: RateLimiter? = nil) {
+    init(store: DimensionStore, tls: ReloadableTLSContext?, rateLimiter: RateLimiter? = nil, acme: ACMEManager? = nil) {
+        self.acme = acme
         self.store = store
         self.tls = tls
         self.rateLimiter = rateLimiter
@@ -138,6 +141,16 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
                 out.sample("capacityd_certificate_days_left",
                            [("role", certificate.role), ("subject", certificate.subject), ("sha256", certificate.fingerprint)],
                            Double(certificate.daysLeft(atEpochSeconds: epochSeconds)))
+            }
+        }
+        if let status = acme?.currentStatus {
+            out.family("capacityd_acme_orders_total", type: "counter", help: "Certificate orders of the ACME client, by result.")
+            out.sample("capacityd_acme_orders_total", [("result", "issued")], Double(status.issued))
+            out.sample("capacityd_acme_orders_total", [("result", "failed")], Double(status.failed))
+            if let error = status.lastError {
+                out.family("capacityd_acme_last_error", type: "gauge",
+                           help: "1 while the ACME client's last order failed; the message says why.")
+                out.sample("capacityd_acme_last_error", [("message", String(error.prefix(300)))], 1)
             }
         }
         return out.text

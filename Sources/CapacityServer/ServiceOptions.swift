@@ -1,3 +1,4 @@
+import ACME
 import CapacityAPI
 import HTTP1
 import HTTPServer
@@ -22,6 +23,13 @@ public struct ServiceOptions: Sendable {
     public var clientCertificateMode: TLSConfiguration.ClientCertificateMode = .off
     public var clientVerifyDepth = 1
     public var acmeWebroot: String?
+    /// Names capacityd obtains one certificate for itself (RFC 8555, HTTP-01).
+    public var acmeDomains: [String] = []
+    public var acmeEmail: String?
+    /// nil: Let's Encrypt (its staging directory with `acmeStaging`).
+    public var acmeDirectory: String?
+    public var acmeStaging = false
+    public var acmeCARoot: String?
     public var redirectHTTP = false
     public var mode: ScalingMode = .demo
     /// The file store's directory (also the default home of the logs), or a database.
@@ -78,7 +86,19 @@ public struct ServiceOptions: Sendable {
         try check(!plainAddresses.isEmpty || !https.isEmpty, "nothing to listen on: give --http or --https")
         try check(tlsCertificates.count == tlsKeys.count,
                   "--tls-cert and --tls-key come in pairs: \(tlsCertificates.count) certificates, \(tlsKeys.count) keys")
-        try check(https.isEmpty || !tlsCertificates.isEmpty, "--https needs --tls-cert and --tls-key")
+        try check(https.isEmpty || !tlsCertificates.isEmpty || !acmeDomains.isEmpty,
+                  "--https needs --tls-cert and --tls-key, or --acme-domain")
+        for name in acmeDomains {
+            if let problem = ACMEManager.Settings.problem(withName: name) { throw Invalid(description: problem) }
+        }
+        try check(acmeDomains.isEmpty || (!https.isEmpty && !plainAddresses.isEmpty),
+                  "--acme-domain needs --https, and an --http listener where the CA fetches the HTTP-01 challenge (port 80)")
+        try check(!acmeDomains.isEmpty || (acmeEmail == nil && acmeDirectory == nil && !acmeStaging && acmeCARoot == nil),
+                  "--acme-email, --acme-directory, --acme-staging and --acme-ca-root are used only with --acme-domain")
+        try check(acmeDirectory == nil || !acmeStaging, "--acme-staging and --acme-directory exclude each other")
+        if let directory = acmeDirectory {
+            try check(directory.hasPrefix("https://"), "--acme-directory must be an https URL")
+        }
         try check(!https.isEmpty || tlsCertificates.isEmpty, "--tls-cert and --tls-key are used only with --https")
         try check(clientCertificateMode == .off || (!https.isEmpty && clientTrustFile != nil),
                   "--client-cert \(clientCertificateMode.rawValue) needs --https and --client-ca")
@@ -146,16 +166,26 @@ public struct ServiceOptions: Sendable {
             maxCapacity: maxCapacity,
             accessLog: !noAccessLog,
             tls: https.isEmpty ? nil : TLSConfiguration(
-                certificates: zip(tlsCertificates, tlsKeys).map { TLSConfiguration.CertificateFiles(chainFile: $0, keyFile: $1) },
+                certificates: zip(tlsCertificates, tlsKeys).map { TLSConfiguration.CertificateFiles(chainFile: $0, keyFile: $1) }
+                    + (acme.map { [$0.certificateFiles] } ?? []),
                 clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
                 clientVerifyDepth: clientVerifyDepth),
             acmeWebroot: acmeWebroot,
+            acme: acme,
             redirectHTTP: redirectHTTP,
             apiKeysFile: apiKeysFile,
             rateLimit: rateLimit.flatMap(Self.perSecond).map {
                 RateLimiter.Settings(perSecond: $0, burst: rateBurst ?? max(1, $0), maxClients: rateLimitClients)
             },
             logLevel: logLevel)
+    }
+
+    private var acme: ACMEManager.Settings? {
+        guard !acmeDomains.isEmpty else { return nil }
+        return ACMEManager.Settings(
+            names: acmeDomains, email: acmeEmail,
+            directoryURL: acmeDirectory ?? (acmeStaging ? ACMEManager.Settings.letsEncryptStaging : ACMEManager.Settings.letsEncrypt),
+            caRoot: acmeCARoot, storage: store.stateDirectory + "/acme")
     }
 
     /// `50/s` or `50` → 50; nil for anything else or a rate that is not positive.

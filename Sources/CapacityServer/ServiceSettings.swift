@@ -1,3 +1,4 @@
+import ACME
 import CapacityAPI
 import HTTP1
 import HTTPServer
@@ -32,6 +33,8 @@ public struct ServiceSettings: Sendable {
     public var tls: TLSConfiguration?
     /// Where `certbot certonly --webroot -w DIR` puts HTTP-01 challenge files; nil serves none.
     public var acmeWebroot: String?
+    /// `--acme-domain`: capacityd obtains and renews a certificate for these names itself; nil without.
+    public var acme: ACMEManager.Settings?
     /// Answer plain-HTTP requests (but ACME challenges) with a redirect to the first HTTPS listener.
     public var redirectHTTP: Bool
     /// Keys required for PATCHes that set the operator fields; nil requires none.
@@ -45,7 +48,7 @@ public struct ServiceSettings: Sendable {
                 stateDirectory: String = "./var", store: StoreLocation? = nil, migrate: Bool = false, logDirectory: String? = nil, autoCreate: Bool = true,
                 defaults: DimensionDefaults = DimensionDefaults(), maxCapacity: Double = DimensionUpdate.defaultMaxCapacity,
                 accessLog: Bool = true, tls: TLSConfiguration? = nil,
-                acmeWebroot: String? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
+                acmeWebroot: String? = nil, acme: ACMEManager.Settings? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
                 rateLimit: RateLimiter.Settings? = nil, logLevel: LogLevel = .info) {
         self.rateLimit = rateLimit
         self.httpAddresses = httpAddresses
@@ -63,6 +66,7 @@ public struct ServiceSettings: Sendable {
         self.accessLog = accessLog
         self.tls = tls
         self.acmeWebroot = acmeWebroot
+        self.acme = acme
         self.redirectHTTP = redirectHTTP
         self.apiKeysFile = apiKeysFile
         self.logLevel = logLevel

@@ -9,8 +9,13 @@ public struct CertificateInfo: Sendable, Equatable {
     public let file: String
     /// RFC 2253 form, e.g. `CN=api.example.com,O=Example`.
     public let subject: String
+    public let notBeforeEpochSeconds: Int
     public let notAfterEpochSeconds: Int
     public let fingerprint: String
+    /// Upper-case hex, as `openssl x509 -noout -serial` prints it.
+    public let serial: String
+    /// The DNS names it is for, lower-case (subjectAltName, else the common name).
+    public let names: [String]
 
     /// Whole days from `epochSeconds` until expiry; negative once expired.
     public func daysLeft(atEpochSeconds epochSeconds: Int) -> Int {
@@ -22,8 +27,11 @@ public struct CertificateInfo: Sendable, Equatable {
         self.role = role
         self.file = file
         subject = Self.name(X509_get_subject_name(certificate))
+        notBeforeEpochSeconds = Self.epochSeconds(X509_get0_notBefore(certificate))
         notAfterEpochSeconds = Self.epochSeconds(X509_get0_notAfter(certificate))
         fingerprint = Self.fingerprint(certificate)
+        serial = Self.serial(certificate)
+        names = ServerCertificate.dnsNames(certificate)
     }
 
     static func name(_ name: OpaquePointer?) -> String {
@@ -48,6 +56,14 @@ public struct CertificateInfo: Sendable, Equatable {
         guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return "" }
         let hex: [Character] = Array("0123456789ABCDEF")
         return digest.prefix(Int(length)).map { String([hex[Int($0 >> 4)], hex[Int($0 & 15)]]) }.joined(separator: ":")
+    }
+
+    private static func serial(_ certificate: OpaquePointer) -> String {
+        guard let number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nil) else { return "" }
+        defer { BN_free(number) }
+        guard let hex = BN_bn2hex(number) else { return "" }
+        defer { CRYPTO_free(hex, #fileID, #line) }
+        return String(cString: hex)
     }
 
     /// Every certificate in a PEM file, in order.

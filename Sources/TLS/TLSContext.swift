@@ -102,6 +102,11 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
+    /// What is served from `files`, if they loaded (a managed certificate may not exist yet).
+    public func serving(_ files: TLSConfiguration.CertificateFiles) -> CertificateInfo? {
+        servers.first { $0.files == files }?.info
+    }
+
     /// The certificate for a ClientHello's server name: exact, then `*.` and the rest after the first label,
     /// else the first one.
     func server(named name: String?) -> ServerCertificate? {

@@ -34,7 +34,8 @@ enum EnvironmentOptions {
         ("max-header-count", .value), ("max-body-bytes", .value), ("header-timeout", .value),
         ("body-timeout", .value), ("idle-timeout", .value), ("write-timeout", .value), ("shutdown-grace", .value),
         ("no-access-log", .flag), ("gzip-min-bytes", .value), ("api-keys", .value), ("log-level", .value), ("metrics-listen", .value), ("tls-cert", .repeatable), ("tls-key", .repeatable), ("client-ca", .value),
-        ("client-cert", .value), ("client-verify-depth", .value), ("acme-webroot", .value), ("redirect-http", .flag),
+        ("client-cert", .value), ("client-verify-depth", .value), ("acme-webroot", .value), ("acme-domain", .repeatable), ("acme-email", .value),
+        ("acme-directory", .value), ("acme-staging", .flag), ("acme-ca-root", .value), ("redirect-http", .flag),
     ]
 
     static func variableName(_ option: String) -> String {

@@ -1,3 +1,4 @@
+import ACME
 import ArgumentParser
 import CapacityServer
 import Scaling
@@ -99,6 +100,21 @@ struct ServeOptions: ParsableArguments {
 
     @Option(name: .customLong("acme-webroot"), help: "Serve ACME HTTP-01 challenges from DIR/.well-known/acme-challenge (certbot --webroot -w DIR).")
     var acmeWebroot: String?
+
+    @Option(name: .customLong("acme-domain"), help: "Obtain and renew a certificate for this name from an ACME CA (Let's Encrypt by default), answering HTTP-01 on the --http listener. Repeat for more names (one certificate for all). Kept in STATE_DIR/acme.")
+    var acmeDomains = standard.acmeDomains
+
+    @Option(name: .customLong("acme-email"), help: "Contact address for the ACME account (expiry notices from the CA).")
+    var acmeEmail: String?
+
+    @Option(name: .customLong("acme-directory"), help: "ACME directory URL (default: Let's Encrypt, \(ACMEManager.Settings.letsEncrypt)).")
+    var acmeDirectory: String?
+
+    @Flag(name: .customLong("acme-staging"), help: "Use Let's Encrypt's staging directory (untrusted certificates, generous rate limits).")
+    var acmeStaging = standard.acmeStaging
+
+    @Option(name: .customLong("acme-ca-root"), help: "PEM file trusted for the ACME CA's HTTPS API instead of the system's store (a test CA such as pebble).")
+    var acmeCARoot: String?
 
     @Flag(name: .customLong("redirect-http"), help: "Redirect plain-HTTP requests (but ACME challenges) to the first --https address.")
     var redirectHTTP = standard.redirectHTTP
@@ -207,6 +223,11 @@ struct ServeOptions: ParsableArguments {
         options.clientCertificateMode = clientCertificateMode
         options.clientVerifyDepth = clientVerifyDepth
         options.acmeWebroot = acmeWebroot
+        options.acmeDomains = acmeDomains
+        options.acmeEmail = acmeEmail
+        options.acmeDirectory = acmeDirectory
+        options.acmeStaging = acmeStaging
+        options.acmeCARoot = acmeCARoot
         options.redirectHTTP = redirectHTTP
         options.mode = mode
         options.store = store.selection

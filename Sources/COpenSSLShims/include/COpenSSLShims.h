@@ -3,6 +3,8 @@
 #ifndef COPENSSLSHIMS_H
 #define COPENSSLSHIMS_H
 
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -64,6 +66,15 @@ static inline const ASN1_IA5STRING *cos_general_names_dns(const GENERAL_NAMES *n
     const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, index);
     return name->type == GEN_DNS ? name->d.dNSName : NULL;
 }
+
+// The ACME client: EVP_EC_gen is a macro over a variadic function; the extension stack's accessors are macros;
+// SNI on a client session is a macro over SSL_ctrl.
+static inline EVP_PKEY *cos_ec_p256_generate(void) { return EVP_EC_gen("P-256"); }
+static inline STACK_OF(X509_EXTENSION) *cos_extensions_new(void) { return sk_X509_EXTENSION_new_null(); }
+static inline int cos_extensions_push(STACK_OF(X509_EXTENSION) *stack, X509_EXTENSION *extension) { return sk_X509_EXTENSION_push(stack, extension); }
+static inline void cos_extensions_free(STACK_OF(X509_EXTENSION) *stack) { sk_X509_EXTENSION_pop_free(stack, X509_EXTENSION_free); }
+static inline long cos_ssl_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
+static inline int cos_error_ssl(void) { return SSL_ERROR_SSL; }
 
 // BIO_get_mem_data is a macro over BIO_ctrl.
 static inline long cos_bio_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
