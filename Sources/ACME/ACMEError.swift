@@ -14,7 +14,7 @@ public enum ACMEError: Error, CustomStringConvertible, Sendable, Equatable {
         case .connection(let reason): "cannot reach the CA: \(reason)"
         case .badAnswer(let reason): "unexpected answer from the CA: \(reason)"
         case .problem(let type, let detail, let status):
-            "the CA refused (\(status) \(type.replacing("urn:ietf:params:acme:error:", with: ""))): \(detail)"
+            "the CA refused (\(status == 0 ? "" : "\(status) ")\(type.replacing("urn:ietf:params:acme:error:", with: ""))): \(detail)"
         case .local(let reason): reason
         }
     }

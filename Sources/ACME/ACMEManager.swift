@@ -8,6 +8,10 @@ import TLS
 /// retried after 1 minute, then 2, 4, … up to 6 hours (±10 % jitter, so several servers do not retry in step),
 /// while the certificate it has keeps being served. What it has and last failed with is readable from any
 /// thread, for `/readyz` and `/metrics`.
+///
+/// Instances that share the storage directory (one host, or a shared volume such as EFS) order one at a time:
+/// an order is placed only under an exclusive lock on `acme/order.lock`, and each instance adopts a certificate
+/// another one stored there (it checks the file before every decision and at least hourly).
 public final class ACMEManager: Sendable {
     public struct Settings: Sendable, Equatable {
         public var names: [String]
@@ -109,7 +113,9 @@ public final class ACMEManager: Sendable {
         var failures = 0
         var retryAt = 0
         var announced = false
+        var stored = FileSystem.identity(settings.certificateFiles.chainFile)
         while !isStopping {
+            adoptStored(&stored)
             let now = WallClock.now().seconds
             let held = current()
             if let held, !announced {
@@ -118,9 +124,27 @@ public final class ACMEManager: Sendable {
             announced = true
             let renewal = held.map(Self.renewalTime) ?? now
             if now >= max(renewal, retryAt) {
+                let lock: FileDescriptor
+                do {
+                    guard let held = try FileSystem.tryLock(settings.storage + "/order.lock") else {
+                        // Another instance is ordering; its certificate is adopted once stored.
+                        sleep(untilEpochSeconds: now + Self.firstRetrySeconds)
+                        continue
+                    }
+                    lock = held
+                } catch {
+                    log("capacityd: acme: cannot lock \(settings.storage)/order.lock: \(error)", true)
+                    sleep(untilEpochSeconds: now + Self.firstRetrySeconds)
+                    continue
+                }
+                defer { lock.close() }
+                // What another instance stored while this one waited for the lock may make the order needless.
+                adoptStored(&stored)
+                if let held = current(), Self.renewalTime(held) > WallClock.now().seconds { continue }
                 log("capacityd: acme: ordering a certificate for \(names) from \(settings.directoryURL)", false)
                 do {
                     let installed = try obtain()
+                    stored = FileSystem.identity(settings.certificateFiles.chainFile)
                     failures = 0
                     retryAt = 0
                     status.withLock { $0.issued += 1; $0.lastError = nil }
@@ -140,6 +164,18 @@ public final class ACMEManager: Sendable {
     }
 
     private var names: String { settings.names.joined(separator: ", ") }
+
+    /// Loads the stored certificate again if its file changed since `identity` (another instance renewed it).
+    private func adoptStored(_ identity: inout [Int]?) {
+        let files = settings.certificateFiles
+        let now = FileSystem.identity(files.chainFile)
+        guard now != identity else { return }
+        identity = now
+        let results = tls.reload(now: WallClock.now().seconds) { $0 == files }
+        if case .success(let info)? = results.first, let held = current(), held == info {
+            log("capacityd: acme: certificate for \(names) loaded from \(files.chainFile): \(describe(held))", false)
+        }
+    }
 
     /// The managed certificate being served, if it is for exactly the configured names.
     private func current() -> CertificateInfo? {

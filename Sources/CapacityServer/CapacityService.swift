@@ -102,6 +102,10 @@ public enum CapacityService {
         if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
         let expiry = CertificateExpiry()
         checkExpiry(tls, expiry)
+        // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
+        let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
+            .joined(separator: " ")
+        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory))")
         do {
             try acme?.start()
         } catch {
@@ -110,10 +114,6 @@ public enum CapacityService {
             store.close()
             throw StartError(description: "ACME storage \(settings.acme?.storage ?? ""): \(error)")
         }
-        // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
-        let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
-            .joined(separator: " ")
-        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory))")
 
         while true {
             // Wakes hourly without a signal, to warn about certificates nearing expiry on a long-running server.

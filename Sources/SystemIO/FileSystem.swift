@@ -163,6 +163,22 @@ public enum FileSystem {
         return [Int(info.st_dev), Int(info.st_ino), Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
     }
 
+    /// An exclusive lock on `path` (created 0600 if missing) held until the descriptor is closed, or nil when
+    /// another process holds it (flock: it also works between hosts on NFSv4 and EFS).
+    public static func tryLock(_ path: String) throws(SystemError) -> FileDescriptor? {
+        let file = try open(path, flags: O_RDWR | O_CREAT, mode: 0o600)
+        do {
+            _ = try blockingSyscall("flock") { flock(file.rawValue, LOCK_EX | LOCK_NB) }
+            return file
+        } catch where error.errno == EWOULDBLOCK {
+            file.close()
+            return nil
+        } catch {
+            file.close()
+            throw error
+        }
+    }
+
     /// Reads at most `count` bytes at `offset` (fewer at the end of the file).
     public static func read(_ file: FileDescriptor, count: Int, at offset: Int) throws(SystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
