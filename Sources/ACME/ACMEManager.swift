@@ -82,6 +82,18 @@ public final class ACMEManager: Sendable {
         self.log = log
     }
 
+    /// For `check-config`: nil when the CA's directory answers as one, else why not.
+    public static func directoryProblem(_ settings: Settings) -> String? {
+        do {
+            let client = ACMEClient(directory: try URL(settings.directoryURL), accountKey: try ECKey.generate(),
+                                    http: HTTPSClient(trustFile: settings.caRoot, timeoutSeconds: 10))
+            _ = try client.loadDirectory()
+            return nil
+        } catch {
+            return "ACME directory \(settings.directoryURL): \(error)"
+        }
+    }
+
     /// The key authorization for an HTTP-01 token of an order in progress.
     public func challengeResponse(token: Substring) -> [UInt8]? {
         challenges.withLock { $0[String(token)] }

@@ -1,3 +1,4 @@
+import ACME
 import CapacityAPI
 import Stores
 import SystemIO
@@ -36,6 +37,7 @@ public enum ConfigurationCheck {
                 problems.append(error.description)
             }
         }
+        if let acme = settings.acme, let problem = ACMEManager.directoryProblem(acme) { problems.append(problem) }
         if let path = settings.apiKeysFile {
             do {
                 _ = try APIKeys.load(path)

@@ -183,7 +183,9 @@ public struct ServiceOptions: Sendable {
     private var acme: ACMEManager.Settings? {
         guard !acmeDomains.isEmpty else { return nil }
         return ACMEManager.Settings(
-            names: acmeDomains, email: acmeEmail,
+            names: acmeDomains.map { $0.lowercased() }.reduce(into: []) { names, name in
+                if !names.contains(name) { names.append(name) }
+            }, email: acmeEmail,
             directoryURL: acmeDirectory ?? (acmeStaging ? ACMEManager.Settings.letsEncryptStaging : ACMEManager.Settings.letsEncrypt),
             caRoot: acmeCARoot, storage: store.stateDirectory + "/acme")
     }
