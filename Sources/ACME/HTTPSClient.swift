@@ -58,6 +58,8 @@ struct HTTPSClient: Sendable {
                     throw ACMEError.badAnswer("\(url): the answer is larger than \(maxResponseBytes) bytes")
                 }
                 guard WallClock.now().seconds <= deadline else { throw ACMEError.connection("\(url): no answer within \(timeoutSeconds) s") }
+                // A server that keeps the connection open despite `Connection: close` is not waited for.
+                if Self.isComplete(answer, hasBody: method != "HEAD") { break }
             }
         } catch let error as ACMEError {
             throw error
@@ -120,6 +122,23 @@ struct HTTPSClient: Sendable {
             socket.close()
             throw error
         }
+    }
+
+    /// Whether `answer` already holds a whole response: its head, and the body its Content-Length or its last
+    /// chunk says. (Without either, the body ends when the server closes.)
+    static func isComplete(_ answer: [UInt8], hasBody: Bool) -> Bool {
+        guard let end = answer.firstRange(of: [13, 10, 13, 10]) else { return false }
+        if !hasBody { return true }
+        let head = String(decoding: answer[..<end.lowerBound], as: UTF8.self).lowercased()
+        for line in head.split(separator: "\r\n") {
+            if line.hasPrefix("content-length:"), let length = Int(line.dropFirst("content-length:".count).trimmingSpaces) {
+                return answer.count - end.upperBound >= length
+            }
+            if line.hasPrefix("transfer-encoding:") && line.contains("chunked") {
+                return answer.count - end.upperBound >= 5 && answer.suffix(5).elementsEqual([48, 13, 10, 13, 10])
+            }
+        }
+        return false
     }
 
     /// Status line, headers, and the body by Content-Length, chunked coding, or the rest of the stream.

@@ -45,6 +45,20 @@ struct ACMEPiecesTests {
         #expect(untilClose.body == Array("rest".utf8) && untilClose.header("replay-nonce") == "n1")
     }
 
+    /// A response is known to be whole without waiting for the server to close, when its framing says so.
+    @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", true, true),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{}", true, false),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", true, true),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n", true, false),
+        ("HTTP/1.1 200 OK\r\n\r\nuntil close", true, false),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", false, true),
+        ("HTTP/1.1 200 OK\r\nContent-Len", false, false),
+    ])
+    func wholeAnswers(_ answer: String, _ hasBody: Bool, _ complete: Bool) {
+        #expect(HTTPSClient.isComplete(Array(answer.utf8), hasBody: hasBody) == complete)
+    }
+
     @Test(arguments: ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", "SMTP 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\n",
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n"])
     func brokenAnswersAreRefused(_ answer: String) {
