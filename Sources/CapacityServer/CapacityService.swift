@@ -105,7 +105,8 @@ public enum CapacityService {
         // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
         let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
             .joined(separator: " ")
-        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory))")
+        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory), "
+                          + "\(settings.server.eventLoops) event loop\(settings.server.eventLoops == 1 ? "" : "s") (\(settings.eventLoopsReason)))")
         do {
             try acme?.start()
         } catch {

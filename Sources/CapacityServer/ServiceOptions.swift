@@ -4,6 +4,7 @@ import HTTP1
 import HTTPServer
 import Scaling
 import Stores
+import SystemIO
 import TLS
 
 /// What `serve` and `check-config` are told, as plain values the way the command line and the environment say
@@ -40,8 +41,10 @@ public struct ServiceOptions: Sendable {
     public var noAutoCreate = false
     public var defaults = DimensionDefaults()
     public var maxCapacity = DimensionUpdate.defaultMaxCapacity
-    /// nil: one per CPU core.
+    /// nil: one per CPU the process may use (`CPUBudget`).
     public var eventLoops: Int?
+    /// What the default number of event loops is made from; read once, at start-up.
+    public var cpuBudget = CPUBudget.current()
     public var maxConnections = engine.maxConnections
     public var maxRequestLineBytes = engine.parserLimits.maxRequestLineBytes
     public var maxHeaderBytes = engine.parserLimits.maxHeaderBytes
@@ -141,7 +144,7 @@ public struct ServiceOptions: Sendable {
     /// The settings these options make; call after `validate()`.
     public var settings: ServiceSettings {
         let server = ServerConfiguration(
-            eventLoops: eventLoops ?? CPU.count,
+            eventLoops: eventLoops ?? cpuBudget.cpus,
             parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                        maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
             maxConnections: maxConnections,
@@ -177,7 +180,8 @@ public struct ServiceOptions: Sendable {
             rateLimit: rateLimit.flatMap(Self.perSecond).map {
                 RateLimiter.Settings(perSecond: $0, burst: rateBurst ?? max(1, $0), maxClients: rateLimitClients)
             },
-            logLevel: logLevel)
+            logLevel: logLevel,
+            eventLoopsReason: eventLoops == nil ? cpuBudget.description : "--event-loops")
     }
 
     private var acme: ACMEManager.Settings? {

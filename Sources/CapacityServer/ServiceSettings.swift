@@ -42,6 +42,8 @@ public struct ServiceSettings: Sendable {
     /// Requests per client on the dimension and admin routes; nil limits nothing.
     public var rateLimit: RateLimiter.Settings?
     public var logLevel: LogLevel
+    /// Why `server.eventLoops` is what it is, for the start-up line: `--event-loops`, or the CPU budget.
+    public var eventLoopsReason: String
 
     public init(httpAddresses: [SocketAddress], httpsAddresses: [SocketAddress] = [], metricsAddress: SocketAddress? = nil,
                 server: ServerConfiguration = ServerConfiguration(), mode: ScalingMode = .demo,
@@ -49,7 +51,8 @@ public struct ServiceSettings: Sendable {
                 defaults: DimensionDefaults = DimensionDefaults(), maxCapacity: Double = DimensionUpdate.defaultMaxCapacity,
                 accessLog: Bool = true, tls: TLSConfiguration? = nil,
                 acmeWebroot: String? = nil, acme: ACMEManager.Settings? = nil, redirectHTTP: Bool = false, apiKeysFile: String? = nil,
-                rateLimit: RateLimiter.Settings? = nil, logLevel: LogLevel = .info) {
+                rateLimit: RateLimiter.Settings? = nil, logLevel: LogLevel = .info, eventLoopsReason: String = "--event-loops") {
+        self.eventLoopsReason = eventLoopsReason
         self.rateLimit = rateLimit
         self.httpAddresses = httpAddresses
         self.httpsAddresses = httpsAddresses

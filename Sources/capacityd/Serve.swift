@@ -157,7 +157,7 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("rate-limit-clients"), help: "Clients whose rate is remembered at most (bounds memory; a forgotten client starts with a full burst).")
     var rateLimitClients = standard.rateLimitClients
 
-    @Option(name: .customLong("event-loops"), help: "Event loop threads (default: one per CPU core).")
+    @Option(name: .customLong("event-loops"), help: "Event loop threads (default: one per CPU the process may use: its affinity mask, capped by its cgroup's CPU quota).")
     var eventLoops: Int?
 
     @Option(name: .customLong("max-connections"), help: "Open connections at most; more are answered 503 and closed.")
