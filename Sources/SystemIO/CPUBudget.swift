@@ -1,4 +1,3 @@
-import CSystemShims
 import Glibc
 
 /// How many CPUs this process may keep busy: the CPUs of its affinity mask (`taskset`, a container's cpuset),
@@ -27,12 +26,30 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
         return "affinity \(affinity), cgroup quota \(text)"
     }
 
-    /// This process's budget, read from the kernel (`procSelfCgroup` and `cgroupRoot` move for tests).
-    public static func current(procSelfCgroup: String = "/proc/self/cgroup", cgroupRoot: String = "/sys/fs/cgroup") -> CPUBudget {
+    /// This process's budget, read from the kernel (`procSelfCgroup` and `cgroupRoot` move for tests). The
+    /// affinity mask is the one `sched_getaffinity` returns, as `/proc/self/status` lists it (`Cpus_allowed_list`),
+    /// which needs no C: glibc declares `sched_getaffinity` and `CPU_COUNT` only under `_GNU_SOURCE`.
+    public static func current(procSelfCgroup: String = "/proc/self/cgroup", cgroupRoot: String = "/sys/fs/cgroup",
+                               procSelfStatus: String = "/proc/self/status") -> CPUBudget {
         let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let affinity = Int(cs_affinity_cpu_count())
-        return CPUBudget(affinity: affinity > 0 ? affinity : online,
-                         quota: quota(procSelfCgroup: procSelfCgroup, cgroupRoot: cgroupRoot))
+        let listed = text(procSelfStatus).flatMap { status in
+            status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+                .flatMap { countCPUs(String($0.dropFirst("Cpus_allowed_list:".count))) }
+        }
+        return CPUBudget(affinity: listed ?? online, quota: quota(procSelfCgroup: procSelfCgroup, cgroupRoot: cgroupRoot))
+    }
+
+    /// The CPUs of a kernel CPU list (`0-3,8,10-11` → 7); nil if it is not one.
+    public static func countCPUs(_ list: String) -> Int? {
+        var count = 0
+        for item in list.split(separator: ",") {
+            let bounds = item.filter { !$0.isWhitespace }.split(separator: "-", omittingEmptySubsequences: false)
+            guard let low = bounds.first.flatMap({ Int($0) }), let high = Int(bounds.last!), bounds.count <= 2, low <= high else {
+                return nil
+            }
+            count += high - low + 1
+        }
+        return count > 0 ? count : nil
     }
 
     /// The tightest quota on the way from this process's cgroup up to the root: cgroup v2's `cpu.max`, else

@@ -32,6 +32,17 @@ struct CPUBudgetTests {
         #expect(budget.description == description)
     }
 
+    @Test(arguments: [("0-1", 2), ("0", 1), ("0-3,8,10-11", 7), (" 2-5\n", 4), ("", nil), ("3-1", nil), ("a", nil), ("1-2-3", nil)] as [(String, Int?)])
+    func cpuLists(_ list: String, _ count: Int?) {
+        #expect(CPUBudget.countCPUs(list) == count)
+    }
+
+    @Test func affinityFromTheStatusFile() throws {
+        let root = try tree(["status": "Name:\tcapacityd\nCpus_allowed:\t5\nCpus_allowed_list:\t0,2\n", "self": "0::/\n"])
+        let budget = CPUBudget.current(procSelfCgroup: root + "/self", cgroupRoot: root + "/fs", procSelfStatus: root + "/status")
+        #expect(budget == CPUBudget(affinity: 2, quota: nil))
+    }
+
     @Test func ancestorsUpToTheRoot() {
         #expect(CPUBudget.ancestors("/r", "/a/b") == ["/r/a/b", "/r/a", "/r"])
         #expect(CPUBudget.ancestors("/r", "/") == ["/r"])

@@ -19,9 +19,6 @@ static inline void cs_set_current_thread_name(const char *name) { prctl(PR_SET_N
 // accept4 is declared only under _GNU_SOURCE, which a module header cannot set for its includes.
 extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
-// CPUs in this thread's affinity mask (taskset, a container's cpuset), or -1; defined in shims.c.
-int cs_affinity_cpu_count(void);
-
 // errno is a macro over a thread-local; Swift sees it through this function.
 static inline int cs_errno(void) { return errno; }
 
