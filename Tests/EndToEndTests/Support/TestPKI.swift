@@ -67,6 +67,23 @@ struct TestPKI {
         return Pair(certificate: certificate, key: key)
     }
 
+    /// A server certificate for the DNS names `dnsNames` (subjectAltName), signed by `issuer`, its subject
+    /// `CN=name`; with no names, no subjectAltName at all (a server then goes by the CN). The key file is
+    /// `name.key`, the certificate `name.pem`.
+    func serverCertificate(_ name: String, dnsNames: [String], by issuer: Pair, days: Int = 30) throws -> Pair {
+        let key = try newKey(name)
+        let request = path(name + ".csr")
+        try openssl(["req", "-new", "-key", key, "-subj", "/CN=\(name)", "-out", request])
+        let extensions = path(name + ".ext")
+        var lines = ["basicConstraints=CA:FALSE", "extendedKeyUsage=serverAuth"]
+        if !dnsNames.isEmpty { lines.append("subjectAltName=" + dnsNames.map { "DNS:" + $0 }.joined(separator: ",")) }
+        try lines.joined(separator: "\n").write(toFile: extensions, atomically: true, encoding: .utf8)
+        let certificate = path(name + ".pem")
+        try openssl(["x509", "-req", "-in", request, "-CA", issuer.certificate, "-CAkey", issuer.key, "-days", "\(days)",
+                     "-extfile", extensions, "-CAcreateserial", "-out", certificate])
+        return Pair(certificate: certificate, key: key)
+    }
+
     /// A self-signed certificate whose validity ended in 2021: `openssl ca` is the one 3.0 tool that sets dates.
     func expiredSelfSigned(_ name: String) throws -> Pair {
         let key = try newKey(name)
