@@ -130,16 +130,20 @@ final class ACMEClient {
         }
     }
 
-    /// Sends the CSR once every authorization is valid; waits for the certificate and downloads its chain (PEM).
+    /// Sends the CSR once the order is ready (every authorization valid); waits for the certificate and downloads
+    /// its chain (PEM). An order the CA already finalized (`valid`) is downloaded as it is.
     func finalize(_ order: Order, csr: [UInt8]) throws(ACMEError) -> [UInt8] {
-        let payload = Array(#"{"csr": ""#.utf8) + Array(Base64URL.encode(csr).utf8) + Array(#""}"#.utf8)
-        _ = try post(order.finalize, payload: payload)
-        let object = try poll(order.url, until: ["valid", "invalid"])
+        var object = try poll(order.url, until: ["ready", "valid", "invalid"])
+        if try Self.string(object, "status") == "ready" {
+            let payload = Array(#"{"csr": ""#.utf8) + Array(Base64URL.encode(csr).utf8) + Array(#""}"#.utf8)
+            _ = try post(order.finalize, payload: payload)
+            object = try poll(order.url, until: ["valid", "invalid"])
+        }
         let final = try Self.order(object, url: order.url)
         guard final.status == "valid", let certificate = final.certificate else {
             throw Self.failure(of: object, what: "the order")
         }
-        let response = try post(certificate, payload: nil)
+        let response = try post(certificate, payload: nil, accept: "application/pem-certificate-chain")
         guard response.status == 200, response.body.starts(with: Array("-----BEGIN CERTIFICATE-----".utf8)) else {
             throw ACMEError.badAnswer("the certificate download is not a PEM chain (status \(response.status))")
         }
@@ -148,12 +152,12 @@ final class ACMEClient {
 
     /// POST-as-GET until `status` is one of `final`, waiting as Retry-After says (1 to 10 s between polls).
     private func poll(_ url: URL, until final: Set<String>) throws(ACMEError) -> [String: JSONValue] {
-        let deadline = WallClock.now().seconds + pollLimitSeconds
+        let deadline = Clock.monotonicMilliseconds() + Int64(pollLimitSeconds) * 1000
         while true {
             let response = try post(url, payload: nil)
             let object = try Self.object(response.body, from: url)
             if final.contains(try Self.string(object, "status")) { return object }
-            guard WallClock.now().seconds < deadline else {
+            guard Clock.monotonicMilliseconds() < deadline else {
                 throw ACMEError.badAnswer("\(url): still \(try Self.string(object, "status")) after \(pollLimitSeconds) s")
             }
             let wait = min(10, max(1, response.header("retry-after").flatMap { Int($0) } ?? 1))
@@ -164,12 +168,12 @@ final class ACMEClient {
 
     /// A signed request (RFC 8555 §6.2): `payload` nil is a POST-as-GET. A `badNonce` refusal is retried with
     /// the fresh nonce it carries (§6.5), a few times; any other problem document is thrown.
-    func post(_ url: URL, payload: [UInt8]?) throws(ACMEError) -> HTTPSClient.Response {
+    func post(_ url: URL, payload: [UInt8]?, accept: String = "application/json") throws(ACMEError) -> HTTPSClient.Response {
         var attempts = 0
         while true {
             attempts += 1
             let body = try signed(url, payload: payload, nonce: try takeNonce())
-            let response = try http.post(url, jose: body)
+            let response = try http.post(url, jose: body, accept: accept)
             if let fresh = response.header("replay-nonce"), !fresh.isEmpty { nonce = fresh }
             guard response.status >= 400 else { return response }
             let problem = Self.problem(response)
@@ -223,7 +227,7 @@ final class ACMEClient {
         }
         let type = (try? string(object, "type")) ?? "about:blank"
         let detail = (try? string(object, "detail")) ?? ""
-        return .problem(type: type, detail: String(detail.prefix(500)), status: response.status)
+        return .problem(type: printable(type), detail: printable(detail), status: response.status)
     }
 
     private static func failure(of object: [String: JSONValue], what: String) -> ACMEError {
@@ -231,9 +235,17 @@ final class ACMEClient {
         if case .object(let error)? = object["error"] {
             let type = (try? string(error, "type")) ?? "about:blank"
             let detail = (try? string(error, "detail")) ?? ""
-            return .problem(type: type, detail: "\(what) is \(status): \(detail.prefix(500))", status: 0)
+            return .problem(type: printable(type), detail: "\(what) is \(printable(status)): \(printable(detail))", status: 0)
         }
-        return .badAnswer("\(what) is \(status)")
+        return .badAnswer("\(what) is \(printable(status))")
+    }
+
+    /// The CA's words go into one log line and a JSON message: no control characters (a newline would forge a
+    /// line), at most 500 characters.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix(500).map {
+            $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? " " : $0
+        }))
     }
 
     private static func order(_ body: [UInt8], url: URL) throws(ACMEError) -> Order {

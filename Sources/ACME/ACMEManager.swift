@@ -33,11 +33,17 @@ public final class ACMEManager: Sendable {
             self.storage = storage
         }
 
-        /// Where the certificate lives; the TLS configuration serves it from there as a managed pair.
+        /// Where the certificate lives: the chain and then its key in one file, replaced by one rename, so a crash
+        /// never pairs a new key with an old chain. Named after the set of names, so instances configured for
+        /// other names (during a deployment that adds one) never serve or renew each other's certificate.
         public var certificateFiles: TLSConfiguration.CertificateFiles {
-            TLSConfiguration.CertificateFiles(chainFile: storage + "/certificate.pem", keyFile: storage + "/certificate-key.pem",
-                                              managedNames: names)
+            let file = storage + "/certificate-" + String(SHA256.hexDigest(Array(names.joined(separator: ",").utf8)).prefix(16)) + ".pem"
+            return TLSConfiguration.CertificateFiles(chainFile: file, keyFile: file, managedNames: names)
         }
+
+        /// HTTP-01 key authorizations of an order in progress, one file per token, so that every instance
+        /// sharing the storage answers the CA's validation requests, whichever one a load balancer picks.
+        var challengeDirectory: String { storage + "/http-01" }
 
         /// One account per CA: a key made for the staging directory is unknown to the production one.
         var accountKeyFile: String {
@@ -94,9 +100,11 @@ public final class ACMEManager: Sendable {
         }
     }
 
-    /// The key authorization for an HTTP-01 token of an order in progress.
+    /// The key authorization for an HTTP-01 token of an order in progress, this instance's or (from the shared
+    /// storage) another's. `token` is base64url, checked by the route, so it cannot leave the directory.
     public func challengeResponse(token: Substring) -> [UInt8]? {
-        challenges.withLock { $0[String(token)] }
+        if let bytes = challenges.withLock({ $0[String(token)] }) { return bytes }
+        return FileSystem.readRegularFile(settings.challengeDirectory + "/" + token, maxBytes: 4096, followSymlinks: false)
     }
 
     public var currentStatus: Status { status.withLock { $0 } }
@@ -111,6 +119,7 @@ public final class ACMEManager: Sendable {
     /// Starts the thread; it runs until `stop`.
     public func start() throws(SystemError) {
         try FileSystem.makeDirectory(settings.storage, mode: 0o700)
+        try FileSystem.makeDirectory(settings.challengeDirectory, mode: 0o700)
         _ = try PosixThread(name: "acme") { [self] in run() }
     }
 
@@ -153,22 +162,46 @@ public final class ACMEManager: Sendable {
                 // What another instance stored while this one waited for the lock may make the order needless.
                 adoptStored(&stored)
                 if let held = current(), Self.renewalTime(held) > WallClock.now().seconds { continue }
-                log("capacityd: acme: ordering a certificate for \(names) from \(settings.directoryURL)", false)
-                do {
-                    let installed = try obtain()
+                let failure: ACMEError
+                if let onDisk = storedButNotServed() {
+                    // A good certificate on disk that did not load (a broken trust file, say) is installed
+                    // again, not ordered again: each order counts against the CA's limits.
+                    let results = tls.reload(now: WallClock.now().seconds) { $0 == self.settings.certificateFiles }
                     stored = FileSystem.identity(settings.certificateFiles.chainFile)
-                    failures = 0
-                    retryAt = 0
-                    status.withLock { $0.issued += 1; $0.lastError = nil }
-                    log("capacityd: acme: certificate for \(names) installed: \(describe(installed))", false)
-                } catch {
-                    failures += 1
-                    let delay = Self.retryDelay(afterFailures: failures, jitter: Double.random(in: -0.1...0.1))
-                    retryAt = WallClock.now().seconds + delay
-                    status.withLock { $0.failed += 1; $0.lastError = error.description }
-                    log("capacityd: acme: order for \(names) failed: \(error); next attempt in \(delay) s", true)
+                    if let held = current() {
+                        log("capacityd: acme: certificate for \(names) installed: \(describe(held))", false)
+                        failures = 0
+                        retryAt = 0
+                        continue
+                    }
+                    let reason = results.compactMap { if case .failure(let error) = $0 { error.description } else { nil } }.first
+                    failure = .local("the stored certificate (serial \(onDisk.serial)) does not load: \(reason ?? "unknown")")
+                } else {
+                    log("capacityd: acme: ordering a certificate for \(names) from \(settings.directoryURL)", false)
+                    do {
+                        let installed = try obtain()
+                        stored = FileSystem.identity(settings.certificateFiles.chainFile)
+                        status.withLock { $0.issued += 1; $0.lastError = nil }
+                        log("capacityd: acme: certificate for \(names) installed: \(describe(installed))", false)
+                        clearChallenges()
+                        if Self.renewalTime(installed) > WallClock.now().seconds {
+                            failures = 0
+                            retryAt = 0
+                            continue
+                        }
+                        // Due as soon as issued: ordering again at once would loop; back off instead.
+                        failure = .local("the new certificate is due for renewal already (valid from "
+                                         + "\(Self.iso(installed.notBeforeEpochSeconds)); is the clock right?)")
+                    } catch {
+                        clearChallenges()
+                        failure = error
+                    }
                 }
-                challenges.withLock { $0.removeAll() }
+                failures += 1
+                let delay = Self.retryDelay(afterFailures: failures, jitter: Double.random(in: -0.1...0.1))
+                retryAt = WallClock.now().seconds + delay
+                status.withLock { $0.failed += 1; $0.lastError = failure.description }
+                log("capacityd: acme: order for \(names) failed: \(failure); next attempt in \(delay) s", true)
                 continue
             }
             sleep(untilEpochSeconds: max(renewal, retryAt))
@@ -187,6 +220,29 @@ public final class ACMEManager: Sendable {
         if case .success(let info)? = results.first, let held = current(), held == info {
             log("capacityd: acme: certificate for \(names) loaded from \(files.chainFile): \(describe(held))", false)
         }
+    }
+
+    /// A certificate for these names stored (by this instance or another) and not yet due, that is not being
+    /// served.
+    private func storedButNotServed() -> CertificateInfo? {
+        guard current() == nil,
+              let onDisk = CertificateInfo.first(inPEMFile: settings.certificateFiles.chainFile, role: "acme certificate"),
+              Set(onDisk.names) == Set(settings.names), Self.renewalTime(onDisk) > WallClock.now().seconds else { return nil }
+        return onDisk
+    }
+
+    private func publish(token: String, keyAuthorization: String) {
+        challenges.withLock { $0[token] = Array(keyAuthorization.utf8) }
+        // Best effort: this instance answers from memory; the file is for the others sharing the storage.
+        try? store(Array(keyAuthorization.utf8), at: settings.challengeDirectory + "/" + token, directory: settings.challengeDirectory)
+    }
+
+    private func clearChallenges() {
+        let tokens = challenges.withLock { challenges in
+            defer { challenges.removeAll() }
+            return Array(challenges.keys)
+        }
+        for token in tokens { try? FileSystem.removeIfPresent(settings.challengeDirectory + "/" + token) }
     }
 
     /// The managed certificate being served, if it is for exactly the configured names.
@@ -229,25 +285,23 @@ public final class ACMEManager: Sendable {
         let http = HTTPSClient(trustFile: settings.caRoot)
         let client = ACMEClient(directory: try URL(settings.directoryURL), accountKey: try accountKey(), http: http)
         try client.register(email: settings.email)
-        var order = try client.newOrder(names: settings.names)
+        let order = try client.newOrder(names: settings.names)
         for authorization in order.authorizations {
-            try client.authorize(authorization) { token, keyAuthorization in
-                challenges.withLock { $0[token] = Array(keyAuthorization.utf8) }
-            }
+            try client.authorize(authorization) { token, keyAuthorization in publish(token: token, keyAuthorization: keyAuthorization) }
         }
         let key: ECKey
         let csr: [UInt8]
+        let keyPEM: [UInt8]
         do {
             key = try ECKey.generate()
             csr = try key.certificateRequest(names: settings.names)
+            keyPEM = try key.pem()
         } catch {
             throw ACMEError.local("cannot make the certificate's key and CSR: \(error)")
         }
         let chain = try client.finalize(order, csr: csr)
-        order.status = "valid"
         let files = settings.certificateFiles
-        try store(key.pem, at: files.keyFile)
-        try store(chain, at: files.chainFile)
+        try store(chain + (chain.last == 10 ? [] : [10]) + keyPEM, at: files.chainFile)
         let results = tls.reload(now: WallClock.now().seconds) { $0 == files }
         if case .failure(let error)? = results.first { throw ACMEError.local("the issued certificate does not load: \(error)") }
         guard let installed = current() else { throw ACMEError.local("the issued certificate is not for \(names)") }
@@ -259,7 +313,7 @@ public final class ACMEManager: Sendable {
         do {
             if let pem = try FileSystem.read(path) { return try ECKey(pem: pem) }
             let key = try ECKey.generate()
-            try store(key.pem, at: path)
+            try store(try key.pem(), at: path)
             return key
         } catch let error as ACMEError {
             throw error
@@ -269,7 +323,7 @@ public final class ACMEManager: Sendable {
     }
 
     /// Written whole to a temporary file (0600), synced and renamed, so a crash leaves the old file or the new.
-    private func store(_ bytes: [UInt8], at path: String) throws(ACMEError) {
+    private func store(_ bytes: [UInt8], at path: String, directory: String? = nil) throws(ACMEError) {
         let temporary = path + ".new"
         do {
             let file = try FileSystem.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
@@ -277,7 +331,7 @@ public final class ACMEManager: Sendable {
             try FileSystem.write(bytes, to: file, at: 0)
             try FileSystem.fsync(file)
             try FileSystem.rename(temporary, to: path)
-            try FileSystem.syncDirectory(settings.storage)
+            try FileSystem.syncDirectory(directory ?? settings.storage)
         } catch {
             throw ACMEError.local("cannot store \(path): \(error)")
         }

@@ -29,12 +29,14 @@ struct HTTPSClient: Sendable {
         try exchange(method: "HEAD", url, body: nil)
     }
 
-    func post(_ url: URL, jose body: [UInt8]) throws(ACMEError) -> Response {
-        try exchange(method: "POST", url, body: body)
+    /// `accept`: what the answer should be (the certificate download wants `application/pem-certificate-chain`;
+    /// some CAs refuse it under `application/json`).
+    func post(_ url: URL, jose body: [UInt8], accept: String = "application/json") throws(ACMEError) -> Response {
+        try exchange(method: "POST", url, body: body, accept: accept)
     }
 
-    private func exchange(method: String, _ url: URL, body: [UInt8]?) throws(ACMEError) -> Response {
-        let deadline = WallClock.now().seconds + timeoutSeconds
+    private func exchange(method: String, _ url: URL, body: [UInt8]?, accept: String = "application/json") throws(ACMEError) -> Response {
+        let deadline = Clock.monotonicMilliseconds() + Int64(timeoutSeconds) * 1000
         let socket = try connect(url.host, url.port)
         defer { socket.close() }
         let session: TLSClientSession
@@ -44,7 +46,7 @@ struct HTTPSClient: Sendable {
             throw ACMEError.connection("\(url.host):\(url.port): \(error)")
         }
         var request = "\(method) \(url.pathAndQuery) HTTP/1.1\r\nHost: \(url.hostHeader)\r\n"
-            + "User-Agent: capacityd-acme\r\nAccept: application/json\r\nConnection: close\r\n"
+            + "User-Agent: capacityd-acme\r\nAccept: \(accept)\r\nConnection: close\r\n"
         if let body {
             request += "Content-Type: application/jose+json\r\nContent-Length: \(body.count)\r\n"
         }
@@ -57,7 +59,7 @@ struct HTTPSClient: Sendable {
                 guard answer.count <= maxResponseBytes else {
                     throw ACMEError.badAnswer("\(url): the answer is larger than \(maxResponseBytes) bytes")
                 }
-                guard WallClock.now().seconds <= deadline else { throw ACMEError.connection("\(url): no answer within \(timeoutSeconds) s") }
+                guard Clock.monotonicMilliseconds() <= deadline else { throw ACMEError.connection("\(url): no answer within \(timeoutSeconds) s") }
                 // A server that keeps the connection open despite `Connection: close` is not waited for.
                 if Self.isComplete(answer, hasBody: method != "HEAD") { break }
             }
@@ -181,7 +183,8 @@ struct HTTPSClient: Sendable {
             guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0 else { throw ACMEError.badAnswer("\(url): bad chunk size") }
             let start = lineEnd.upperBound
             if size == 0 { return body }
-            guard start + size + 2 <= bytes.count else { throw ACMEError.badAnswer("\(url): the answer was cut short") }
+            // Compared without adding to `size`, which the CA chose and which may be near Int.max.
+            guard size <= bytes.count - start - 2 else { throw ACMEError.badAnswer("\(url): the answer was cut short") }
             body += bytes[start..<start + size]
             index = start + size + 2
         }

@@ -66,6 +66,11 @@ public struct CertificateInfo: Sendable, Equatable {
         return String(cString: hex)
     }
 
+    /// The first certificate of a PEM file, or nil if there is none (or no file).
+    public static func first(inPEMFile path: String, role: String) -> CertificateInfo? {
+        try? readPEM(path, role: role).first
+    }
+
     /// Every certificate in a PEM file, in order.
     static func readPEM(_ path: String, role: String) throws(TLSError) -> [CertificateInfo] {
         OpenSSLErrors.clear()

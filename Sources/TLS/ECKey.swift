@@ -26,21 +26,28 @@ public final class ECKey: @unchecked Sendable {
         let parsed: OpaquePointer? = pem.withUnsafeBytes { bytes in
             guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return nil }
             defer { BIO_free(bio) }
-            return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            return PEM_read_bio_PrivateKey(bio, nil, refusePassphrase, nil)
         }
         guard let parsed else { throw TLSError.drained("not a PEM private key") }
         key = parsed
-        guard EVP_PKEY_get_bits(key) == 256, EVP_PKEY_is_a(key, "EC") == 1 else { throw TLSError("not a P-256 key") }
+        // The JWK says "P-256": secp256k1 or a Brainpool curve of the same size must not pass for it.
+        var group = [CChar](repeating: 0, count: 64)
+        var length = 0
+        guard EVP_PKEY_is_a(key, "EC") == 1, EVP_PKEY_get_group_name(key, &group, group.count, &length) == 1,
+              String(cString: group) == "prime256v1" else {
+            throw TLSError("not a P-256 key")
+        }
     }
 
     /// PKCS #8 PEM, unencrypted (the file that holds it is mode 0600).
-    public var pem: [UInt8] {
-        guard let bio = BIO_new(BIO_s_mem()) else { return [] }
+    public func pem() throws(TLSError) -> [UInt8] {
+        OpenSSLErrors.clear()
+        guard let bio = BIO_new(BIO_s_mem()) else { throw TLSError.drained("cannot write the key") }
         defer { BIO_free(bio) }
-        guard PEM_write_bio_PrivateKey(bio, key, nil, nil, 0, nil, nil) == 1 else { return [] }
+        guard PEM_write_bio_PrivateKey(bio, key, nil, nil, 0, nil, nil) == 1 else { throw TLSError.drained("cannot write the key") }
         var data: UnsafeMutablePointer<CChar>?
         let length = cos_bio_get_mem_data(bio, &data)
-        guard let data, length > 0 else { return [] }
+        guard let data, length > 0 else { throw TLSError("cannot write the key") }
         return Array(UnsafeRawBufferPointer(start: data, count: length))
     }
 
@@ -115,4 +122,10 @@ public final class ECKey: @unchecked Sendable {
         defer { CRYPTO_free(out, #fileID, #line) }
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
+}
+
+/// A passphrase callback that has none: an encrypted key is an error, never a prompt on the terminal.
+func refusePassphrase(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ writing: Int32,
+                      _ argument: UnsafeMutableRawPointer?) -> Int32 {
+    -1
 }

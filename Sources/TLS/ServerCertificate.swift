@@ -89,7 +89,7 @@ final class ServerCertificate: @unchecked Sendable {
         OpenSSLErrors.clear()
         guard let bio = BIO_new_file(path, "r") else { throw TLSError.drained("\(path): cannot open") }
         defer { BIO_free(bio) }
-        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+        guard let key = PEM_read_bio_PrivateKey(bio, nil, refusePassphrase, nil) else {
             throw TLSError.drained("\(path): not a PEM private key")
         }
         return key

@@ -211,8 +211,8 @@ public final class TLSContext: @unchecked Sendable {
 }
 
 /// SNI (RFC 6066): OpenSSL calls this for every ClientHello, with or without a server name. The handshake moves
-/// to the chosen certificate's context; the verification mode, depth and client CA names stay those of the
-/// context it started in, and the trust store is carried over explicitly (switching replaces it). Without any
+/// to the chosen certificate's context; the verification mode and depth stay those of the context it started
+/// in, and the trust store and the client CA names are carried over explicitly (switching would lose them). Without any
 /// certificate yet (ACME before its first order) the client gets an `unrecognized_name` alert.
 private func selectServerCertificate(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePointer<Int32>?,
                                      _ argument: UnsafeMutableRawPointer?) -> Int32 {
@@ -222,6 +222,12 @@ private func selectServerCertificate(_ ssl: OpaquePointer?, _ alert: UnsafeMutab
     guard let server = context.server(named: name) else {
         alert?.pointee = cos_ad_unrecognized_name()
         return cos_tlsext_err_alert_fatal()
+    }
+    if let store = context.trustStore {
+        // The CertificateRequest's CA names come from the session's own list, else its context's; the
+        // certificate's context has none, so the session gets a copy of the trust's before the switch.
+        guard let names = SSL_dup_CA_list(SSL_CTX_get_client_CA_list(context.context)) else { return cos_tlsext_err_alert_fatal() }
+        SSL_set_client_CA_list(ssl, names)
     }
     guard SSL_set_SSL_CTX(ssl, server.context) != nil else { return cos_tlsext_err_alert_fatal() }
     if let store = context.trustStore, cos_ssl_set1_verify_cert_store(ssl, store) != 1 {

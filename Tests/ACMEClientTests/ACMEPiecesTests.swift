@@ -60,7 +60,12 @@ struct ACMEPiecesTests {
     }
 
     @Test(arguments: ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", "SMTP 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\n",
-                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n"])
+                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
+                      // A chunk size near Int.max once overflowed the bounds check and trapped (found by review).
+                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab\r\n0\r\n\r\n",
+                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nab\r\n",
+                      "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nab",
+                      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nab"])
     func brokenAnswersAreRefused(_ answer: String) {
         #expect(throws: ACMEError.self) { try HTTPSClient.parse(Array(answer.utf8), from: Self.url) }
     }
@@ -119,7 +124,7 @@ struct ACMEKeyTests {
 
     @Test func es256SignaturesVerifyWithOpenSSL() throws {
         let key = try ECKey.generate()
-        try Data(key.pem).write(to: Foundation.URL(fileURLWithPath: directory + "/key.pem"))
+        try Data(try key.pem()).write(to: Foundation.URL(fileURLWithPath: directory + "/key.pem"))
         #expect(try openssl(["pkey", "-in", directory + "/key.pem", "-pubout", "-out", directory + "/public.pem"]).status == 0)
         let message = Array("eyJhbGciOiJFUzI1NiJ9.eyJ4IjoxfQ".utf8)
         let signature = try key.signES256(message)
@@ -138,14 +143,14 @@ struct ACMEKeyTests {
     /// The JWK's x and y are the public point openssl prints (04 ‖ x ‖ y), and the key survives its PEM.
     @Test func jwkCoordinatesAreThePublicPoint() throws {
         let key = try ECKey.generate()
-        try Data(key.pem).write(to: Foundation.URL(fileURLWithPath: directory + "/key.pem"))
+        try Data(try key.pem()).write(to: Foundation.URL(fileURLWithPath: directory + "/key.pem"))
         let text = try openssl(["pkey", "-in", directory + "/key.pem", "-noout", "-text"]).output
         let pubHex = text.components(separatedBy: "pub:").last!.components(separatedBy: "ASN1 OID").first!
             .filter { $0.isHexDigit }
         let (x, y) = key.publicCoordinates
         let hex = ([0x04] + x + y).map { String(format: "%02x", $0) }.joined()
         #expect(pubHex.lowercased() == hex)
-        #expect(try ECKey(pem: key.pem).publicCoordinates == key.publicCoordinates)
+        #expect(try ECKey(pem: try key.pem()).publicCoordinates == key.publicCoordinates)
     }
 
     @Test func csrNamesEveryDomainAndVerifies() throws {
@@ -164,5 +169,9 @@ struct ACMEKeyTests {
         let pem = Array(try Data(contentsOf: Foundation.URL(fileURLWithPath: directory + "/ed.pem")))
         #expect(throws: TLSError.self) { try ECKey(pem: pem) }
         #expect(throws: TLSError.self) { try ECKey(pem: Array("not a key".utf8)) }
+        // Same size, other curve: the JWK would lie about it.
+        #expect(try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", directory + "/k1.pem"]).status == 0)
+        let k1 = Array(try Data(contentsOf: Foundation.URL(fileURLWithPath: directory + "/k1.pem")))
+        #expect(throws: TLSError.self) { try ECKey(pem: k1) }
     }
 }
