@@ -70,6 +70,12 @@ struct ACMEPiecesTests {
         #expect(throws: ACMEError.self) { try HTTPSClient.parse(Array(answer.utf8), from: Self.url) }
     }
 
+    /// What the CA says goes into one log line: no control characters, bounded.
+    @Test func theCAsWordsArePrintable() {
+        #expect(ACMEClient.printable("a\nb\r\u{1b}[31mc\u{85}d") == "a b  [31mc d")
+        #expect(ACMEClient.printable(String(repeating: "é", count: 600)).unicodeScalars.count == 500)
+    }
+
     /// 1 minute, doubling, at most 6 hours; the jitter is a fraction of it.
     @Test(arguments: [(1, 0.0, 60), (2, 0.0, 120), (3, 0.0, 240), (8, 0.0, 7_680), (9, 0.0, 15_360), (10, 0.0, 21_600),
                       (1_000, 0.0, 21_600), (1, 0.1, 66), (1, -0.1, 54), (10, 0.1, 23_760)])

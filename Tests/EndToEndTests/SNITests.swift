@@ -111,6 +111,32 @@ struct SNITests {
 
     /// Which pair serves a name must never depend on the order of the flags: the same exact name in two pairs is
     /// refused at start-up with one line naming the name and both files.
+    /// Whichever certificate the server name picks, a client certificate is asked for with the trusted names
+    /// (the certificate's own context holds none: the session keeps the list across the switch) and verified.
+    @Test func clientCertificatesWorkBehindEveryName() throws {
+        let pki = try TestPKI()
+        let root = try pki.selfSigned("sni-root", isCA: true)
+        let alpha = try pki.serverCertificate("alpha", dnsNames: ["alpha.test"], by: root)
+        let beta = try pki.serverCertificate("beta", dnsNames: ["beta.test"], by: root)
+        let client = try pki.selfSigned("api-gateway-client")
+        let server = try ServerProcess(["--https", "127.0.0.1:0", "--client-cert", "optional", "--client-ca", client.certificate]
+                                       + tlsPairArguments([alpha, beta]))
+        defer { server.stop() }
+        for name in ["alpha.test", "beta.test", "unknown.test"] {
+            let (_, output) = try runProcess("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(server.tlsPort)",
+                                                                  "-servername", name], input: "")
+            #expect(output.contains("Acceptable client certificate CA names") && output.contains("CN = api-gateway-client"),
+                    "\(name): \(output)")
+            let signedIn = try curl("https://\(name):\(server.tlsPort)/v1/scalableTargetDimensions/sni",
+                                    ["--resolve", "\(name):\(server.tlsPort):127.0.0.1", "-k",
+                                     "--cert", client.certificate, "--key", client.key])
+            #expect(signedIn.status == 200, "\(name): \(signedIn.body)")
+            let anonymous = try curl("https://\(name):\(server.tlsPort)/v1/scalableTargetDimensions/sni",
+                                     ["--resolve", "\(name):\(server.tlsPort):127.0.0.1", "-k"])
+            #expect(anonymous.status == 403, "\(name)")
+        }
+    }
+
     @Test func theSameNameInTwoPairsStopsStartUp() throws {
         let pki = try TestPKI()
         let root = try pki.selfSigned("sni-root", isCA: true)
