@@ -10,35 +10,43 @@ struct JSONAccessLog: AccessLogFormatter {
 
     func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
         guard record.status >= minimumStatus else { return }
-        buffer.append(contentsOf: "{\"time\": \"".utf8)
-        buffer.append(contentsOf: WallClock.iso8601(epochMilliseconds: record.epochMilliseconds).utf8)
-        buffer.append(contentsOf: "\", \"method\": ".utf8)
+        buffer.appendLiteral("{\"time\": \"")
+        WallClock.appendISO8601(epochMilliseconds: record.epochMilliseconds, to: &buffer)
+        buffer.appendLiteral("\", \"method\": ")
         JSONWriter.appendString(record.method, to: &buffer)
-        buffer.append(contentsOf: ", \"path\": ".utf8)
+        buffer.appendLiteral(", \"path\": ")
         JSONWriter.appendString(record.target, to: &buffer)
-        buffer.append(contentsOf: ", \"status\": ".utf8)
+        buffer.appendLiteral(", \"status\": ")
         JSONWriter.appendInteger(record.status, to: &buffer)
-        buffer.append(contentsOf: ", \"bytes\": ".utf8)
+        buffer.appendLiteral(", \"bytes\": ")
         JSONWriter.appendInteger(record.bytes, to: &buffer)
-        buffer.append(contentsOf: ", \"duration_us\": ".utf8)
+        buffer.appendLiteral(", \"duration_us\": ")
         JSONWriter.appendInteger(Int(record.durationMicroseconds), to: &buffer)
-        buffer.append(contentsOf: ", \"peer\": ".utf8)
+        buffer.appendLiteral(", \"peer\": ")
         JSONWriter.appendString(record.peer, to: &buffer)
         if let client = record.client {
-            buffer.append(contentsOf: ", \"client_subject\": ".utf8)
+            buffer.appendLiteral(", \"client_subject\": ")
             JSONWriter.appendString(client.subject, to: &buffer)
-            buffer.append(contentsOf: ", \"client_sha256\": ".utf8)
+            buffer.appendLiteral(", \"client_sha256\": ")
             JSONWriter.appendString(client.fingerprint, to: &buffer)
         }
         for field in record.fields {
-            buffer.append(contentsOf: ", ".utf8)
+            buffer.appendLiteral(", ")
             JSONWriter.appendString(field.name, to: &buffer)
-            buffer.append(contentsOf: ": ".utf8)
+            buffer.appendLiteral(": ")
             switch field.value {
             case .string(let text): JSONWriter.appendString(text, to: &buffer)
             case .bool(let flag): buffer.append(contentsOf: (flag ? "true" : "false").utf8)
             }
         }
-        buffer.append(contentsOf: "}\n".utf8)
+        buffer.appendLiteral("}\n")
+    }
+}
+
+extension [UInt8] {
+    /// A literal's bytes in one copy (appending a String's UTF-8 view goes through the generic path per call).
+    @inline(__always)
+    mutating func appendLiteral(_ literal: StaticString) {
+        literal.withUTF8Buffer { append(contentsOf: $0) }
     }
 }

@@ -39,8 +39,17 @@ public enum JSONWriter {
         out.append(contentsOf: value.description.utf8)
     }
 
+    /// Digits written straight into `out` (no intermediate String: the access log writes several per line).
     public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        }
     }
 
     /// `"name": ` — a member name and its colon.

@@ -61,3 +61,13 @@ import Testing
         #expect(try JSONParser.parse(out) == value)
     }
 }
+
+@Suite("Integers written digit by digit")
+struct IntegerWritingTests {
+    @Test(arguments: [0, 7, 9, 10, 99, 100, 1_000, 123_456_789, -1, -10, -987, Int.max, Int.min])
+    func sameAsString(_ value: Int) {
+        var out: [UInt8] = [UInt8(ascii: "x")]
+        JSONWriter.appendInteger(value, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x" + String(value))
+    }
+}
