@@ -11,22 +11,25 @@ public enum DimensionJSON {
         return out
     }
 
+    /// Every GET answers with this, so the member names are copied as literal bytes rather than escaped.
     public static func append(_ dimension: Dimension, to out: inout [UInt8]) {
-        func member(_ name: String, first: Bool = false, _ value: (inout [UInt8]) -> Void) {
-            if !first { out.append(contentsOf: ", ".utf8) }
-            JSONWriter.appendName(name, to: &out)
-            value(&out)
-        }
-        out.append(UInt8(ascii: "{"))
-        member("scalableTargetDimensionId", first: true) { JSONWriter.appendString(dimension.id.value, to: &$0) }
-        member("version") { JSONWriter.appendString(dimension.version, to: &$0) }
-        member("resourceName") { JSONWriter.appendString(dimension.resourceName, to: &$0) }
-        member("dimensionName") { JSONWriter.appendString(dimension.dimensionName, to: &$0) }
-        member("actualCapacity") { JSONWriter.appendNumber(dimension.actualCapacity, to: &$0) }
-        member("desiredCapacity") { JSONWriter.appendNumber(dimension.desiredCapacity, to: &$0) }
-        member("scalingStatus") { JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &$0) }
+        JSONWriter.appendLiteral(#"{"scalableTargetDimensionId": "#, to: &out)
+        JSONWriter.appendString(dimension.id.value, to: &out)
+        JSONWriter.appendLiteral(#", "version": "#, to: &out)
+        JSONWriter.appendString(dimension.version, to: &out)
+        JSONWriter.appendLiteral(#", "resourceName": "#, to: &out)
+        JSONWriter.appendString(dimension.resourceName, to: &out)
+        JSONWriter.appendLiteral(#", "dimensionName": "#, to: &out)
+        JSONWriter.appendString(dimension.dimensionName, to: &out)
+        JSONWriter.appendLiteral(#", "actualCapacity": "#, to: &out)
+        JSONWriter.appendNumber(dimension.actualCapacity, to: &out)
+        JSONWriter.appendLiteral(#", "desiredCapacity": "#, to: &out)
+        JSONWriter.appendNumber(dimension.desiredCapacity, to: &out)
+        JSONWriter.appendLiteral(#", "scalingStatus": "#, to: &out)
+        JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &out)
         if let reason = dimension.failureReason {
-            member("failureReason") { JSONWriter.appendString(reason, to: &$0) }
+            JSONWriter.appendLiteral(#", "failureReason": "#, to: &out)
+            JSONWriter.appendString(reason, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }

@@ -44,9 +44,8 @@ struct JSONAccessLog: AccessLogFormatter {
 }
 
 extension [UInt8] {
-    /// A literal's bytes in one copy (appending a String's UTF-8 view goes through the generic path per call).
     @inline(__always)
     mutating func appendLiteral(_ literal: StaticString) {
-        literal.withUTF8Buffer { append(contentsOf: $0) }
+        JSONWriter.appendLiteral(literal, to: &self)
     }
 }

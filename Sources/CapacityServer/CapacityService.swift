@@ -91,7 +91,7 @@ public enum CapacityService {
         let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,
-                                observer: metrics)
+                                observer: metrics, afterEachTurn: { transitions.flush() })
         metrics.attach(server)
         do {
             try server.start()
@@ -113,6 +113,7 @@ public enum CapacityService {
             server.shutdown()
             server.wait()
             store.close()
+            transitions.flush()
             throw StartError(description: "ACME storage \(settings.acme?.storage ?? ""): \(error)")
         }
 
@@ -143,6 +144,8 @@ public enum CapacityService {
         server.shutdown()
         server.wait()
         store.close()
+        // Lines of writes the store finished while closing, after the loops' last turn.
+        transitions.flush()
         let counters = store.health.figures.compactMap { figure -> String? in
             guard case .counter(let value) = figure.value else { return nil }
             let name = figure.name.replacing("capacityd_store_", with: "").replacing("_total", with: "")

@@ -10,6 +10,7 @@ public final class HTTPServer: @unchecked Sendable {
     private let listeners: [ListenerConfiguration]
     private let accessLog: AccessLogFormatter?
     private let observer: RequestObserver?
+    private let afterEachTurn: (@Sendable () -> Void)?
     private let shared = SharedServerState()
     private var loops: [EventLoop] = []
     private var contexts: [LoopContext] = []
@@ -30,8 +31,12 @@ public final class HTTPServer: @unchecked Sendable {
         public let description: String
     }
 
+    /// `afterEachTurn` runs on each loop after every batch of events (and at least every tick): where buffered
+    /// output of the layers above (the transition log) is written, once per turn instead of once per request.
     public init(configuration: ServerConfiguration, listeners: [ListenerConfiguration],
-                accessLog: AccessLogFormatter? = nil, observer: RequestObserver? = nil) {
+                accessLog: AccessLogFormatter? = nil, observer: RequestObserver? = nil,
+                afterEachTurn: (@Sendable () -> Void)? = nil) {
+        self.afterEachTurn = afterEachTurn
         self.configuration = configuration
         self.listeners = listeners
         self.accessLog = accessLog
@@ -71,7 +76,11 @@ public final class HTTPServer: @unchecked Sendable {
             let context = LoopContext(loop: loop, configuration: configuration, accessLog: accessLog,
                                       observer: observer, shared: shared)
             for listener in listenersPerLoop[index] { try listener.attach(to: context) }
-            loop.onTick { context.tick() }
+            let afterEachTurn = afterEachTurn
+            loop.onTick {
+                context.tick()
+                afterEachTurn?()
+            }
             loops.append(loop)
             contexts.append(context)
         }

@@ -36,7 +36,29 @@ public enum JSONWriter {
     /// A finite double as Swift's shortest round-tripping form: `1.0`, `2.5`, `1e+20`; all valid JSON numbers.
     public static func appendNumber(_ value: Double, to out: inout [UInt8]) {
         precondition(value.isFinite, "JSON has no representation for \(value)")
+        // Swift's description writes digits up to 2^53, exponents above.
+        if appendWholeNumber(value, atMost: 9_007_199_254_740_992, to: &out) { return }
         out.append(contentsOf: value.description.utf8)
+    }
+
+    /// A whole number of magnitude at most `limit` (every capacity) as its digits and `.0`, which is how Swift's
+    /// `description` (up to 2^53) and Python's `repr` (below 10^16) write it, without their shortest-digits
+    /// search; false, writing nothing, otherwise.
+    @inline(__always)
+    public static func appendWholeNumber(_ value: Double, atMost limit: Double, to out: inout [UInt8]) -> Bool {
+        guard value.magnitude <= limit, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) else {
+            return false
+        }
+        appendInteger(Int(value), to: &out)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0"))
+        return true
+    }
+
+    /// A literal's bytes in one copy (appending a String's UTF-8 view goes through the generic path per call).
+    @inline(__always)
+    public static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     /// Digits written straight into `out` (no intermediate String: the access log writes several per line).

@@ -67,6 +67,9 @@ struct LogTests {
         let server = try ServerProcess()
         let logs = server.stateDirectory + "/log"
         _ = try curl(server.baseURL + "/v1/scalableTargetDimensions/a")
+        // The lines are written at the end of the event loop's turn, just after the answer went out.
+        let written = Date().addingTimeInterval(10)
+        while ((try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []).isEmpty && Date() < written { usleep(10_000) }
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first)
         // What logrotate does: move the file away, then signal.
         try FileManager.default.moveItem(atPath: logs + "/" + name, toPath: logs + "/rotated")

@@ -71,3 +71,42 @@ struct IntegerWritingTests {
         #expect(String(decoding: out, as: UTF8.self) == "x" + String(value))
     }
 }
+
+@Suite("Numbers: the whole-number fast path writes what description writes")
+struct NumberWritingTests {
+    @Test(arguments: [0.0, -0.0, 1, 3, -3, 2_147_483_647, 1e15, 9_007_199_254_740_992, 9_999_999_999_999_998, 1e16, 1e17,
+                      0.5, 2.5, 1e-7, 123.456, -1e300])
+    func sameAsDescription(_ value: Double) {
+        var out: [UInt8] = []
+        JSONWriter.appendNumber(value, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == value.description)
+    }
+
+    @Test func randomWholeAndFractionalNumbers() {
+        for _ in 0..<20_000 {
+            let whole = Double(Int64.random(in: -20_000_000_000_000_000...20_000_000_000_000_000))
+            let fractional = Double.random(in: -1e6...1e6)
+            for value in [whole, fractional, whole / 1024] {
+                var out: [UInt8] = []
+                JSONWriter.appendNumber(value, to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == value.description)
+            }
+        }
+    }
+}
+
+@Suite("The transition log's whole capacities are Python's repr")
+struct PythonWholeNumberTests {
+    @Test func sameAsFloatRepr() {
+        for _ in 0..<20_000 {
+            let value = Double(Int64.random(in: -20_000_000_000_000_000...20_000_000_000_000_000))
+            for candidate in [value, value / 1_000_000, 9_999_999_999_999_998, 1e16, 0] {
+                var out: [UInt8] = []
+                if !JSONWriter.appendWholeNumber(candidate, atMost: 9_999_999_999_999_998, to: &out) {
+                    out.append(contentsOf: PythonJSON.floatRepr(candidate).utf8)
+                }
+                #expect(String(decoding: out, as: UTF8.self) == PythonJSON.floatRepr(candidate))
+            }
+        }
+    }
+}
