@@ -43,8 +43,8 @@ public struct ServiceOptions: Sendable {
     public var maxCapacity = DimensionUpdate.defaultMaxCapacity
     /// nil: one per CPU the process may use (`CPUBudget`).
     public var eventLoops: Int?
-    /// What the default number of event loops is made from; read once, at start-up.
-    public var cpuBudget = CPUBudget.current()
+    /// What the default number of event loops is made from; nil reads it from the kernel when settings are made.
+    public var cpuBudget: CPUBudget?
     public var maxConnections = engine.maxConnections
     public var maxRequestLineBytes = engine.parserLimits.maxRequestLineBytes
     public var maxHeaderBytes = engine.parserLimits.maxHeaderBytes
@@ -143,8 +143,9 @@ public struct ServiceOptions: Sendable {
 
     /// The settings these options make; call after `validate()`.
     public var settings: ServiceSettings {
+        let budget = cpuBudget ?? CPUBudget.current()
         let server = ServerConfiguration(
-            eventLoops: eventLoops ?? cpuBudget.cpus,
+            eventLoops: eventLoops ?? budget.cpus,
             parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                        maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
             maxConnections: maxConnections,
@@ -181,7 +182,7 @@ public struct ServiceOptions: Sendable {
                 RateLimiter.Settings(perSecond: $0, burst: rateBurst ?? max(1, $0), maxClients: rateLimitClients)
             },
             logLevel: logLevel,
-            eventLoopsReason: eventLoops == nil ? cpuBudget.description : "--event-loops")
+            eventLoopsReason: eventLoops == nil ? budget.description : "--event-loops")
     }
 
     private var acme: ACMEManager.Settings? {

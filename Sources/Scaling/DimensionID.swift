@@ -82,7 +82,7 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// C0 controls, DEL, C1 controls and `/`.
     static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "/"
+        scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F) || scalar == "/"
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
