@@ -22,6 +22,8 @@ final class ACMEClient {
     private(set) var accountURL: String?
     /// How long polling an authorization or an order may take before the attempt is given up.
     var pollLimitSeconds = 300
+    /// Asked before every request: a server shutting down stops talking to the CA.
+    var isCancelled: () -> Bool = { false }
 
     init(directory: URL, accountKey: ECKey, http: HTTPSClient) {
         directoryURL = directory
@@ -172,6 +174,7 @@ final class ACMEClient {
         var attempts = 0
         while true {
             attempts += 1
+            guard !isCancelled() else { throw ACMEError.local("the server is shutting down") }
             let body = try signed(url, payload: payload, nonce: try takeNonce())
             let response = try http.post(url, jose: body, accept: accept)
             if let fresh = response.header("replay-nonce"), !fresh.isEmpty { nonce = fresh }

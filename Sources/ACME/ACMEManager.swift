@@ -77,6 +77,8 @@ public final class ACMEManager: Sendable {
     private let status = Locked(Status())
     private let wakeUp = ConditionLock()
     private let stopping = Locked(false)
+    /// Whether the thread was started, and whether it has returned (read under `wakeUp`).
+    private let lifecycle = Locked((started: false, finished: false))
 
     static let firstRetrySeconds = 60
     static let lastRetrySeconds = 6 * 3600
@@ -120,12 +122,28 @@ public final class ACMEManager: Sendable {
     public func start() throws(SystemError) {
         try FileSystem.makeDirectory(settings.storage, mode: 0o700)
         try FileSystem.makeDirectory(settings.challengeDirectory, mode: 0o700)
-        _ = try PosixThread(name: "acme") { [self] in run() }
+        lifecycle.withLock { $0.started = true }
+        _ = try PosixThread(name: "acme") { [self] in
+            run()
+            wakeUp.withLock {
+                lifecycle.withLock { $0.finished = true }
+                wakeUp.broadcast()
+            }
+        }
     }
 
-    public func stop() {
+    /// Ends the thread and waits (at most `seconds`) for it to leave OpenSSL: the process's exit runs OpenSSL's
+    /// clean-up, which must not pull the library from under an exchange with the CA. The thread stops before its
+    /// next request to the CA, so the wait is at most one request's.
+    public func stop(waitingAtMost seconds: Int = 5) {
         stopping.withLock { $0 = true }
-        wakeUp.withLock { wakeUp.signal() }
+        let deadline = Clock.monotonicMicroseconds() + Int64(seconds) * 1_000_000
+        wakeUp.withLock {
+            wakeUp.broadcast()
+            while lifecycle.withLock({ $0.started && !$0.finished }) && Clock.monotonicMicroseconds() < deadline {
+                wakeUp.wait(untilMonotonicMicroseconds: deadline)
+            }
+        }
     }
 
     private var isStopping: Bool { stopping.withLock { $0 } }
@@ -284,6 +302,7 @@ public final class ACMEManager: Sendable {
     private func obtain() throws(ACMEError) -> CertificateInfo {
         let http = HTTPSClient(trustFile: settings.caRoot)
         let client = ACMEClient(directory: try URL(settings.directoryURL), accountKey: try accountKey(), http: http)
+        client.isCancelled = { [self] in isStopping }
         try client.register(email: settings.email)
         let order = try client.newOrder(names: settings.names)
         for authorization in order.authorizations {

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var bodyTimeoutMilliseconds: Int64
     /// How long a keep-alive connection may sit between requests.
     public var idleTimeoutMilliseconds: Int64
+    /// 75 s, nginx's default: longer than the 60 s load balancers (ALB, NLB, API Gateway's VPC link) keep idle
+    /// connections to a target, so the balancer, not capacityd, closes an idle one. A backend that closes at the
+    /// moment the balancer reuses the connection is the classic cause of intermittent 502s.
+    public static let defaultIdleTimeoutMilliseconds: Int64 = 75_000
     /// How long a response may wait for a client that does not read it.
     public var writeTimeoutMilliseconds: Int64
     /// On SIGTERM: how long in-flight requests may take before connections are cut.
@@ -45,7 +49,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(eventLoops: Int = 1, parserLimits: ParserLimits = ParserLimits(),
                 maxConnections: Int = 10_000, headerTimeoutMilliseconds: Int64 = 10_000,
-                bodyTimeoutMilliseconds: Int64 = 10_000, idleTimeoutMilliseconds: Int64 = 60_000,
+                bodyTimeoutMilliseconds: Int64 = 10_000, idleTimeoutMilliseconds: Int64 = ServerConfiguration.defaultIdleTimeoutMilliseconds,
                 writeTimeoutMilliseconds: Int64 = 10_000, shutdownGraceMilliseconds: Int64 = 10_000,
                 gzipMinimumBytes: Int = 1024, backlog: Int32 = 1024, serverName: String = "capacityd") {
         self.eventLoops = eventLoops

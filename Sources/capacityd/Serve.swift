@@ -181,7 +181,7 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("body-timeout"), help: "Seconds to receive a request's body once its head is in (408 after).")
     var bodyTimeout = standard.bodyTimeout
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request.")
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request. The default, 75, outlasts load balancers' 60 s idle timeout, so the balancer closes first (otherwise it may reuse a connection capacityd is closing: intermittent 502s).")
     var idleTimeout = standard.idleTimeout
 
     @Option(name: .customLong("write-timeout"), help: "Seconds a response may wait for a client that does not read it.")
