@@ -16,8 +16,8 @@ RUN swift build -c release --static-swift-stdlib --product capacityd \
     && install -D "$(swift build -c release --show-bin-path)/capacityd" /out/capacityd
 
 FROM debian:bookworm-slim
-# libssl3, zlib1g and libpq5 (with what it depends on: Kerberos, LDAP) are what the binary links beyond the base
-# image's libc6, libgcc-s1 and libstdc++6 (a test checks this list against ldd). curl is for the HEALTHCHECK: the slim image has no HTTP client. Debian's security
+# libssl3 and zlib1g are what the binary links beyond the base image's libc6, libgcc-s1 and libstdc++6 (a test
+# checks this list against ldd); libpq5 (with Kerberos and LDAP) is loaded only when --database-url is given. curl is for the HEALTHCHECK: the slim image has no HTTP client. Debian's security
 # updates keep the versions current, so they are not pinned.
 # hadolint ignore=DL3008
 RUN apt-get update \

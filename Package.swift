@@ -3,7 +3,7 @@ import PackageDescription
 
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
 // HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
-// FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq); Metrics (histograms, Prometheus text) imports nothing.
+// FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq's header; the library is loaded at run time); Metrics (histograms, Prometheus text) imports nothing.
 // Scaling, HTTP1 and JSON import nothing of ours; SystemIO (the syscall funnel, descriptors, threads, locks, clock,
 // files) imports only CSystemShims.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
@@ -23,7 +23,8 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "CZlibShims", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
-        .target(name: "CPostgresShims", linkerSettings: [.linkedLibrary("pq")]),
+        // libpq's header only: PostgresStore loads libpq.so.5 when a database is configured (LibPQ.swift).
+        .target(name: "CPostgresShims"),
         .target(name: "SystemIO", dependencies: ["CSystemShims"], swiftSettings: optimized),
         .target(name: "TLS", dependencies: ["COpenSSLShims", "SystemIO"], swiftSettings: optimized),
         .target(name: "HTTP1", swiftSettings: optimized),

@@ -8,12 +8,18 @@ import SystemIO
 /// Unchecked Sendable: a connection is handed to the thread that owns it, never shared.
 final class DatabaseConnection: @unchecked Sendable {
     private let connection: OpaquePointer
+    private let pq: LibPQ
     /// How long past the server's statement timeout capacityd waits for an answer before giving up on it.
     private let answerDeadlineMilliseconds: Int
 
     /// Connects, then sets the session up in one round trip: `synchronous_commit=on` whatever the server's default
     /// (an acknowledged change must survive a crash of the database), and the statement and lock timeouts.
     init(_ settings: DatabaseSettings) throws(DatabaseError) {
+        let pq: LibPQ
+        switch LibPQ.loaded {
+        case .success(let loaded): pq = loaded
+        case .failure(let error): throw .connect(error.description)
+        }
         let parameters = settings.connectionParameters()
         let keywords = parameters.map { strdup($0.keyword) } + [nil]
         let values = parameters.map { strdup($0.value) } + [nil]
@@ -22,19 +28,20 @@ final class DatabaseConnection: @unchecked Sendable {
         }
         let made = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
             values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
-                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+                pq.PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
             }
         }
         guard let made else { throw .connect("out of memory") }
-        guard PQstatus(made) == CONNECTION_OK else {
-            let message = Self.oneLine(PQerrorMessage(made))
-            PQfinish(made)
+        guard pq.PQstatus(made) == CONNECTION_OK else {
+            let message = Self.oneLine(pq.PQerrorMessage(made))
+            pq.PQfinish(made)
             throw .connect(message)
         }
         // From here on the object is whole: a throw runs `deinit`, which closes the connection.
         connection = made
+        self.pq = pq
         answerDeadlineMilliseconds = settings.statementTimeoutMilliseconds + 1000
-        guard PQsetnonblocking(connection, 1) == 0 else {
+        guard pq.PQsetnonblocking(connection, 1) == 0 else {
             throw .connect("cannot make the connection non-blocking")
         }
         do {
@@ -45,13 +52,13 @@ final class DatabaseConnection: @unchecked Sendable {
         }
     }
 
-    deinit { PQfinish(connection) }
+    deinit { pq.PQfinish(connection) }
 
     /// The server process serving this connection (what `pg_terminate_backend` takes).
-    var serverProcessID: Int32 { PQbackendPID(connection) }
+    var serverProcessID: Int32 { pq.PQbackendPID(connection) }
 
     /// Whether libpq still considers the connection usable.
-    var isUsable: Bool { PQstatus(connection) == CONNECTION_OK }
+    var isUsable: Bool { pq.PQstatus(connection) == CONNECTION_OK }
 
     /// Runs one statement (`$1`… bound to `parameters`, NULL for nil) and returns its rows as text.
     func execute(_ sql: String, _ parameters: [String?] = []) throws(DatabaseError) -> [[String?]] {
@@ -59,39 +66,39 @@ final class DatabaseConnection: @unchecked Sendable {
         let copies = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { for copy in copies { free(copy) } }
         let sent = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+            pq.PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
         }
-        guard sent == 1 else { throw .lost(Self.oneLine(PQerrorMessage(connection))) }
+        guard sent == 1 else { throw .lost(Self.oneLine(pq.PQerrorMessage(connection))) }
         // Push the statement out, then read until libpq has the whole answer.
         while true {
-            let flushed = PQflush(connection)
+            let flushed = pq.PQflush(connection)
             if flushed == 0 { break }
-            guard flushed == 1 else { throw .lost(Self.oneLine(PQerrorMessage(connection))) }
+            guard flushed == 1 else { throw .lost(Self.oneLine(pq.PQerrorMessage(connection))) }
             try receive(POLLIN | POLLOUT, until: deadline)
         }
-        while PQisBusy(connection) == 1 {
+        while pq.PQisBusy(connection) == 1 {
             try receive(POLLIN, until: deadline)
         }
         var rows: [[String?]] = []
         var failure: DatabaseError?
         // One statement gives one result, then NULL; every result must be cleared to reuse the connection.
-        while let result = PQgetResult(connection) {
-            defer { PQclear(result) }
+        while let result = pq.PQgetResult(connection) {
+            defer { pq.PQclear(result) }
             guard failure == nil else { continue }
-            switch PQresultStatus(result) {
+            switch pq.PQresultStatus(result) {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-                rows = Self.rows(of: result)
+                rows = self.rows(of: result)
             default:
-                if PQstatus(connection) != CONNECTION_OK {
-                    failure = .lost(Self.oneLine(PQerrorMessage(connection)))
+                if pq.PQstatus(connection) != CONNECTION_OK {
+                    failure = .lost(Self.oneLine(pq.PQerrorMessage(connection)))
                 } else {
-                    let sqlstate = PQresultErrorField(result, cpq_diag_sqlstate()).map { String(cString: $0) } ?? "?????"
-                    failure = .refused(sqlstate: sqlstate, message: Self.oneLine(PQresultErrorMessage(result)))
+                    let sqlstate = pq.PQresultErrorField(result, cpq_diag_sqlstate()).map { String(cString: $0) } ?? "?????"
+                    failure = .refused(sqlstate: sqlstate, message: Self.oneLine(pq.PQresultErrorMessage(result)))
                 }
             }
             // PQgetResult would block (in libpq, without a deadline) until the next result is whole; a statement
             // with a single result ends with NULL right away.
-            while PQisBusy(connection) == 1 {
+            while pq.PQisBusy(connection) == 1 {
                 try receive(POLLIN, until: deadline)
             }
         }
@@ -102,11 +109,11 @@ final class DatabaseConnection: @unchecked Sendable {
     /// Waits until the socket is ready for `events` (or the deadline passes), then lets libpq read what came.
     private func receive(_ events: Int32, until deadline: Int64) throws(DatabaseError) {
         try waitFor(events, until: deadline)
-        guard PQconsumeInput(connection) == 1 else { throw .lost(Self.oneLine(PQerrorMessage(connection))) }
+        guard pq.PQconsumeInput(connection) == 1 else { throw .lost(Self.oneLine(pq.PQerrorMessage(connection))) }
     }
 
     private func waitFor(_ events: Int32, until deadline: Int64) throws(DatabaseError) {
-        let socket = PQsocket(connection)
+        let socket = pq.PQsocket(connection)
         guard socket >= 0 else { throw .lost("the connection has no socket") }
         var descriptor = pollfd(fd: socket, events: Int16(events), revents: 0)
         while true {
@@ -124,12 +131,12 @@ final class DatabaseConnection: @unchecked Sendable {
         }
     }
 
-    private static func rows(of result: OpaquePointer) -> [[String?]] {
-        let count = PQntuples(result)
-        let columns = PQnfields(result)
+    private func rows(of result: OpaquePointer) -> [[String?]] {
+        let count = pq.PQntuples(result)
+        let columns = pq.PQnfields(result)
         return (0..<count).map { row in
             (0..<columns).map { column in
-                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                pq.PQgetisnull(result, row, column) == 1 ? nil : pq.PQgetvalue(result, row, column).map { String(cString: $0) } ?? ""
             }
         }
     }

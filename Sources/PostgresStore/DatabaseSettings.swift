@@ -36,10 +36,15 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// Checks the connection string parses and the limits are sane. libpq's parse message is left out: it can
     /// quote the part of the string it choked on, which may be the password.
     public func validate() throws(Invalid) {
-        guard let options = PQconninfoParse(url, nil) else {
+        let pq: LibPQ
+        switch LibPQ.loaded {
+        case .success(let loaded): pq = loaded
+        case .failure(let error): throw Invalid(description: "--database-url: \(error)")
+        }
+        guard let options = pq.PQconninfoParse(url, nil) else {
             throw Invalid(description: "--database-url is not a libpq connection string (a postgresql:// URI or keyword=value pairs)")
         }
-        PQconninfoFree(options)
+        pq.PQconninfoFree(options)
         func check(_ rule: Bool, _ message: String) throws(Invalid) {
             if !rule { throw Invalid(description: message) }
         }
@@ -64,8 +69,9 @@ public struct DatabaseSettings: Sendable, Equatable {
 
     /// Where the string points, for logs and `check-config`: host, port, database and user, never the password.
     public var displayName: String {
-        guard let options = PQconninfoParse(url, nil) else { return "postgresql (unparsable connection string)" }
-        defer { PQconninfoFree(options) }
+        guard case .success(let pq) = LibPQ.loaded else { return "postgresql (libpq not loaded)" }
+        guard let options = pq.PQconninfoParse(url, nil) else { return "postgresql (unparsable connection string)" }
+        defer { pq.PQconninfoFree(options) }
         var given: [String: String] = [:]
         var option = options
         while let keyword = option.pointee.keyword {

@@ -1,5 +1,6 @@
-// The C edge for libpq (Debian's libpq5, PostgreSQL 15): its header, plus what Swift cannot import because libpq
-// defines it as a macro. No logic in C.
+// The C edge for libpq (Debian's libpq5, PostgreSQL 15): its header, for the types (the functions are looked up
+// at run time, see Sources/PostgresStore/LibPQ.swift), plus what Swift cannot import because libpq defines it as a
+// macro. No logic in C.
 #ifndef CPOSTGRESSHIMS_H
 #define CPOSTGRESSHIMS_H
 
