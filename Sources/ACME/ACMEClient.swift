@@ -24,6 +24,11 @@ final class ACMEClient {
     var pollLimitSeconds = 300
     /// Asked before every request: a server shutting down stops talking to the CA.
     var isCancelled: () -> Bool = { false }
+    /// Waits between polls; the manager's version returns early when the server stops.
+    var pause: (Int) -> Void = { seconds in
+        var time = timespec(tv_sec: seconds, tv_nsec: 0)
+        _ = nanosleep(&time, nil)
+    }
 
     init(directory: URL, accountKey: ECKey, http: HTTPSClient) {
         directoryURL = directory
@@ -162,9 +167,8 @@ final class ACMEClient {
             guard Clock.monotonicMilliseconds() < deadline else {
                 throw ACMEError.badAnswer("\(url): still \(try Self.string(object, "status")) after \(pollLimitSeconds) s")
             }
-            let wait = min(10, max(1, response.header("retry-after").flatMap { Int($0) } ?? 1))
-            var pause = timespec(tv_sec: wait, tv_nsec: 0)
-            _ = nanosleep(&pause, nil)
+            pause(min(10, max(1, response.header("retry-after").flatMap { Int($0) } ?? 1)))
+            guard !isCancelled() else { throw ACMEError.local("the server is shutting down") }
         }
     }
 
@@ -186,6 +190,7 @@ final class ACMEClient {
     }
 
     private func takeNonce() throws(ACMEError) -> String {
+        guard !isCancelled() else { throw ACMEError.local("the server is shutting down") }
         if let nonce {
             self.nonce = nil
             return nonce

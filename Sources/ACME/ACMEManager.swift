@@ -122,7 +122,6 @@ public final class ACMEManager: Sendable {
     public func start() throws(SystemError) {
         try FileSystem.makeDirectory(settings.storage, mode: 0o700)
         try FileSystem.makeDirectory(settings.challengeDirectory, mode: 0o700)
-        lifecycle.withLock { $0.started = true }
         _ = try PosixThread(name: "acme") { [self] in
             run()
             wakeUp.withLock {
@@ -130,6 +129,9 @@ public final class ACMEManager: Sendable {
                 wakeUp.broadcast()
             }
         }
+        // After the thread exists: a thread that failed to start is not waited for. (One that already finished
+        // has `finished` set, which `stop` also reads.)
+        lifecycle.withLock { $0.started = true }
     }
 
     /// Ends the thread and waits (at most `seconds`) for it to leave OpenSSL: the process's exit runs OpenSSL's
@@ -215,6 +217,8 @@ public final class ACMEManager: Sendable {
                         failure = error
                     }
                 }
+                // An order cut short by shutdown is not a failure to report or back off from.
+                if isStopping { break }
                 failures += 1
                 let delay = Self.retryDelay(afterFailures: failures, jitter: Double.random(in: -0.1...0.1))
                 retryAt = WallClock.now().seconds + delay
@@ -303,6 +307,7 @@ public final class ACMEManager: Sendable {
         let http = HTTPSClient(trustFile: settings.caRoot)
         let client = ACMEClient(directory: try URL(settings.directoryURL), accountKey: try accountKey(), http: http)
         client.isCancelled = { [self] in isStopping }
+        client.pause = { [self] seconds in sleep(untilEpochSeconds: WallClock.now().seconds + seconds) }
         try client.register(email: settings.email)
         let order = try client.newOrder(names: settings.names)
         for authorization in order.authorizations {

@@ -42,8 +42,9 @@ public final class TransitionLog: Sendable {
         var response: [UInt8] = []
         response.reserveCapacity(id.utf8.count + 120)
         Self.appendResponseLine(id: id, before: before, after: after, to: &response)
-        let epochSeconds = WallClock.now().seconds
         file.withLock { open in
+            // Read under the lock, so stamps never go back a second between neighbouring lines.
+            let epochSeconds = WallClock.now().seconds
             if open.second != epochSeconds {
                 open.second = epochSeconds
                 open.stamps = WallClock.localStamps(epochSeconds: epochSeconds)

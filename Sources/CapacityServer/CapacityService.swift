@@ -19,6 +19,7 @@ public enum CapacityService {
     /// Runs until SIGTERM or SIGINT; returns the process exit code.
     public static func run(_ settings: ServiceSettings) throws(StartError) -> Int32 {
         ServiceLog.configure(settings.logLevel)
+        OpenSSLLibrary.keepLoadedUntilExit()
         raiseDescriptorLimit()
         // Signals are handled by sigwait on this thread; blocking them first means every thread started from
         // here on inherits the mask and no handler ever runs on an event loop.
@@ -97,6 +98,7 @@ public enum CapacityService {
             try server.start()
         } catch {
             store.close()
+            transitions.flush()
             throw StartError(description: error.description)
         }
         if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
@@ -140,8 +142,8 @@ public enum CapacityService {
             ServiceLog.write(.info, "capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
             break
         }
-        acme?.stop()
         server.shutdown()
+        acme?.stop()
         server.wait()
         store.close()
         // Lines of writes the store finished while closing, after the loops' last turn.

@@ -145,7 +145,7 @@ public struct ServiceOptions: Sendable {
     public var settings: ServiceSettings {
         let budget = cpuBudget ?? CPUBudget.current()
         let server = ServerConfiguration(
-            eventLoops: eventLoops ?? budget.cpus,
+            eventLoops: eventLoops ?? min(budget.cpus, 256),
             parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
                                        maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
             maxConnections: maxConnections,

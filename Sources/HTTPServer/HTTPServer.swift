@@ -66,6 +66,9 @@ public final class HTTPServer: @unchecked Sendable {
         do {
             try startThreads(listenersPerLoop)
         } catch {
+            // Loops already running serve nothing yet worth keeping: stop them before reporting.
+            shutdown()
+            wait()
             throw StartError(description: "cannot start the event loops: \(error)")
         }
     }

@@ -26,30 +26,38 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
         return "affinity \(affinity), cgroup quota \(text)"
     }
 
-    /// This process's budget, read from the kernel (`procSelfCgroup` and `cgroupRoot` move for tests). The
-    /// affinity mask is the one `sched_getaffinity` returns, as `/proc/self/status` lists it (`Cpus_allowed_list`),
-    /// which needs no C: glibc declares `sched_getaffinity` and `CPU_COUNT` only under `_GNU_SOURCE`.
+    /// This process's budget, read from the kernel (`procSelfCgroup` and the others move for tests). The affinity
+    /// is the mask `/proc/self/status` lists (`Cpus_allowed_list`) among the CPUs online, which is what
+    /// `sched_getaffinity` returns (the mask itself may name CPUs that are offline); it needs no C, where glibc
+    /// declares `sched_getaffinity` and `CPU_COUNT` only under `_GNU_SOURCE`.
     public static func current(procSelfCgroup: String = "/proc/self/cgroup", cgroupRoot: String = "/sys/fs/cgroup",
-                               procSelfStatus: String = "/proc/self/status") -> CPUBudget {
-        let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let listed = text(procSelfStatus).flatMap { status in
+                               procSelfStatus: String = "/proc/self/status",
+                               onlineCPUs: String = "/sys/devices/system/cpu/online") -> CPUBudget {
+        let online = text(onlineCPUs).flatMap(cpuSet)
+        let allowed = text(procSelfStatus).flatMap { status in
             status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
-                .flatMap { countCPUs(String($0.dropFirst("Cpus_allowed_list:".count))) }
+                .flatMap { cpuSet(String($0.dropFirst("Cpus_allowed_list:".count))) }
         }
-        return CPUBudget(affinity: listed ?? online, quota: quota(procSelfCgroup: procSelfCgroup, cgroupRoot: cgroupRoot))
+        let usable = switch (allowed, online) {
+        case let (allowed?, online?): allowed.intersection(online).count
+        case let (allowed?, nil): allowed.count
+        default: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        }
+        return CPUBudget(affinity: max(1, usable), quota: quota(procSelfCgroup: procSelfCgroup, cgroupRoot: cgroupRoot))
     }
 
-    /// The CPUs of a kernel CPU list (`0-3,8,10-11` → 7); nil if it is not one.
-    public static func countCPUs(_ list: String) -> Int? {
-        var count = 0
+    /// The CPUs of a kernel CPU list (`0-3,8,10-11`); nil if it is not one (or names more than 65,536).
+    public static func cpuSet(_ list: String) -> Set<Int>? {
+        var cpus = Set<Int>()
         for item in list.split(separator: ",") {
             let bounds = item.filter { !$0.isWhitespace }.split(separator: "-", omittingEmptySubsequences: false)
-            guard let low = bounds.first.flatMap({ Int($0) }), let high = Int(bounds.last!), bounds.count <= 2, low <= high else {
+            guard let low = bounds.first.flatMap({ Int($0) }), let high = Int(bounds.last!), bounds.count <= 2,
+                  low >= 0, low <= high, high < 65_536 else {
                 return nil
             }
-            count += high - low + 1
+            cpus.formUnion(low...high)
         }
-        return count > 0 ? count : nil
+        return cpus.isEmpty ? nil : cpus
     }
 
     /// The tightest quota on the way from this process's cgroup up to the root: cgroup v2's `cpu.max`, else
@@ -80,9 +88,11 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
         return quotas.min()
     }
 
-    /// `root + path` and each directory above it up to `root`.
+    /// `root + path` and each directory above it up to `root`. A path that climbs (`/../x`: a process outside
+    /// its cgroup namespace's root) is not followed outside the mount.
     static func ancestors(_ root: String, _ path: String) -> [String] {
         var parts = path.split(separator: "/").map(String.init)
+        if parts.contains("..") || parts.contains(".") { parts = [] }
         var directories: [String] = []
         while true {
             directories.append(([root] + parts).joined(separator: "/"))

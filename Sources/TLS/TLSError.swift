@@ -35,3 +35,13 @@ enum OpenSSLErrors {
         return reasons.joined(separator: "; ")
     }
 }
+
+/// Process-wide OpenSSL set-up.
+public enum OpenSSLLibrary {
+    /// OpenSSL frees its global state in an atexit handler; a thread still inside OpenSSL when the process exits
+    /// (the ACME client mid-request, a loop mid-handshake) would then use freed memory. The process's exit frees
+    /// everything anyway, so the handler is turned off. Call before any other OpenSSL use.
+    public static func keepLoadedUntilExit() {
+        _ = cos_init_without_atexit()
+    }
+}

@@ -32,20 +32,27 @@ struct CPUBudgetTests {
         #expect(budget.description == description)
     }
 
-    @Test(arguments: [("0-1", 2), ("0", 1), ("0-3,8,10-11", 7), (" 2-5\n", 4), ("", nil), ("3-1", nil), ("a", nil), ("1-2-3", nil)] as [(String, Int?)])
+    @Test(arguments: [("0-1", 2), ("0", 1), ("0-3,8,10-11", 7), (" 2-5\n", 4), ("0-1,1", 2), ("", nil), ("3-1", nil),
+                      ("a", nil), ("1-2-3", nil), ("0-99999", nil)] as [(String, Int?)])
     func cpuLists(_ list: String, _ count: Int?) {
-        #expect(CPUBudget.countCPUs(list) == count)
+        #expect(CPUBudget.cpuSet(list)?.count == count)
     }
 
-    @Test func affinityFromTheStatusFile() throws {
-        let root = try tree(["status": "Name:\tcapacityd\nCpus_allowed:\t5\nCpus_allowed_list:\t0,2\n", "self": "0::/\n"])
-        let budget = CPUBudget.current(procSelfCgroup: root + "/self", cgroupRoot: root + "/fs", procSelfStatus: root + "/status")
-        #expect(budget == CPUBudget(affinity: 2, quota: nil))
+    /// The mask may name CPUs that are offline (hot-plug room, SMT off): only online ones count.
+    @Test(arguments: [("0,2", "0-3", 2), ("0-7", "0-3", 4), ("0-7", "0,4-5", 3), ("0,2", nil, 2)] as [(String, String?, Int)])
+    func affinityFromTheStatusFile(_ allowed: String, _ online: String?, _ affinity: Int) throws {
+        var files = ["status": "Name:\tcapacityd\nCpus_allowed:\t5\nCpus_allowed_list:\t\(allowed)\n", "self": "0::/\n"]
+        if let online { files["online"] = online + "\n" }
+        let root = try tree(files)
+        let budget = CPUBudget.current(procSelfCgroup: root + "/self", cgroupRoot: root + "/fs", procSelfStatus: root + "/status",
+                                       onlineCPUs: root + "/online")
+        #expect(budget == CPUBudget(affinity: affinity, quota: nil))
     }
 
     @Test func ancestorsUpToTheRoot() {
         #expect(CPUBudget.ancestors("/r", "/a/b") == ["/r/a/b", "/r/a", "/r"])
         #expect(CPUBudget.ancestors("/r", "/") == ["/r"])
+        #expect(CPUBudget.ancestors("/r", "/../x") == ["/r"])
     }
 
     /// A cgroup tree in a temporary directory standing in for /proc/self/cgroup and /sys/fs/cgroup.

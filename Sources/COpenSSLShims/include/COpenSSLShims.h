@@ -76,6 +76,9 @@ static inline void cos_extensions_free(STACK_OF(X509_EXTENSION) *stack) { sk_X50
 static inline long cos_ssl_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline int cos_error_ssl(void) { return SSL_ERROR_SSL; }
 
+// OPENSSL_INIT_NO_ATEXIT is a macro constant.
+static inline int cos_init_without_atexit(void) { return OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL); }
+
 // BIO_get_mem_data is a macro over BIO_ctrl.
 static inline long cos_bio_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 
