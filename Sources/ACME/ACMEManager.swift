@@ -122,13 +122,15 @@ public final class ACMEManager: Sendable {
     public func start() throws(SystemError) {
         try FileSystem.makeDirectory(settings.storage, mode: 0o700)
         try FileSystem.makeDirectory(settings.challengeDirectory, mode: 0o700)
-        _ = try PosixThread(name: "acme") { [self] in
+        let thread = try PosixThread(name: "acme") { [self] in
             run()
             wakeUp.withLock {
                 lifecycle.withLock { $0.finished = true }
                 wakeUp.broadcast()
             }
         }
+        // Nobody joins it: `stop` waits for it on the condition instead, with a deadline a join cannot have.
+        thread.detach()
         // After the thread exists: a thread that failed to start is not waited for. (One that already finished
         // has `finished` set, which `stop` also reads.)
         lifecycle.withLock { $0.started = true }
