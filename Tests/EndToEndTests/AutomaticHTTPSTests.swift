@@ -278,6 +278,28 @@ struct AutomaticHTTPSTests {
         #expect(server.stop() == 0)
     }
 
+    /// The CA goes away after the first issuance: the renewal fails and is reported, and the certificate capacityd
+    /// has keeps being served while it is valid (HTTPS and /readyz stay up).
+    @Test func aFailedRenewalKeepsServingTheCertificateItHas() throws {
+        let acme = try ACMEServer(certificateValidityPeriod: 90)
+        let server = acme.server
+        #expect(acme.waitForInstalled(), "\(server.stderr)")
+        let first = try #require(Installed.all(in: server.stderr).first, "\(server.stderr)")
+        try acme.fetchRoot()
+        acme.pebble.stop()
+        // Renewal is due a third before expiry, ~60 s in; with the CA gone it fails at once.
+        #expect(waitFor(timeout: 180) { server.stderr.contains(Line.failed) }, "\(server.stderr)")
+        let line = server.stderr.lines(containing: Line.failed).first ?? ""
+        #expect(line.contains("cannot reach the CA"), "\(line)")
+        let served = try servedCertificate(port: acme.tlsPort, serverName: "localhost")
+        #expect(served?.serial == first.serial, "\(served.map(\.description) ?? "no certificate")")
+        #expect(try acme.httpsTime().status == 200)
+        #expect(try curl(server.baseURL + "/readyz").status == 200)
+        let samples = try parsePrometheus(try curl(server.baseURL + "/metrics").body)
+        #expect((samples[#"capacityd_acme_orders_total{result="failed"}"#] ?? 0) >= 1)
+        #expect(server.stop() == 0)
+    }
+
     /// A `--tls-cert` pair beside an ACME name: the pair serves its names from the start, the ACME certificate
     /// serves `localhost` once issued, and neither takes the other's place.
     @Test func aTLSPairAndAnACMENameServeSideBySide() throws {
