@@ -95,3 +95,13 @@ struct ConnectionTimeoutTests {
         #expect(driver.machine.phase == (halfClosed ? .lingering : .idle))
     }
 }
+
+@Suite("Defaults behind a load balancer")
+struct LoadBalancerDefaultsTests {
+    /// ALB, NLB and API Gateway's VPC link keep an idle connection to a target for 60 s; capacityd must not be the
+    /// one to close first (a close racing the balancer's reuse is an intermittent 502).
+    @Test func keepAliveOutlastsTheBalancersSixtySeconds() {
+        #expect(ServerConfiguration().idleTimeoutMilliseconds > 60_000)
+        #expect(ServerConfiguration.defaultIdleTimeoutMilliseconds == 75_000)
+    }
+}
