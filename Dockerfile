@@ -26,6 +26,9 @@ RUN apt-get update \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/capacityd --shell /usr/sbin/nologin capacityd \
     && install -d -o capacityd -g capacityd -m 0750 /var/lib/capacityd
 COPY --from=build /out/capacityd /usr/local/bin/capacityd
+# AWS's RDS certificate authorities, so that sslmode=verify-full works against RDS (config/cloudformation). ADD
+# from a URL makes the file 0600: the non-root user must read it.
+ADD --chmod=0644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /usr/local/share/capacityd/rds-global-bundle.pem
 ENV CAPACITYD_HTTP=0.0.0.0:8080 \
     CAPACITYD_STATE_DIR=/var/lib/capacityd/state \
     CAPACITYD_LOG_DIR=/var/lib/capacityd/log
