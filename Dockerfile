@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # capacityd: build with the Swift toolchain, run on a slim Debian with only the libraries the binary links.
 #   docker build -t capacityd:$(git rev-parse --short HEAD) -t capacityd:latest .
 # Configuration comes only from the environment (CAPACITYD_*, see the README and config/*.env).

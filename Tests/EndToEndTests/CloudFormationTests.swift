@@ -134,10 +134,12 @@ struct CloudFormationTests {
         // The shutdown grace may go up to the parameter's maximum; the container must outlive it.
         let grace = try #require((template.document["Parameters"] as? [String: [String: Any]])?["ShutdownGraceSeconds"]?["MaxValue"] as? Int)
         #expect(container["StopTimeout"] as? Int ?? 30 > grace)
-        // The balancer's idle timeout outlasts capacityd's, so capacityd closes idle connections first.
-        let listener = try template.properties("HttpsListener")
+        // The balancer's idle timeout outlasts capacityd's, so capacityd closes idle connections first. A TLS
+        // listener's is fixed at 350 s and may not be set; a TCP listener's is set.
+        let listener = try #require(template.evaluate(template.properties("HttpsListener")) as? [String: Any])
         let balancerIdle = (listener["ListenerAttributes"] as? [[String: String]])?.first { $0["Key"] == "tcp.idle_timeout.seconds" }?["Value"]
-        #expect(Int(environment["CAPACITYD_IDLE_TIMEOUT"] ?? "") ?? 0 < Int(balancerIdle ?? "") ?? 0)
+        #expect((listener["Protocol"] as? String == "TLS") == (balancerIdle == nil))
+        #expect(Int(environment["CAPACITYD_IDLE_TIMEOUT"] ?? "") ?? 0 < Int(balancerIdle ?? "350") ?? 0)
     }
 
     /// The task's environment and start command, as ECS would run them, give a configuration capacityd accepts:
@@ -161,7 +163,7 @@ struct CloudFormationTests {
                                    "ImageUri": "capacityd:test"]) { $1 }
         template.attributes = ["Database.Endpoint.Address": "localhost",
                                "ClientCertificatePem.Pem": try String(contentsOfFile: apiGateway.certificate, encoding: .utf8),
-                               "Database.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds-x"]
+                               "DatabaseSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:capacityd-x"]
         let container = try Self.container(template)
         var environment = try Self.environment(container)
         let secrets = try #require(container["Secrets"] as? [[String: Any]])
@@ -174,8 +176,7 @@ struct CloudFormationTests {
         for (name, value) in environment {
             environment[name] = value
                 .replacingOccurrences(of: "/usr/local/share/capacityd/rds-global-bundle.pem", with: root.certificate)
-                .replacingOccurrences(of: "/var/lib/capacityd/", with: directory + "/")
-                .replacingOccurrences(of: "/tmp/apigateway-client.pem", with: directory + "/apigateway-client.pem")
+                .replacing(#/^(/var/lib/capacityd|/tmp)/#, with: directory)
                 .replacing(#/^0\.0\.0\.0:[0-9]+$/#, with: "127.0.0.1:\(freePort())")
         }
         environment["PGPASSWORD"] = password
