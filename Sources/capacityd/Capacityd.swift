@@ -1,6 +1,8 @@
 import ArgumentParser
 import CapacityServer
 
+/// Every command names itself in its configuration: otherwise the parser derives each name from the type's
+/// `String(describing:)`, a search of every protocol conformance in the binary per type, at every start.
 @main
 struct Capacityd: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +41,7 @@ struct Capacityd: ParsableCommand {
 }
 
 struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
     /// Bumped by hand with each release; the image tag carries the commit.
     static let text = "capacityd 0.4.0"
 

@@ -19,6 +19,7 @@ struct Database: ParsableCommand {
 
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Create or upgrade the schema (idempotent; safe to run from every instance at once).")
         @OptionGroup var store: StoreArguments
         func validate() throws {
@@ -30,7 +31,7 @@ struct Database: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Connect, check the schema version and count the dimensions.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Connect, check the schema version and count the dimensions.")
         @OptionGroup var store: StoreArguments
         func validate() throws {
             guard store.databaseURL != nil else { throw ValidationError("db status needs --database-url") }

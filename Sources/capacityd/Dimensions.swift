@@ -4,6 +4,7 @@ import Scaling
 
 struct Dimensions: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "dimensions",
         abstract: "Inspect and change dimensions in the store.",
         discussion: "Without --server they work on the store directly: a database (--database-url) at any time, the file store only while no server runs (its lock admits one process; a command refuses while a server holds it). With --server URL --api-key KEY they go through a running server's admin routes (it needs --api-keys).",
         subcommands: [List.self, Get.self, Create.self, Set.self, Delete.self])
@@ -66,7 +67,7 @@ struct Dimensions: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every dimension.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every dimension.")
         @OptionGroup var common: Common
         func run() throws {
             try Dimensions.perform { () throws(DimensionAdmin.Failure) in
@@ -76,7 +77,7 @@ struct Dimensions: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one dimension (without advancing it).")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one dimension (without advancing it).")
         @Argument(help: "The dimension id.") var id: String
         @OptionGroup var common: Common
         func run() throws {
@@ -87,7 +88,7 @@ struct Dimensions: ParsableCommand {
     }
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a dimension from the defaults and the given fields.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a dimension from the defaults and the given fields.")
         @Argument(help: "The dimension id.") var id: String
         @OptionGroup var fields: FieldOptions
         @OptionGroup var common: Common
@@ -100,7 +101,7 @@ struct Dimensions: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set fields of a dimension exactly as given (an override, not a scaling event).")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set fields of a dimension exactly as given (an override, not a scaling event).")
         @Argument(help: "The dimension id.") var id: String
         @OptionGroup var fields: FieldOptions
         @OptionGroup var common: Common
@@ -112,7 +113,7 @@ struct Dimensions: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a dimension.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a dimension.")
         @Argument(help: "The dimension id.") var id: String
         @OptionGroup var common: Common
         func run() throws {

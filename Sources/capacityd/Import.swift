@@ -3,6 +3,7 @@ import CapacityOps
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Import the old sample's state directory (one JSON file per dimension id) into the store.",
         discussion: "Into a database (--database-url) at any time; into the file store while its server is stopped (the directory lock admits one process at a time).")
 

@@ -52,7 +52,7 @@ struct StoreArguments: ParsableArguments {
 }
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP server.")
 
     @OptionGroup var options: ServeOptions
 
