@@ -25,8 +25,19 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
         self.value = value
     }
 
+    private init(checked value: String) {
+        self.value = value
+    }
+
     /// Decodes a path segment (RFC 3986 percent-encoding) to UTF-8, then validates the result.
     public init(percentEncoded segment: Substring) throws(ScalingError) {
+        // Most ids are visible ASCII sent as they are: nothing to decode, and only length and dots to check.
+        let utf8 = segment.utf8
+        if utf8.count <= Self.maxLength, segment != ".", segment != "..",
+           !utf8.isEmpty, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "/") }) {
+            self.init(checked: String(segment))
+            return
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(segment.utf8.count)
         var iterator = segment.utf8.makeIterator()

@@ -173,6 +173,17 @@ struct DimensionIDTests {
         #expect(throws: ScalingError.self) { try DimensionID(percentEncoded: Substring(text)) }
     }
 
+    /// A segment of visible ASCII without `%` takes a shortcut past decoding: it must accept and refuse exactly
+    /// what validating the text itself does.
+    @Test(arguments: ["a", ".", "..", "...", ".a", "a.", "~", "A.b_c:d-1", "a@b!$&'()*+,;=", String(repeating: "x", count: 1600),
+                      String(repeating: "x", count: 1601), "?#[]", "a\\b", "{}|^`\"<>"])
+    func undecodedSegmentsAreValidatedAsText(_ text: String) {
+        let asText = Result { () throws(ScalingError) in try DimensionID(text) }
+        let asSegment = Result { () throws(ScalingError) in try DimensionID(percentEncoded: Substring(text)) }
+        #expect((try? asText.get()) == (try? asSegment.get()))
+        #expect((try? asText.get()) != nil || (try? asSegment.get()) == nil)
+    }
+
     /// Two spellings of one character are two ids (as to AWS and PostgreSQL), and ids sort by their bytes.
     @Test func idsAreTheirBytes() throws {
         let precomposed = try DimensionID("caf\u{e9}")
