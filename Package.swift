@@ -16,9 +16,8 @@ let package = Package(
     products: [
         .executable(name: "capacityd", targets: ["capacityd"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-    ],
+    // No packages: the command line is parsed by capacityd's own table (Sources/capacityd/Options.swift).
+    dependencies: [],
     targets: [
         .target(name: "CSystemShims"),
         .target(name: "CZlibShims", linkerSettings: [.linkedLibrary("z")]),
@@ -62,7 +61,6 @@ let package = Package(
             dependencies: [
                 // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store).
                 "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores", "ACME",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),

@@ -1,51 +1,60 @@
-import ArgumentParser
-import CapacityServer
+import Glibc
 
-/// Every command names itself in its configuration: otherwise the parser derives each name from the type's
-/// `String(describing:)`, a search of every protocol conformance in the binary per type, at every start.
+/// `capacityd`: finds the command the words name, adds what the environment says for its options, parses, runs.
 @main
-struct Capacityd: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "capacityd",
+enum Capacityd {
+    /// Bumped by hand with each release; the image tag carries the commit.
+    static let version = "capacityd 0.4.0"
+
+    static let root = Command(
+        "capacityd",
         abstract: "The REST backend AWS Application Auto Scaling calls for a custom resource.",
         discussion: "Every option of serve can also be set by an environment variable named after it: --state-dir is CAPACITYD_STATE_DIR, --no-http is CAPACITYD_NO_HTTP=true, a repeatable option takes a comma-separated list. The command line wins.",
-        version: Version.text,
-        subcommands: [Serve.self, CheckConfig.self, Dimensions.self, Import.self, Database.self, Version.self],
-        defaultSubcommand: Serve.self
-    )
+        subcommands: [
+            .serve, .checkConfig, DimensionsCommand.command, ImportCommand.command, DatabaseCommand.command,
+            Command("version", abstract: "Print the version.") { _ in
+                print(version)
+                return 0
+            },
+        ],
+        defaultSubcommand: "serve")
 
-    /// Adds what the environment says to the command line, for the subcommand being run, then parses.
     static func main() {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        let subcommand = arguments.first.flatMap { first in
-            configuration.subcommands.first { $0._commandName == first }
-        } ?? Serve.self
-        let options: [(String, EnvironmentOptions.Kind)] = switch subcommand {
-        case is Serve.Type, is CheckConfig.Type: EnvironmentOptions.serve
-        case is Import.Type, is Database.Type: EnvironmentOptions.store
-        case is Dimensions.Type: EnvironmentOptions.dimensions
-        default: []
+        var words = Array(CommandLine.arguments.dropFirst())
+        if words == ["--version"] { words = ["version"] }
+        // `capacityd help dimensions get` is `capacityd dimensions get --help`.
+        if words.first == "help" { words = Array(words.dropFirst()) + ["--help"] }
+        let (command, path, rest) = root.resolve(words)
+        // Help describes the command line alone; a command group without a subcommand only prints its help.
+        if rest.contains(where: Command.isHelp) || (command.run == nil && rest.isEmpty) {
+            print(command.help(path), terminator: "")
+            exit(0)
         }
-        // Help and version output describe the command line alone; a bare command group only prints its help.
-        let bareGroup = (subcommand == Dimensions.self || subcommand == Database.self) && arguments.count < 2
-        if !bareGroup && !arguments.contains(where: { ["-h", "--help", "help", "--version"].contains($0) }) {
-            do {
-                arguments += try EnvironmentOptions.arguments(options, environment: EnvironmentOptions.current(),
-                                                              commandLine: arguments)
-            } catch {
-                exit(withError: ValidationError(error.description))
-            }
+        guard let run = command.run else {
+            fail(UsageError("Unknown subcommand '\(rest[0])'"), command, path)
         }
-        main(arguments)
+        // The variables of the options this command takes (the dimensions' field options and --json excepted:
+        // they describe one invocation, not a deployment).
+        let variables = command.options.filter { !["json", "overwrite"].contains($0.name) && !DimensionsCommand.isFieldOption($0.name) }
+        do {
+            let environment = try EnvironmentOptions.arguments(variables, environment: EnvironmentOptions.current(),
+                                                               commandLine: rest)
+            let arguments = try Arguments(rest + environment, options: command.options,
+                                          positionals: command.positionals.map(\.name))
+            exit(try run(arguments))
+        } catch let error as UsageError {
+            fail(error, command, path)
+        } catch let error as EnvironmentOptions.Failure {
+            fail(UsageError(error.description), command, path)
+        } catch {
+            printError("Error: \(error)")
+            exit(1)
+        }
     }
-}
 
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
-    /// Bumped by hand with each release; the image tag carries the commit.
-    static let text = "capacityd 0.4.0"
-
-    func run() {
-        print(Self.text)
+    /// A command line that does not parse: what is wrong and how to ask for help, exit status 64 (`EX_USAGE`).
+    private static func fail(_ error: UsageError, _ command: Command, _ path: [String]) -> Never {
+        printError("Error: \(error.description)\n\(command.usage(path))\n  See '\(path.joined(separator: " ")) --help' for more information.")
+        exit(64)
     }
 }

@@ -1,64 +1,51 @@
-import ArgumentParser
 import CapacityOps
+import Stores
 
-struct Database: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "db",
+/// `capacityd db migrate|status|copy-from-file`: the PostgreSQL store's schema and contents.
+enum DatabaseCommand {
+    static let command = Command(
+        "db",
         abstract: "The PostgreSQL store: migrate its schema, check it, move a file store into it.",
         discussion: "Each takes the database like serve does: --database-url, CAPACITYD_DATABASE_URL or DATABASE_URL, with libpq's PG* variables for what the URL leaves out.",
-        subcommands: [Migrate.self, Status.self, CopyFromFile.self])
+        subcommands: [
+            Command("migrate", abstract: "Create or upgrade the schema (idempotent; safe to run from every instance at once).",
+                    options: StoreOptions.table) { arguments in
+                let location = try database(arguments, "db migrate")
+                return try perform { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.migrate(location) }
+            },
+            Command("status", abstract: "Connect, check the schema version and count the dimensions.",
+                    options: StoreOptions.table) { arguments in
+                let location = try database(arguments, "db status")
+                return try perform { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.status(location) }
+            },
+            Command("copy-from-file", abstract: "Copy every dimension of a file store (its server stopped) into the database.",
+                    discussion: "Ids the database has already are skipped unless --overwrite, so running it twice changes nothing.",
+                    options: StoreOptions.table + [
+                        Option("overwrite", .flag, help: "Replace dimensions that already exist in the database (default: skip them)."),
+                    ],
+                    positionals: [(name: "directory", help: "The file store's state directory (its --state-dir).")]) { arguments in
+                let location = try database(arguments, "db copy-from-file")
+                return try perform { () throws(DatabaseAdmin.Failure) in
+                    let report = try DatabaseAdmin.copy(fromFileStore: arguments.positionals[0], into: location,
+                                                        overwrite: arguments.flag("overwrite"))
+                    let lines = report.copied.map { "copied \($0.value)" } + report.skipped.map { "skipped \($0.value): already in the database" }
+                    return (lines + ["copied \(report.copied.count), skipped \(report.skipped.count)"]).joined(separator: "\n")
+                }
+            },
+        ])
+
+    private static func database(_ arguments: Arguments, _ command: String) throws(UsageError) -> StoreLocation {
+        guard arguments.string("database-url") != nil else { throw UsageError("\(command) needs --database-url") }
+        return try StoreOptions.selection(arguments).location
+    }
 
     /// Runs one database operation: its output on stdout, or its failure as the one-line error, exit 1.
-    static func perform(_ operation: () throws(DatabaseAdmin.Failure) -> String) throws {
+    private static func perform(_ operation: () throws(DatabaseAdmin.Failure) -> String) throws -> Int32 {
         do {
             print(try operation())
+            return 0
         } catch {
             throw StartFailure(message: error.description)
-        }
-    }
-
-    struct Migrate: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "migrate",
-            abstract: "Create or upgrade the schema (idempotent; safe to run from every instance at once).")
-        @OptionGroup var store: StoreArguments
-        func validate() throws {
-            guard store.databaseURL != nil else { throw ValidationError("db migrate needs --database-url") }
-        }
-        func run() throws {
-            try Database.perform { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.migrate(store.selection.location) }
-        }
-    }
-
-    struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Connect, check the schema version and count the dimensions.")
-        @OptionGroup var store: StoreArguments
-        func validate() throws {
-            guard store.databaseURL != nil else { throw ValidationError("db status needs --database-url") }
-        }
-        func run() throws {
-            try Database.perform { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.status(store.selection.location) }
-        }
-    }
-
-    struct CopyFromFile: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "copy-from-file",
-            abstract: "Copy every dimension of a file store (its server stopped) into the database.",
-            discussion: "Ids the database has already are skipped unless --overwrite, so running it twice changes nothing.")
-        @Argument(help: "The file store's state directory (its --state-dir).") var directory: String
-        @OptionGroup var store: StoreArguments
-        @Flag(help: "Replace dimensions that already exist in the database (default: skip them).") var overwrite = false
-        func validate() throws {
-            guard store.databaseURL != nil else { throw ValidationError("db copy-from-file needs --database-url") }
-        }
-        func run() throws {
-            try Database.perform { () throws(DatabaseAdmin.Failure) in
-                let report = try DatabaseAdmin.copy(fromFileStore: directory, into: store.selection.location,
-                                                    overwrite: overwrite)
-                let lines = report.copied.map { "copied \($0.value)" } + report.skipped.map { "skipped \($0.value): already in the database" }
-                return (lines + ["copied \(report.copied.count), skipped \(report.skipped.count)"]).joined(separator: "\n")
-            }
         }
     }
 }

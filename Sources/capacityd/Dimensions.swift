@@ -1,125 +1,101 @@
-import ArgumentParser
 import CapacityOps
 import Scaling
 
-struct Dimensions: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dimensions",
+/// `capacityd dimensions list|get|create|set|delete`: an operator's view of the store, or of a running server.
+enum DimensionsCommand {
+    /// Where to work and how to print: the store's options, or a server and a key.
+    private static let common: [Option] = StoreOptions.table + [
+        Option("server", help: "A running server's plain-HTTP address, e.g. http://127.0.0.1:8080, to go through instead of the store."),
+        Option("api-key", help: "A key from the server's --api-keys file (for --server)."),
+        Option("json", .flag, help: "Print JSON instead of a table."),
+    ]
+
+    private static let fieldOptions: [Option] = [
+        Option("version", help: "version"),
+        Option("resource-name", help: "resourceName"),
+        Option("dimension-name", help: "dimensionName"),
+        Option("actual-capacity", help: "actualCapacity"),
+        Option("desired-capacity", help: "desiredCapacity"),
+        Option("status", help: "scalingStatus: Pending, InProgress, Successful or Failed"),
+        Option("failure-reason", help: "failureReason"),
+        Option("clear-failure-reason", .flag, help: "Remove the failureReason."),
+    ]
+
+    /// The fields of one `create` or `set`: never from the environment.
+    static func isFieldOption(_ name: String) -> Bool {
+        fieldOptions.contains { $0.name == name }
+    }
+
+    private static let id = [(name: "id", help: "The dimension id.")]
+
+    static let command = Command(
+        "dimensions",
         abstract: "Inspect and change dimensions in the store.",
         discussion: "Without --server they work on the store directly: a database (--database-url) at any time, the file store only while no server runs (its lock admits one process; a command refuses while a server holds it). With --server URL --api-key KEY they go through a running server's admin routes (it needs --api-keys).",
-        subcommands: [List.self, Get.self, Create.self, Set.self, Delete.self])
-
-    struct Common: ParsableArguments {
-        @OptionGroup var store: StoreArguments
-
-        @Option(name: .customLong("server"), help: "A running server's plain-HTTP address, e.g. http://127.0.0.1:8080, to go through instead of the store.")
-        var server: String?
-
-        @Option(name: .customLong("api-key"), help: "A key from the server's --api-keys file (for --server).")
-        var apiKey: String?
-
-        @Flag(help: "Print JSON instead of a table.")
-        var json = false
-
-        var output: DimensionAdmin.Output { json ? .json : .text }
-
-        var target: DimensionAdmin.Target {
-            if let server { return .server(url: server, apiKey: apiKey) }
-            return .store(store.selection.location)
-        }
-    }
-
-    struct FieldOptions: ParsableArguments {
-        @Option(name: .customLong("version"), help: "version") var version: String?
-        @Option(name: .customLong("resource-name"), help: "resourceName") var resourceName: String?
-        @Option(name: .customLong("dimension-name"), help: "dimensionName") var dimensionName: String?
-        @Option(name: .customLong("actual-capacity"), help: "actualCapacity") var actualCapacity: Double?
-        @Option(name: .customLong("desired-capacity"), help: "desiredCapacity") var desiredCapacity: Double?
-        @Option(name: .customLong("status"), help: "scalingStatus: Pending, InProgress, Successful or Failed")
-        var status: String?
-        @Option(name: .customLong("failure-reason"), help: "failureReason") var failureReason: String?
-        @Flag(name: .customLong("clear-failure-reason"), help: "Remove the failureReason.") var clearFailureReason = false
-
-        func validate() throws {
-            if let status, ScalingStatus(rawValue: status) == nil {
-                throw ValidationError("--status must be one of Pending, InProgress, Successful, Failed")
-            }
-            if failureReason != nil && clearFailureReason {
-                throw ValidationError("--failure-reason and --clear-failure-reason exclude each other")
-            }
-        }
-
-        var fields: DimensionAdmin.Fields {
-            DimensionAdmin.Fields(version: version, resourceName: resourceName, dimensionName: dimensionName,
-                                  actualCapacity: actualCapacity, desiredCapacity: desiredCapacity,
-                                  scalingStatus: status.flatMap(ScalingStatus.init(rawValue:)),
-                                  failureReason: clearFailureReason ? .some(nil) : failureReason.map { .some($0) })
-        }
-    }
+        subcommands: [
+            Command("list", abstract: "List every dimension.", options: common) { arguments in
+                try perform(arguments) { target, output throws(DimensionAdmin.Failure) in
+                    try DimensionAdmin.list(target, output: output)
+                }
+            },
+            Command("get", abstract: "Show one dimension (without advancing it).", options: common, positionals: id) { arguments in
+                try perform(arguments) { target, output throws(DimensionAdmin.Failure) in
+                    try DimensionAdmin.get(arguments.positionals[0], target, output: output)
+                }
+            },
+            Command("create", abstract: "Create a dimension from the defaults and the given fields.",
+                    options: fieldOptions + common, positionals: id) { arguments in
+                let fields = try fields(arguments)
+                return try perform(arguments) { target, output throws(DimensionAdmin.Failure) in
+                    try DimensionAdmin.create(arguments.positionals[0], fields: fields, defaults: DimensionDefaults(),
+                                              target, output: output)
+                }
+            },
+            Command("set", abstract: "Set fields of a dimension exactly as given (an override, not a scaling event).",
+                    options: fieldOptions + common, positionals: id) { arguments in
+                let fields = try fields(arguments)
+                return try perform(arguments) { target, output throws(DimensionAdmin.Failure) in
+                    try DimensionAdmin.set(arguments.positionals[0], fields: fields, target, output: output)
+                }
+            },
+            Command("delete", abstract: "Delete a dimension.", options: common, positionals: id) { arguments in
+                try perform(arguments) { target, output throws(DimensionAdmin.Failure) in
+                    try DimensionAdmin.delete(arguments.positionals[0], target, output: output)
+                }
+            },
+        ])
 
     /// Runs one admin operation: its output on stdout, or its failure as the one-line error, exit 1.
-    static func perform(_ operation: () throws(DimensionAdmin.Failure) -> String) throws {
+    private static func perform(_ arguments: Arguments,
+                                _ operation: (DimensionAdmin.Target, DimensionAdmin.Output) throws(DimensionAdmin.Failure) -> String) throws -> Int32 {
+        let target: DimensionAdmin.Target = if let server = arguments.string("server") {
+            .server(url: server, apiKey: arguments.string("api-key"))
+        } else {
+            .store(try StoreOptions.selection(arguments).location)
+        }
         do {
-            print(try operation())
+            print(try operation(target, arguments.flag("json") ? .json : .text))
+            return 0
         } catch {
             throw StartFailure(message: error.description)
         }
     }
 
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every dimension.")
-        @OptionGroup var common: Common
-        func run() throws {
-            try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.list(common.target, output: common.output)
-            }
+    private static func fields(_ arguments: Arguments) throws(UsageError) -> DimensionAdmin.Fields {
+        let status = arguments.string("status")
+        if let status, ScalingStatus(rawValue: status) == nil {
+            throw UsageError("--status must be one of Pending, InProgress, Successful, Failed")
         }
-    }
-
-    struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one dimension (without advancing it).")
-        @Argument(help: "The dimension id.") var id: String
-        @OptionGroup var common: Common
-        func run() throws {
-            try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.get(id, common.target, output: common.output)
-            }
+        let failureReason = arguments.string("failure-reason")
+        let clear = arguments.flag("clear-failure-reason")
+        if failureReason != nil && clear {
+            throw UsageError("--failure-reason and --clear-failure-reason exclude each other")
         }
-    }
-
-    struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a dimension from the defaults and the given fields.")
-        @Argument(help: "The dimension id.") var id: String
-        @OptionGroup var fields: FieldOptions
-        @OptionGroup var common: Common
-        func run() throws {
-            try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.create(id, fields: fields.fields, defaults: DimensionDefaults(), common.target,
-                                          output: common.output)
-            }
-        }
-    }
-
-    struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set fields of a dimension exactly as given (an override, not a scaling event).")
-        @Argument(help: "The dimension id.") var id: String
-        @OptionGroup var fields: FieldOptions
-        @OptionGroup var common: Common
-        func run() throws {
-            try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.set(id, fields: fields.fields, common.target, output: common.output)
-            }
-        }
-    }
-
-    struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a dimension.")
-        @Argument(help: "The dimension id.") var id: String
-        @OptionGroup var common: Common
-        func run() throws {
-            try Dimensions.perform { () throws(DimensionAdmin.Failure) in
-                try DimensionAdmin.delete(id, common.target, output: common.output)
-            }
-        }
+        return DimensionAdmin.Fields(version: arguments.string("version"), resourceName: arguments.string("resource-name"),
+                                     dimensionName: arguments.string("dimension-name"),
+                                     actualCapacity: try arguments.double("actual-capacity"),
+                                     desiredCapacity: try arguments.double("desired-capacity"),
+                                     scalingStatus: status.flatMap(ScalingStatus.init(rawValue:)),
+                                     failureReason: clear ? .some(nil) : failureReason.map { .some($0) })
     }
 }

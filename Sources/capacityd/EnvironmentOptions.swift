@@ -4,40 +4,9 @@ import Glibc
 /// `--no-http` ↔ `CAPACITYD_NO_HTTP=true`; a repeatable option takes a comma-separated list. A flag on the command
 /// line wins over the environment. The environment is turned into the arguments it stands for and parsed with
 /// them, so a bad value gets the same error as on the command line, and `capacityd serve` with no arguments at
-/// all is fully configurable (a container's `--env-file`, systemd's `EnvironmentFile=`).
+/// all is fully configurable (a container's `--env-file`, systemd's `EnvironmentFile=`). The variables are those
+/// of the options each command declares (`Option`), so an option cannot lack its variable.
 enum EnvironmentOptions {
-    enum Kind {
-        /// `--name VALUE`
-        case value
-        /// `--name V1 --name V2`, from `V1,V2`
-        case repeatable
-        /// `--name` when the variable is true
-        case flag
-    }
-
-    static let store: [(String, Kind)] = [
-        ("state-dir", .value), ("database-url", .value), ("database-pool", .value), ("database-connect-timeout", .value),
-        ("database-statement-timeout", .value), ("database-lock-timeout", .value),
-    ]
-
-    /// `capacityd dimensions`: the store, or a running server and a key for it.
-    static let dimensions: [(String, Kind)] = store + [("server", .value), ("api-key", .value)]
-
-    /// The options of `serve` (and of `check-config`, which takes exactly these). `Tests/EndToEndTests` checks
-    /// this list against `capacityd serve --help`, so an option added there cannot be forgotten here.
-    static let serve: [(String, Kind)] = store + [("migrate", .flag),
-        ("http", .repeatable), ("no-http", .flag), ("https", .repeatable), ("mode", .value), ("log-dir", .value),
-        ("no-auto-create", .flag), ("default-version", .value), ("default-resource-name", .value),
-        ("default-dimension-name", .value), ("default-capacity", .value), ("max-capacity", .value), ("rate-limit", .value), ("rate-burst", .value),
-        ("rate-limit-clients", .value), ("event-loops", .value),
-        ("max-connections", .value), ("max-request-line-bytes", .value), ("max-header-bytes", .value),
-        ("max-header-count", .value), ("max-body-bytes", .value), ("header-timeout", .value),
-        ("body-timeout", .value), ("idle-timeout", .value), ("write-timeout", .value), ("shutdown-grace", .value),
-        ("no-access-log", .flag), ("gzip-min-bytes", .value), ("api-keys", .value), ("log-level", .value), ("metrics-listen", .value), ("tls-cert", .repeatable), ("tls-key", .repeatable), ("client-ca", .value),
-        ("client-cert", .value), ("client-verify-depth", .value), ("acme-webroot", .value), ("acme-domain", .repeatable), ("acme-email", .value),
-        ("acme-directory", .value), ("acme-staging", .flag), ("acme-ca-root", .value), ("redirect-http", .flag),
-    ]
-
     static func variableName(_ option: String) -> String {
         "CAPACITYD_" + String(option.uppercased().map { $0 == "-" ? "_" : $0 })
     }
@@ -47,10 +16,10 @@ enum EnvironmentOptions {
     }
 
     /// The arguments the environment adds for `options`, skipping those the command line already gives.
-    static func arguments(_ options: [(String, Kind)], environment: [String: String],
+    static func arguments(_ options: [Option], environment: [String: String],
                           commandLine: [String]) throws(Failure) -> [String] {
         var added: [String] = []
-        for (option, kind) in options {
+        for (option, kind) in options.map({ ($0.name, $0.kind) }) {
             let flag = "--" + option
             // The conventional DATABASE_URL (Heroku, Render, most PaaS) when CAPACITYD_DATABASE_URL is not set.
             let fallback = option == "database-url" ? environment["DATABASE_URL"] : nil

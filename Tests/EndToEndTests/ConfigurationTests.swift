@@ -51,6 +51,39 @@ struct ConfigurationTests {
         }
     }
 
+    /// The command line's rules, row by row: fails if a form is read differently or a mistake is not exit status 64
+    /// with `Error:`, what is wrong, and where help is.
+    @Test func commandLineRules() throws {
+        let state = ServerProcess.temporaryDirectory()
+        let base = ["check-config", "--http", "127.0.0.1:0", "--state-dir", state]
+        let rows: [(arguments: [String], status: Int32, output: String)] = [
+            (base, 0, "configuration ok"),
+            (["check-config", "--http=127.0.0.1:0", "--state-dir=" + state], 0, "configuration ok"),
+            (base + ["--max-capacity", "10", "--max-capacity", "20", "--default-capacity", "15"], 0, "configuration ok"),
+            (base + ["--default-capacity=-1"], 64, "--default-capacity must be from 0"),
+            (base + ["--default-capacity", "-1"], 64, "Missing value for '--default-capacity"),
+            (base + ["--no-such-option"], 64, "Unknown option '--no-such-option'"),
+            (base + ["-x"], 64, "Unknown option '-x'"),
+            (base + ["--no-http=yes"], 64, "--no-http takes no value"),
+            (base + ["--event-loops", "two"], 64, "'two' is invalid for '--event-loops'"),
+            (base + ["--mode", "fast"], 64, "expected one of demo, demo-failure, step, production"),
+            (base + ["stray"], 64, "Unexpected argument 'stray'"),
+            (["dimensions", "get", "--state-dir", state], 64, "Missing expected argument '<id>'"),
+            (["dimensions", "get", "--state-dir", state, "--", "--odd-id"], 1, "--odd-id"),
+            (["dimensions", "frobnicate"], 64, "Unknown subcommand 'frobnicate'"),
+            (["help", "dimensions", "get"], 0, "USAGE: capacityd dimensions get <id> [<options>]"),
+            (["dimensions", "get", "--help"], 0, "--server <server>"),
+            (["db"], 0, "SUBCOMMANDS:"),
+        ]
+        for row in rows {
+            let (status, output) = try runCapacityd(row.arguments)
+            #expect(status == row.status && output.contains(row.output), "\(row.arguments): \(status) \(output)")
+            if row.status == 64 {
+                #expect(output.hasPrefix("Error: ") && output.contains("--help' for more information"), "\(output)")
+            }
+        }
+    }
+
     /// The table of environment variables must know every option `serve --help` lists.
     @Test func everyServeOptionHasItsVariable() throws {
         let help = try runCapacityd(["serve", "--help"]).output
