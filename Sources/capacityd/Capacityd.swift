@@ -39,7 +39,8 @@ enum Capacityd {
         do {
             let environment = try EnvironmentOptions.arguments(variables, environment: EnvironmentOptions.current(),
                                                                commandLine: rest)
-            let arguments = try Arguments(rest + environment, options: command.options,
+            // Before the command line's words, so that a `--` there ends only its own options.
+            let arguments = try Arguments(environment + rest, options: command.options,
                                           positionals: command.positionals.map(\.name))
             exit(try run(arguments))
         } catch let error as UsageError {

@@ -82,6 +82,9 @@ struct ConfigurationTests {
                 #expect(output.hasPrefix("Error: ") && output.contains("--help' for more information"), "\(output)")
             }
         }
+        // The environment's options join the command line's without falling after its `--`.
+        let (status, output) = try runCapacityd(["dimensions", "get", "--", "--odd-id"], environment: ["CAPACITYD_STATE_DIR": state])
+        #expect(status == 1 && output.contains("--odd-id") && !output.contains("Unexpected argument"), "\(status) \(output)")
     }
 
     /// The table of environment variables must know every option `serve --help` lists.
