@@ -36,33 +36,39 @@ public enum ResponseSerializer {
     /// for an HTTP/1.0 client that asked for it.
     public static func write(_ response: HTTPResponse, into buffer: inout [UInt8], date: [UInt8], serverName: [UInt8],
                              isHead: Bool, closing: Bool, http10KeepAlive: Bool) {
-        buffer.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendLiteral("HTTP/1.1 ", to: &buffer)
         appendDecimal(response.status.code, to: &buffer)
         buffer.append(ASCII.space)
         buffer.append(contentsOf: response.status.reason.utf8)
-        buffer.append(contentsOf: "\r\nServer: ".utf8)
+        appendLiteral("\r\nServer: ", to: &buffer)
         buffer.append(contentsOf: serverName)
-        buffer.append(contentsOf: "\r\nDate: ".utf8)
+        appendLiteral("\r\nDate: ", to: &buffer)
         buffer.append(contentsOf: date)
-        buffer.append(contentsOf: "\r\nContent-Length: ".utf8)
+        appendLiteral("\r\nContent-Length: ", to: &buffer)
         appendDecimal(response.body.count, to: &buffer)
         if closing {
-            buffer.append(contentsOf: "\r\nConnection: close".utf8)
+            appendLiteral("\r\nConnection: close", to: &buffer)
         } else if http10KeepAlive {
-            buffer.append(contentsOf: "\r\nConnection: keep-alive".utf8)
+            appendLiteral("\r\nConnection: keep-alive", to: &buffer)
         }
         for header in response.headers {
-            buffer.append(contentsOf: "\r\n".utf8)
+            appendLiteral("\r\n", to: &buffer)
             buffer.append(contentsOf: header.name.utf8)
-            buffer.append(contentsOf: ": ".utf8)
+            appendLiteral(": ", to: &buffer)
             buffer.append(contentsOf: header.value.utf8)
         }
-        buffer.append(contentsOf: "\r\n\r\n".utf8)
+        appendLiteral("\r\n\r\n", to: &buffer)
         if !isHead { buffer.append(contentsOf: response.body) }
     }
 
     /// The interim response to `Expect: 100-continue`.
     public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// A literal's bytes in one copy (appending a `String`'s UTF-8 view goes through the string's storage checks,
+    /// about 150 instructions a call, and a response has a dozen).
+    static func appendLiteral(_ text: StaticString, to buffer: inout [UInt8]) {
+        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    }
 
     static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
         if value < 10 {
