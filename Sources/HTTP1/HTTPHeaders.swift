@@ -94,6 +94,14 @@ enum ASCII {
     /// Characters allowed in a request-target: visible ASCII only (RFC 9112 §3.2, RFC 3986).
     @inline(__always) static func isTargetByte(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 
+    /// Whether `bytes` are exactly `literal`'s: a length check and one comparison (`elementsEqual` with a
+    /// `String`'s UTF-8 view walks both a byte at a time through the view's iterator).
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { expected in
+            expected.count == bytes.count && expected.indices.allSatisfy { expected[$0] == bytes[$0] }
+        }
+    }
+
     @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }

@@ -8,19 +8,19 @@ public enum HTTPMethod: Equatable, Hashable, Sendable {
     init(token: UnsafeBufferPointer<UInt8>) {
         switch token.count {
         case 3:
-            if token.elementsEqual("GET".utf8) { self = .get; return }
-            if token.elementsEqual("PUT".utf8) { self = .put; return }
+            if ASCII.equal(token, "GET") { self = .get; return }
+            if ASCII.equal(token, "PUT") { self = .put; return }
         case 4:
-            if token.elementsEqual("HEAD".utf8) { self = .head; return }
-            if token.elementsEqual("POST".utf8) { self = .post; return }
+            if ASCII.equal(token, "HEAD") { self = .head; return }
+            if ASCII.equal(token, "POST") { self = .post; return }
         case 5:
-            if token.elementsEqual("PATCH".utf8) { self = .patch; return }
-            if token.elementsEqual("TRACE".utf8) { self = .trace; return }
+            if ASCII.equal(token, "PATCH") { self = .patch; return }
+            if ASCII.equal(token, "TRACE") { self = .trace; return }
         case 6:
-            if token.elementsEqual("DELETE".utf8) { self = .delete; return }
+            if ASCII.equal(token, "DELETE") { self = .delete; return }
         case 7:
-            if token.elementsEqual("CONNECT".utf8) { self = .connect; return }
-            if token.elementsEqual("OPTIONS".utf8) { self = .options; return }
+            if ASCII.equal(token, "CONNECT") { self = .connect; return }
+            if ASCII.equal(token, "OPTIONS") { self = .options; return }
         default:
             break
         }

@@ -41,8 +41,8 @@ extension RequestParser {
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<HTTPVersion, HTTPParseError> {
-        if bytes.elementsEqual("HTTP/1.1".utf8) { return .success(.http1_1) }
-        if bytes.elementsEqual("HTTP/1.0".utf8) { return .success(.http1_0) }
+        if ASCII.equal(bytes, "HTTP/1.1") { return .success(.http1_1) }
+        if ASCII.equal(bytes, "HTTP/1.0") { return .success(.http1_0) }
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         if bytes.count == 8, bytes.starts(with: "HTTP/".utf8), isDigit(bytes[5]), bytes[6] == UInt8(ascii: "."),
            isDigit(bytes[7]) {
