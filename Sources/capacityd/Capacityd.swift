@@ -21,24 +21,33 @@ enum Capacityd {
 
     static func main() {
         var words = Array(CommandLine.arguments.dropFirst())
-        if words == ["--version"] { words = ["version"] }
         // `capacityd help dimensions get` is `capacityd dimensions get --help`.
-        if words.first == "help" { words = Array(words.dropFirst()) + ["--help"] }
+        let helpWord = words.first == "help"
+        if helpWord { words = Array(words.dropFirst()) + ["--help"] }
         let (command, path, rest) = root.resolve(words)
-        // Help describes the command line alone; a command group without a subcommand only prints its help.
-        if rest.contains(where: Command.isHelp) || (command.run == nil && rest.isEmpty) {
+        if helpWord, let unknown = rest.first(where: { !Command.isHelp($0) }) {
+            fail(UsageError("Unknown subcommand '\(unknown)'"), command, path)
+        }
+        // Help and the version describe the command line alone; a command group without a subcommand only prints
+        // its help. `--version` is the version wherever it is, unless the command has an option of that name.
+        let optionWords = optionWords(rest)
+        if optionWords.contains(where: Command.isHelp) || (command.run == nil && rest.isEmpty) {
             print(command.help(path), terminator: "")
+            exit(0)
+        }
+        if optionWords.contains("--version") && !command.options.contains(where: { $0.name == "version" }) {
+            print(version)
             exit(0)
         }
         guard let run = command.run else {
             fail(UsageError("Unknown subcommand '\(rest[0])'"), command, path)
         }
-        // The variables of the options this command takes (the dimensions' field options and --json excepted:
-        // they describe one invocation, not a deployment).
+        // The variables of the options this command takes, but --json, --overwrite and the dimensions' fields:
+        // they describe one invocation, not a deployment.
         let variables = command.options.filter { !["json", "overwrite"].contains($0.name) && !DimensionsCommand.isFieldOption($0.name) }
         do {
             let environment = try EnvironmentOptions.arguments(variables, environment: EnvironmentOptions.current(),
-                                                               commandLine: rest)
+                                                               commandLine: Array(optionWords))
             // Before the command line's words, so that a `--` there ends only its own options.
             let arguments = try Arguments(environment + rest, options: command.options,
                                           positionals: command.positionals.map(\.name))
@@ -53,9 +62,26 @@ enum Capacityd {
         }
     }
 
+    /// Words before a `--`: the ones that can be options (and help, and the version).
+    private static func optionWords(_ words: [String]) -> ArraySlice<String> {
+        words.prefix { $0 != "--" }
+    }
+
     /// A command line that does not parse: what is wrong and how to ask for help, exit status 64 (`EX_USAGE`).
     private static func fail(_ error: UsageError, _ command: Command, _ path: [String]) -> Never {
         printError("Error: \(error.description)\n\(command.usage(path))\n  See '\(path.joined(separator: " ")) --help' for more information.")
         exit(64)
     }
+}
+
+/// A failure after the command line parsed: `Error: ` and its one line on stderr, exit status 1.
+struct StartFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Writes to standard error (`print` goes to standard output).
+func printError(_ text: String) {
+    var text = text + "\n"
+    text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
 }

@@ -7,15 +7,15 @@ import Glibc
 struct Command: Sendable {
     let name: String
     let abstract: String
-    var discussion: String?
-    var options: [Option] = []
+    let discussion: String?
+    let options: [Option]
     /// Names of the positional arguments, in order; all are required.
-    var positionals: [(name: String, help: String)] = []
-    var subcommands: [Command] = []
+    let positionals: [(name: String, help: String)]
+    let subcommands: [Command]
     /// The subcommand run when the first word names none (`capacityd` alone serves).
-    var defaultSubcommand: String?
+    let defaultSubcommand: String?
     /// Runs the command; the process exits with what it returns.
-    var run: (@Sendable (Arguments) throws -> Int32)?
+    let run: (@Sendable (Arguments) throws -> Int32)?
 
     init(_ name: String, abstract: String, discussion: String? = nil, options: [Option] = [],
          positionals: [(name: String, help: String)] = [], run: (@Sendable (Arguments) throws -> Int32)? = nil) {
@@ -24,6 +24,8 @@ struct Command: Sendable {
         self.discussion = discussion
         self.options = options
         self.positionals = positionals
+        self.subcommands = []
+        self.defaultSubcommand = nil
         self.run = run
     }
 
@@ -31,8 +33,11 @@ struct Command: Sendable {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
+        self.options = []
+        self.positionals = []
         self.subcommands = subcommands
         self.defaultSubcommand = defaultSubcommand
+        self.run = nil
     }
 
     /// The command `words` name, its path (`capacityd dimensions get`) and the words left for it.
@@ -67,14 +72,13 @@ struct Command: Sendable {
             text += "\nARGUMENTS:\n"
             for positional in positionals { text += Self.entry("<\(positional.name)>", positional.help) }
         }
-        if !options.isEmpty {
-            text += "\nOPTIONS:\n"
-            for option in options {
-                let head = option.kind == .flag ? "--\(option.name)" : "--\(option.name) <\(option.valueName)>"
-                let help = option.help + (option.defaultText.map { " (default: \($0))" } ?? "")
-                text += Self.entry(head, help)
-            }
+        text += "\nOPTIONS:\n"
+        for option in options {
+            let head = option.kind == .flag ? "--\(option.name)" : "--\(option.name) <\(option.valueName)>"
+            let help = option.help + (option.defaultText.map { " (default: \($0))" } ?? "")
+            text += Self.entry(head, help)
         }
+        if path.count == 1 { text += Self.entry("--version", "Show the version.") }
         text += Self.entry("-h, --help", "Show help information.")
         if !subcommands.isEmpty {
             text += "\nSUBCOMMANDS:\n"
@@ -110,16 +114,4 @@ struct Command: Sendable {
         lines.append(line)
         return lines.joined(separator: "\n")
     }
-}
-
-/// A failure after the command line parsed: `Error: ` and its one line on stderr, exit status 1.
-struct StartFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
-
-/// Writes to standard error (`print` goes to standard output).
-func printError(_ text: String) {
-    var text = text + "\n"
-    text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
 }

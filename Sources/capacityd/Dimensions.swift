@@ -68,10 +68,12 @@ enum DimensionsCommand {
     /// Runs one admin operation: its output on stdout, or its failure as the one-line error, exit 1.
     private static func perform(_ arguments: Arguments,
                                 _ operation: (DimensionAdmin.Target, DimensionAdmin.Output) throws(DimensionAdmin.Failure) -> String) throws -> Int32 {
+        // The store's options are checked also when --server makes them unused: a mistake is still a mistake.
+        let selection = try StoreOptions.selection(arguments)
         let target: DimensionAdmin.Target = if let server = arguments.string("server") {
             .server(url: server, apiKey: arguments.string("api-key"))
         } else {
-            .store(try StoreOptions.selection(arguments).location)
+            .store(selection.location)
         }
         do {
             print(try operation(target, arguments.flag("json") ? .json : .text))

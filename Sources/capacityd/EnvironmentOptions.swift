@@ -4,8 +4,9 @@ import Glibc
 /// `--no-http` ↔ `CAPACITYD_NO_HTTP=true`; a repeatable option takes a comma-separated list. A flag on the command
 /// line wins over the environment. The environment is turned into the arguments it stands for and parsed with
 /// them, so a bad value gets the same error as on the command line, and `capacityd serve` with no arguments at
-/// all is fully configurable (a container's `--env-file`, systemd's `EnvironmentFile=`). The variables are those
-/// of the options each command declares (`Option`), so an option cannot lack its variable.
+/// all is fully configurable (a container's `--env-file`, systemd's `EnvironmentFile=`). The variables come from
+/// the options each command declares (`Option`), but those of one invocation (`--json`, `--overwrite`, a
+/// dimension's fields), so a deployment's option cannot lack its variable.
 enum EnvironmentOptions {
     static func variableName(_ option: String) -> String {
         "CAPACITYD_" + String(option.uppercased().map { $0 == "-" ? "_" : $0 })
@@ -30,7 +31,8 @@ enum EnvironmentOptions {
                 added += [flag, value]
             case .repeatable:
                 for item in value.split(separator: ",") {
-                    added += [flag, String(item.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())]
+                    let trimmed = String(item.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+                    if !trimmed.isEmpty { added += [flag, trimmed] }
                 }
             case .flag:
                 switch value.lowercased() {

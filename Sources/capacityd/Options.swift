@@ -45,7 +45,9 @@ struct Arguments {
     /// Reads `words` (after the command's name). `--` ends the options; a word starting with `-` is an option
     /// (a value starting with `-`, such as a negative number, goes after `=`: `--default-capacity=-1`).
     init(_ words: [String], options: [Option], positionals expected: [String]) throws(UsageError) {
-        let byName = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in
+            preconditionFailure("--\(first.name) is declared twice")
+        })
         var index = 0
         var optionsEnded = false
         while index < words.count {

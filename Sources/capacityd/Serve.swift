@@ -39,11 +39,10 @@ enum ServeOptions {
     /// Where every default comes from: defined once, in CapacityServer and the engine.
     private static let standard = ServiceOptions()
 
-    /// In the order `--help` lists them; the store's among them, after `--mode`.
-    static let table: [Option] = serveTable.prefix { $0.name != "migrate" } + StoreOptions.table
-        + serveTable.drop { $0.name != "migrate" }
+    /// In the order `--help` lists them: the listeners and TLS, the mode, the store's, then the rest.
+    static let table: [Option] = listenersAndMode + StoreOptions.table + afterStore
 
-    private static let serveTable: [Option] = [
+    private static let listenersAndMode: [Option] = [
         Option("http", .repeatable, default: standard.http.isEmpty ? nil : standard.http.joined(separator: ", "), help: "Address to serve plain HTTP on, e.g. 127.0.0.1:8080 or [::1]:8080. Repeat for more."),
         Option("no-http", .flag, help: "Serve no plain HTTP at all (HTTPS only)."),
         Option("metrics-listen", help: "Address to serve /metrics, /healthz and /readyz on, e.g. 0.0.0.0:9100 (plain HTTP; the API's listeners then no longer serve /metrics)."),
@@ -61,6 +60,9 @@ enum ServeOptions {
         Option("acme-ca-root", help: "PEM file trusted for the ACME CA's HTTPS API instead of the system's store (a test CA such as pebble)."),
         Option("redirect-http", .flag, help: "Redirect plain-HTTP requests (but ACME challenges) to the first --https address."),
         Option("mode", default: standard.mode.rawValue, help: "How dimensions move between statuses (see the README)."),
+    ]
+
+    private static let afterStore: [Option] = [
         Option("migrate", .flag, help: "Migrate the database's schema (as capacityd db migrate) before serving; safe from every instance at once."),
         Option("log-dir", help: "Directory of the api-YYYYMMDD transition logs (default: STATE_DIR/log)."),
         Option("no-auto-create", .flag, help: "Answer 404 for an unknown id instead of creating it with the defaults."),

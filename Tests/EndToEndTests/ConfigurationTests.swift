@@ -74,6 +74,10 @@ struct ConfigurationTests {
             (["help", "dimensions", "get"], 0, "USAGE: capacityd dimensions get <id> [<options>]"),
             (["dimensions", "get", "--help"], 0, "--server <server>"),
             (["db"], 0, "SUBCOMMANDS:"),
+            (["serve", "--version"], 0, "capacityd "),
+            (["help", "nosuch"], 64, "Unknown subcommand 'nosuch'"),
+            (["dimensions", "get", "--state-dir", state, "--", "-h"], 1, "-h"),
+            (["dimensions", "list", "--server", "http://127.0.0.1:1", "--database-pool", "abc"], 64, "'abc' is invalid for '--database-pool'"),
         ]
         for row in rows {
             let (status, output) = try runCapacityd(row.arguments)
@@ -92,7 +96,7 @@ struct ConfigurationTests {
         let help = try runCapacityd(["serve", "--help"]).output
         // Option lines start with the option; mentions of other commands' flags in help texts do not.
         let options = Set(help.split(separator: "\n").compactMap { line in
-            line.firstMatch(of: /^\s+--([a-z0-9-]+)/).map { String($0.output.1) }
+            line.firstMatch(of: /^  --([a-z0-9-]+)/).map { String($0.output.1) }
         }).subtracting(["help", "version", "http", "state-dir"])  // the last two are on this command line, which wins
         #expect(options.count > 25)
         let directory = ServerProcess.temporaryDirectory()
