@@ -42,6 +42,8 @@ struct ShutdownUnderLoadTests {
 
     @Test func sigtermDuringWrkResetsNoAcceptedRequest() throws {
         let server = try ServerProcess(["--mode", "production", "--shutdown-grace", "10"])
+        // One listener per event loop (SO_REUSEPORT), as the start-up line says.
+        let listeners = try #require(server.stderr.firstMatch(of: /([0-9]+) event loops?/).flatMap { Int($0.output.1) })
         let script = server.directory + "/patch.lua"
         // Each PATCH sets a new desired capacity, so each is a real durable write.
         try """
@@ -67,8 +69,12 @@ struct ShutdownUnderLoadTests {
             #expect(report.requests > 100, "\(name): wrk completed only \(report.requests) requests")
             // A connection cut under a request shows as a read error (reset or EOF before the answer). wrk's write
             // errors are not counted: it connects without blocking, so once the server is gone every refused
-            // reconnect shows up as a failed write.
-            #expect(report.readErrors == 0 && report.timeouts == 0, "\(name): \(report)")
+            // reconnect shows up as a failed write. One read error per listener is the kernel's, not capacityd's:
+            // wrk reconnects after every `Connection: close`, and a handshake that completes in the instant a
+            // listener closes (after capacityd took in what was queued) is reset before anything could accept it
+            // (seen once in CI under AddressSanitizer). Every request capacityd took in is counted below; behind a
+            // load balancer, which stops new connections before SIGTERM, none race the close.
+            #expect(report.readErrors <= listeners && report.timeouts == 0, "\(name): \(report)")
             #expect(report.non2xx == 0, "\(name): \(report.non2xx) answers were not 2xx")
         }
         // Every answer the server logged reached wrk: nothing it took in was lost to a reset.
