@@ -42,11 +42,9 @@ enum Capacityd {
         guard let run = command.run else {
             fail(UsageError("Unknown subcommand '\(rest[0])'"), command, path)
         }
-        // The variables of the options this command takes, but --json, --overwrite and the dimensions' fields:
-        // they describe one invocation, not a deployment.
-        let variables = command.options.filter { !["json", "overwrite"].contains($0.name) && !DimensionsCommand.isFieldOption($0.name) }
         do {
-            let environment = try EnvironmentOptions.arguments(variables, environment: EnvironmentOptions.current(),
+            let environment = try EnvironmentOptions.arguments(command.options.filter(\.fromEnvironment),
+                                                               environment: EnvironmentOptions.current(),
                                                                commandLine: Array(optionWords))
             // Before the command line's words, so that a `--` there ends only its own options.
             let arguments = try Arguments(environment + rest, options: command.options,

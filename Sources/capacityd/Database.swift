@@ -21,7 +21,7 @@ enum DatabaseCommand {
             Command("copy-from-file", abstract: "Copy every dimension of a file store (its server stopped) into the database.",
                     discussion: "Ids the database has already are skipped unless --overwrite, so running it twice changes nothing.",
                     options: StoreOptions.table + [
-                        Option("overwrite", .flag, help: "Replace dimensions that already exist in the database (default: skip them)."),
+                        Option("overwrite", .flag, fromEnvironment: false, help: "Replace dimensions that already exist in the database (default: skip them)."),
                     ],
                     positionals: [(name: "directory", help: "The file store's state directory (its --state-dir).")]) { arguments in
                 let location = try database(arguments, "db copy-from-file")

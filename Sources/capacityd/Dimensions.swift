@@ -7,24 +7,19 @@ enum DimensionsCommand {
     private static let common: [Option] = StoreOptions.table + [
         Option("server", help: "A running server's plain-HTTP address, e.g. http://127.0.0.1:8080, to go through instead of the store."),
         Option("api-key", help: "A key from the server's --api-keys file (for --server)."),
-        Option("json", .flag, help: "Print JSON instead of a table."),
+        Option("json", .flag, fromEnvironment: false, help: "Print JSON instead of a table."),
     ]
 
     private static let fieldOptions: [Option] = [
-        Option("version", help: "version"),
-        Option("resource-name", help: "resourceName"),
-        Option("dimension-name", help: "dimensionName"),
-        Option("actual-capacity", help: "actualCapacity"),
-        Option("desired-capacity", help: "desiredCapacity"),
-        Option("status", help: "scalingStatus: Pending, InProgress, Successful or Failed"),
-        Option("failure-reason", help: "failureReason"),
-        Option("clear-failure-reason", .flag, help: "Remove the failureReason."),
+        Option("version", fromEnvironment: false, help: "version"),
+        Option("resource-name", fromEnvironment: false, help: "resourceName"),
+        Option("dimension-name", fromEnvironment: false, help: "dimensionName"),
+        Option("actual-capacity", fromEnvironment: false, help: "actualCapacity"),
+        Option("desired-capacity", fromEnvironment: false, help: "desiredCapacity"),
+        Option("status", fromEnvironment: false, help: "scalingStatus: Pending, InProgress, Successful or Failed"),
+        Option("failure-reason", fromEnvironment: false, help: "failureReason"),
+        Option("clear-failure-reason", .flag, fromEnvironment: false, help: "Remove the failureReason."),
     ]
-
-    /// The fields of one `create` or `set`: never from the environment.
-    static func isFieldOption(_ name: String) -> Bool {
-        fieldOptions.contains { $0.name == name }
-    }
 
     private static let id = [(name: "id", help: "The dimension id.")]
 

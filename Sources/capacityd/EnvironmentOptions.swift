@@ -5,8 +5,7 @@ import Glibc
 /// line wins over the environment. The environment is turned into the arguments it stands for and parsed with
 /// them, so a bad value gets the same error as on the command line, and `capacityd serve` with no arguments at
 /// all is fully configurable (a container's `--env-file`, systemd's `EnvironmentFile=`). The variables come from
-/// the options each command declares (`Option`), but those of one invocation (`--json`, `--overwrite`, a
-/// dimension's fields), so a deployment's option cannot lack its variable.
+/// the options each command declares (`Option.fromEnvironment`), so a deployment's option cannot lack its variable.
 enum EnvironmentOptions {
     static func variableName(_ option: String) -> String {
         "CAPACITYD_" + String(option.uppercased().map { $0 == "-" ? "_" : $0 })
@@ -20,13 +19,14 @@ enum EnvironmentOptions {
     static func arguments(_ options: [Option], environment: [String: String],
                           commandLine: [String]) throws(Failure) -> [String] {
         var added: [String] = []
-        for (option, kind) in options.map({ ($0.name, $0.kind) }) {
+        for declared in options {
+            let option = declared.name
             let flag = "--" + option
             // The conventional DATABASE_URL (Heroku, Render, most PaaS) when CAPACITYD_DATABASE_URL is not set.
             let fallback = option == "database-url" ? environment["DATABASE_URL"] : nil
             guard let value = environment[variableName(option)] ?? fallback,
                   !commandLine.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) else { continue }
-            switch kind {
+            switch declared.kind {
             case .value:
                 added += [flag, value]
             case .repeatable:

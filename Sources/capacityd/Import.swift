@@ -7,7 +7,7 @@ enum ImportCommand {
         abstract: "Import the old sample's state directory (one JSON file per dimension id) into the store.",
         discussion: "Into a database (--database-url) at any time; into the file store while its server is stopped (the directory lock admits one process at a time).",
         options: StoreOptions.table + [
-            Option("overwrite", .flag, help: "Replace dimensions that already exist in the store (default: skip them)."),
+            Option("overwrite", .flag, fromEnvironment: false, help: "Replace dimensions that already exist in the store (default: skip them)."),
         ],
         positionals: [(name: "directory", help: "The old sample's state directory.")]
     ) { arguments in

@@ -18,13 +18,18 @@ struct Option: Sendable {
     let valueName: String
     /// Shown in help as `(default: …)`.
     let defaultText: String?
+    /// Whether `CAPACITYD_NAME` may give it: true for what configures a deployment, false for what describes one
+    /// invocation (`--json`, `--overwrite`, a dimension's fields).
+    let fromEnvironment: Bool
 
-    init(_ name: String, _ kind: Kind = .value, valueName: String? = nil, default defaultText: String? = nil, help: String) {
+    init(_ name: String, _ kind: Kind = .value, valueName: String? = nil, default defaultText: String? = nil,
+         fromEnvironment: Bool = true, help: String) {
         self.name = name
         self.kind = kind
         self.help = help
         self.valueName = valueName ?? name
         self.defaultText = defaultText
+        self.fromEnvironment = fromEnvironment
     }
 }
 
