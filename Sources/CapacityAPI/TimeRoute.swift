@@ -1,4 +1,5 @@
 import HTTP1
+import JSON
 import SystemIO
 
 /// `GET /time`: `{"The current epoch time": 1732456789}`, the old sample's exact body.
@@ -12,8 +13,10 @@ enum TimeRoute {
     }
 
     static func body(epochSeconds: Int) -> [UInt8] {
-        var body = Array("{\"The current epoch time\": ".utf8)
-        body.append(contentsOf: String(epochSeconds).utf8)
+        var body: [UInt8] = []
+        body.reserveCapacity(48)
+        JSONWriter.appendLiteral(#"{"The current epoch time": "#, to: &body)
+        JSONWriter.appendInteger(epochSeconds, to: &body)
         body.append(UInt8(ascii: "}"))
         return body
     }

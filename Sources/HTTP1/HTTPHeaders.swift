@@ -106,6 +106,13 @@ enum ASCII {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
+    /// Whether `bytes`, lowercased, are exactly `lowercase` (a lowercase literal).
+    static func equalsLowercase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { expected in
+            expected.count == bytes.count && expected.indices.allSatisfy { expected[$0] == lowercased(bytes[$0]) }
+        }
+    }
+
     static func equalsIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }

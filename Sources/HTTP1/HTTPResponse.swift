@@ -34,59 +34,106 @@ public enum ResponseSerializer {
     /// Appends `response` to `buffer`. `Content-Length` is always sent, also for HEAD (RFC 9110 §9.3.2), where the
     /// body itself is left out. `closing` adds `Connection: close`; `http10KeepAlive` adds `Connection: keep-alive`
     /// for an HTTP/1.0 client that asked for it.
+    ///
+    /// The message's size is bounded up front and every piece is copied into the buffer's spare capacity in one
+    /// `append`: an `append(contentsOf:)` per piece costs about 90 instructions of checks, and a head has fifteen
+    /// pieces (callgrind: 2,000 instructions of a 14,000-instruction `GET /time`).
     public static func write(_ response: HTTPResponse, into buffer: inout [UInt8], date: [UInt8], serverName: [UInt8],
                              isHead: Bool, closing: Bool, http10KeepAlive: Bool) {
-        appendLiteral("HTTP/1.1 ", to: &buffer)
-        appendDecimal(response.status.code, to: &buffer)
-        buffer.append(ASCII.space)
-        buffer.append(contentsOf: response.status.reason.utf8)
-        appendLiteral("\r\nServer: ", to: &buffer)
-        buffer.append(contentsOf: serverName)
-        appendLiteral("\r\nDate: ", to: &buffer)
-        buffer.append(contentsOf: date)
-        appendLiteral("\r\nContent-Length: ", to: &buffer)
-        appendDecimal(response.body.count, to: &buffer)
-        if closing {
-            appendLiteral("\r\nConnection: close", to: &buffer)
-        } else if http10KeepAlive {
-            appendLiteral("\r\nConnection: keep-alive", to: &buffer)
+        var bound = fixedHeadBytes + response.status.reason.utf8.count + serverName.count + date.count
+        for header in response.headers { bound += 4 + header.name.utf8.count + header.value.utf8.count }
+        if !isHead { bound += response.body.count }
+        buffer.append(addingCapacity: bound) { span in
+            span.withUnsafeMutableBufferPointer { space, written in
+                var out = MessageWriter(space)
+                out.append("HTTP/1.1 ")
+                out.appendDecimal(response.status.code)
+                out.append(" ")
+                out.append(text: response.status.reason)
+                out.append("\r\nServer: ")
+                out.append(serverName)
+                out.append("\r\nDate: ")
+                out.append(date)
+                out.append("\r\nContent-Length: ")
+                out.appendDecimal(response.body.count)
+                if closing {
+                    out.append("\r\nConnection: close")
+                } else if http10KeepAlive {
+                    out.append("\r\nConnection: keep-alive")
+                }
+                for header in response.headers {
+                    out.append("\r\n")
+                    out.append(text: header.name)
+                    out.append(": ")
+                    out.append(text: header.value)
+                }
+                out.append("\r\n\r\n")
+                if !isHead { out.append(response.body) }
+                written = out.count
+            }
         }
-        for header in response.headers {
-            appendLiteral("\r\n", to: &buffer)
-            buffer.append(contentsOf: header.name.utf8)
-            appendLiteral(": ", to: &buffer)
-            buffer.append(contentsOf: header.value.utf8)
-        }
-        appendLiteral("\r\n\r\n", to: &buffer)
-        if !isHead { buffer.append(contentsOf: response.body) }
     }
+
+    /// The head's literal bytes at their longest, with room for two decimals (status and length) of 20 digits.
+    private static let fixedHeadBytes = "HTTP/1.1  \r\nServer: \r\nDate: \r\nContent-Length: \r\nConnection: keep-alive\r\n\r\n"
+        .utf8.count + 40
 
     /// The interim response to `Expect: 100-continue`.
     public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    /// A literal's bytes in one copy (appending a `String`'s UTF-8 view goes through the string's storage checks,
-    /// about 150 instructions a call, and a response has a dozen).
-    static func appendLiteral(_ text: StaticString, to buffer: inout [UInt8]) {
-        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
+        buffer.append(addingCapacity: 20) { span in
+            span.withUnsafeMutableBufferPointer { space, written in
+                var out = MessageWriter(space)
+                out.appendDecimal(value)
+                written = out.count
+            }
+        }
+    }
+}
+
+/// Copies the pieces of a message into memory the caller reserved, each with one bounds-checked copy (the standard
+/// library's `initialize(fromContentsOf:)` traps rather than write past the end).
+struct MessageWriter {
+    private let space: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    init(_ space: UnsafeMutableBufferPointer<UInt8>) {
+        self.space = space
     }
 
-    static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
-        if value < 10 {
-            buffer.append(UInt8(ascii: "0") + UInt8(value))
-            return
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        count = space[count...].initialize(fromContentsOf: bytes)
+    }
+
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { append($0) }
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    mutating func append(text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    /// A non-negative integer's decimal digits.
+    mutating func appendDecimal(_ value: Int) {
+        precondition(value >= 0, "a negative number in a message head")
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while rest > 0 {
-                raw[count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
+        precondition(count + digits <= space.count, "no room for a number in a message head")
+        rest = value
+        for index in stride(from: count + digits - 1, through: count, by: -1) {
+            space[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
         }
+        count += digits
     }
 }

@@ -28,6 +28,7 @@ extension RequestParser {
         let method = HTTPMethod(token: methodBytes)
         let target = String(decoding: targetBytes, as: UTF8.self)
         guard isValidTarget(target, method: method) else { return .failure(.badRequest("invalid request target")) }
+        let pathBounds = RequestHead.pathBounds(of: targetBytes)
 
         let fieldsStart = requestLineEnd + 2
         let fieldsEnd = headEnd - 2
@@ -37,7 +38,8 @@ extension RequestParser {
         case .failure(let error): return .failure(error)
         case .success(let parsed): headers = parsed
         }
-        return semantics(method: method, target: target, version: version, headers: headers, limits: limits)
+        return semantics(method: method, target: target, pathBounds: pathBounds, version: version, headers: headers,
+                         limits: limits)
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<HTTPVersion, HTTPParseError> {
@@ -96,38 +98,44 @@ extension RequestParser {
     }
 
     /// The rules that tie fields to framing and connection management (RFC 9112 §§3.2, 6.1, 6.3, 9.3).
-    private static func semantics(method: HTTPMethod, target: String, version: HTTPVersion, headers: HTTPHeaders,
-                                  limits: ParserLimits) -> Result<RequestHead, HTTPParseError> {
+    private static func semantics(method: HTTPMethod, target: String, pathBounds: Range<Int>?, version: HTTPVersion,
+                                  headers: HTTPHeaders, limits: ParserLimits) -> Result<RequestHead, HTTPParseError> {
         var hostCount = 0
         var contentLengths: [Range<Int>] = []
         var transferEncodings: [Range<Int>] = []
         var close = false
         var keepAliveToken = false
         var expectsContinue = false
-        for field in headers.fields {
-            if headers.nameMatches(field.name, "host") {
-                hostCount += 1
-                guard headers.bytes(at: field.value).allSatisfy(isHostByte) else {
-                    return .failure(.badRequest("invalid Host"))
+        let refusal: HTTPParseError? = headers.storage.withUnsafeBufferPointer { storage in
+            for field in headers.fields {
+                let name = UnsafeBufferPointer(rebasing: storage[field.name])
+                let value = UnsafeBufferPointer(rebasing: storage[field.value])
+                // By length first: most fields are none of these, and are passed over in one comparison.
+                switch name.count {
+                case 4 where ASCII.equalsLowercase(name, "host"):
+                    hostCount += 1
+                    guard value.allSatisfy(isHostByte) else { return .badRequest("invalid Host") }
+                case 14 where ASCII.equalsLowercase(name, "content-length"):
+                    contentLengths.append(field.value)
+                case 17 where ASCII.equalsLowercase(name, "transfer-encoding"):
+                    transferEncodings.append(field.value)
+                case 10 where ASCII.equalsLowercase(name, "connection"):
+                    for option in value.split(separator: UInt8(ascii: ",")) {
+                        let trimmed = option.drop { $0 == ASCII.space || $0 == ASCII.tab }
+                            .reversed().drop { $0 == ASCII.space || $0 == ASCII.tab }.reversed()
+                        if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { close = true }
+                        if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { keepAliveToken = true }
+                    }
+                case 6 where ASCII.equalsLowercase(name, "expect"):
+                    guard ASCII.equalsIgnoringCase(value, "100-continue".utf8) else { return .expectationFailed }
+                    expectsContinue = version == .http1_1
+                default:
+                    break
                 }
-            } else if headers.nameMatches(field.name, "content-length") {
-                contentLengths.append(field.value)
-            } else if headers.nameMatches(field.name, "transfer-encoding") {
-                transferEncodings.append(field.value)
-            } else if headers.nameMatches(field.name, "connection") {
-                for option in headers.bytes(at: field.value).split(separator: UInt8(ascii: ",")) {
-                    let trimmed = option.drop { $0 == ASCII.space || $0 == ASCII.tab }
-                        .reversed().drop { $0 == ASCII.space || $0 == ASCII.tab }.reversed()
-                    if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { close = true }
-                    if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { keepAliveToken = true }
-                }
-            } else if headers.nameMatches(field.name, "expect") {
-                guard ASCII.equalsIgnoringCase(headers.bytes(at: field.value), "100-continue".utf8) else {
-                    return .failure(.expectationFailed)
-                }
-                expectsContinue = version == .http1_1
             }
+            return nil
         }
+        if let refusal { return .failure(refusal) }
         // RFC 9112 §3.2: a 1.1 request without exactly one Host, or with more than one in any version, is a 400.
         if hostCount > 1 || (version == .http1_1 && hostCount == 0) {
             return .failure(.badRequest(hostCount == 0 ? "missing Host header" : "more than one Host header"))
@@ -151,7 +159,8 @@ extension RequestParser {
         }
         let keepAlive = version == .http1_1 ? !close : keepAliveToken && !close
         return .success(RequestHead(method: method, target: target, version: version, headers: headers,
-                                    framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue))
+                                    framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue,
+                                    pathBounds: pathBounds))
     }
 
     /// 1*DIGIT, nothing else (RFC 9110 §8.6); a valid length above the limit is 413 before any body is read.

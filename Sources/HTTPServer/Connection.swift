@@ -9,17 +9,16 @@ import SystemIO
 final class Connection: EventHandler {
     private typealias Action = ConnectionStateMachine.Action
 
-    /// Facts about the request being answered, kept across a deferred response, for its answer and access record.
+    /// The request being answered (nil: one the engine refused unparsed), kept across a deferred response for its
+    /// answer and access record.
     private struct CurrentRequest {
-        var method: HTTPMethod
-        var target: String
-        var version: HTTPVersion
+        var request: HTTPRequest?
         var startMicroseconds: Int64
-        /// Kept for `Accept-Encoding`, looked at only when a response is large enough to compress.
-        var headers: HTTPHeaders?
     }
 
-    private unowned let context: LoopContext
+    /// Strong: the context holds its connections until they close (`close()` removes this one), and an `unowned`
+    /// reference costs a check of the referent's count at every use, a dozen per request.
+    private let context: LoopContext
     let peer: String
     let transport: any ConnectionTransport
     private let responder: HTTPResponder
@@ -180,9 +179,7 @@ final class Connection: EventHandler {
     /// Runs the responder. A promise it fulfils before returning leaves its answer in `readyResponse`; a response
     /// it returns wins over that.
     private func dispatch(_ request: HTTPRequest, now: Int64) -> Action {
-        let head = request.head
-        current = CurrentRequest(method: head.method, target: head.target, version: head.version,
-                                 startMicroseconds: context.requestClockMicroseconds(), headers: head.headers)
+        current = CurrentRequest(request: request, startMicroseconds: context.requestClockMicroseconds())
         if let response = responder.respond(to: request, context: RequestContext(connection: self)) {
             readyResponse = response
         }
@@ -192,8 +189,7 @@ final class Connection: EventHandler {
 
     /// Answers a request the engine refused itself; the rest of the input cannot be trusted.
     private func refuse(_ refusal: ConnectionStateMachine.Refusal) {
-        current = CurrentRequest(method: .other("-"), target: "-", version: .http1_1,
-                                 startMicroseconds: context.requestClockMicroseconds())
+        current = CurrentRequest(request: nil, startMicroseconds: context.requestClockMicroseconds())
         input.removeAll()
         let response = switch refusal {
         case .invalid(let error): responder.errorResponse(status: error.status, message: error.message)
@@ -203,19 +199,19 @@ final class Connection: EventHandler {
     }
 
     private func write(_ response: HTTPResponse, closing: Bool) {
-        guard let request = current else { return }
+        guard let current = current.take() else { return }
+        let head = current.request?.head
         let response = response.compressedIfWorthIt(minimumBytes: context.configuration.gzipMinimumBytes,
-                                                    requestHeaders: request.headers)
+                                                    requestHeaders: head?.headers)
         let before = output.count
         ResponseSerializer.write(response, into: &output, date: context.date, serverName: context.serverName,
-                                 isHead: request.method == .head, closing: closing,
-                                 http10KeepAlive: !closing && request.version == .http1_0)
-        current = nil
+                                 isHead: head?.method == .head, closing: closing,
+                                 http10KeepAlive: !closing && head?.version == .http1_0)
         if context.accessLog != nil || context.observer != nil {
             let record = AccessRecord(
-                method: request.method.name, target: request.target, status: response.status.code,
+                method: head?.method.name ?? "-", target: head?.target ?? "-", status: response.status.code,
                 bytes: output.count - before,
-                durationMicroseconds: context.requestClockMicroseconds() - request.startMicroseconds,
+                durationMicroseconds: context.requestClockMicroseconds() - current.startMicroseconds,
                 peer: peer, listener: listener, client: transport.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000),
                 epochMilliseconds: context.epochMilliseconds, fields: response.accessLogFields)
             context.record(record)

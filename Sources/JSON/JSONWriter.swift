@@ -61,16 +61,26 @@ public enum JSONWriter {
         literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    /// Digits written straight into `out` (no intermediate String: the access log writes several per line).
+    /// Digits written straight into `out`'s spare capacity (no intermediate String, no per-digit `append` with
+    /// its checks: the access log writes several numbers per line).
     public static func appendInteger(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var divisor: UInt = 1
-        while magnitude / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
-            magnitude %= divisor
-            divisor /= 10
+        var digits = 1
+        var rest = value.magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        let length = digits + (value < 0 ? 1 : 0)
+        out.append(addingCapacity: length) { span in
+            span.withUnsafeMutableBufferPointer { space, written in
+                if value < 0 { space[0] = UInt8(ascii: "-") }
+                var rest = value.magnitude
+                for index in stride(from: length - 1, through: length - digits, by: -1) {
+                    space[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                written = length
+            }
         }
     }
 

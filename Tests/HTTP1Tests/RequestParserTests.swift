@@ -81,7 +81,8 @@ struct ValidRequestTests {
     }
 
     @Test func pathDropsQueryAndAuthority() {
-        for (target, path) in [("/a?b=c", "/a"), ("http://h:1/x/y?z", "/x/y"), ("https://h", "/"), ("/", "/")] {
+        for (target, path) in [("/a?b=c", "/a"), ("http://h:1/x/y?z", "/x/y"), ("https://h", "/"), ("/", "/"),
+                               ("/a/b?", "/a/b"), ("HTTPS://h/a", "/a"), ("http://h?q/r", "/"), ("/x?y/z", "/x")] {
             let bytes = Array("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
             var parser = RequestParser()
             guard case .complete(let request, _) = bytes.withUnsafeBufferPointer({ parser.parse($0) }) else {
