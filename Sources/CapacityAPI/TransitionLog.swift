@@ -15,7 +15,9 @@ public final class TransitionLog: Sendable {
         var file: FileDescriptor?
         /// The time stamps of the last second logged: formatting them costs more than writing the line.
         var second = -1
-        var stamps = (day: "", stamp: "")
+        var stampDay = ""
+        /// `YYYY-MM-DD HH:MM:SS` of that second, as the old sample wrote it before each line.
+        var stamp: [UInt8] = []
         /// Lines not written yet, all of one day (`pendingDay`).
         var pending: [UInt8] = []
         var pendingDay = ""
@@ -35,32 +37,28 @@ public final class TransitionLog: Sendable {
     /// defaults it was created with (the old sample created them first, then applied the request to them).
     /// Refusals are not logged here: the old sample never wrote them, and the access log has them.
     func record(method: String, id: String, body: [UInt8], before: Dimension, after: Dimension) {
-        // Built outside the lock; only the stamps and the copy into the pending lines take it.
-        var request: [UInt8] = []
-        request.reserveCapacity(id.utf8.count + body.count + 40)
-        Self.appendRequestLine(method: method, id: id, body: body, to: &request)
-        var response: [UInt8] = []
-        response.reserveCapacity(id.utf8.count + 120)
-        Self.appendResponseLine(id: id, before: before, after: after, to: &response)
+        // The body's Python form (a PATCH's) is worked out before the lock; the lines are cheap, and are built
+        // straight into the pending bytes.
+        let loggedBody = Self.loggedBody(body)
         file.withLock { open in
             // Read under the lock, so stamps never go back a second between neighbouring lines.
             let epochSeconds = WallClock.now().seconds
             if open.second != epochSeconds {
                 open.second = epochSeconds
-                open.stamps = WallClock.localStamps(epochSeconds: epochSeconds)
+                let stamps = WallClock.localStamps(epochSeconds: epochSeconds)
+                open.stampDay = stamps.day
+                open.stamp = Array(stamps.stamp.utf8)
+                open.stamp.append(UInt8(ascii: " "))
             }
-            let (day, stamp) = open.stamps
-            if open.pendingDay != day {
+            if open.pendingDay != open.stampDay {
                 writePending(&open)
-                open.pendingDay = day
+                open.pendingDay = open.stampDay
             }
-            open.pending.append(contentsOf: stamp.utf8)
-            open.pending.append(UInt8(ascii: " "))
-            open.pending.append(contentsOf: request)
+            open.pending.append(contentsOf: open.stamp)
+            Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &open.pending)
             open.pending.append(10)
-            open.pending.append(contentsOf: stamp.utf8)
-            open.pending.append(UInt8(ascii: " "))
-            open.pending.append(contentsOf: response)
+            open.pending.append(contentsOf: open.stamp)
+            Self.appendResponseLine(id: id, before: before, after: after, to: &open.pending)
             open.pending.append(10)
             if open.pending.count >= Self.flushBytes { writePending(&open) }
         }
@@ -75,23 +73,25 @@ public final class TransitionLog: Sendable {
     /// what it read; a GET ends in the space before the body it does not have.
     static func requestLine(method: String, id: String, body: [UInt8]) -> String {
         var line: [UInt8] = []
-        appendRequestLine(method: method, id: id, body: body, to: &line)
+        appendRequestLine(method: method, id: id, loggedBody: loggedBody(body), to: &line)
         return String(decoding: line, as: UTF8.self)
     }
 
-    static func appendRequestLine(method: String, id: String, body: [UInt8], to line: inout [UInt8]) {
+    static func appendRequestLine(method: String, id: String, loggedBody: [UInt8], to line: inout [UInt8]) {
         JSONWriter.appendLiteral("Request: ", to: &line)
-        line.append(contentsOf: method.utf8)
+        appendText(method, to: &line)
         JSONWriter.appendLiteral(" dimensionId: ", to: &line)
-        line.append(contentsOf: id.utf8)
+        appendText(id, to: &line)
         line.append(UInt8(ascii: " "))
-        guard !body.isEmpty else { return }
-        if let logged = PythonJSON.dumps(body) {
-            line.append(contentsOf: logged.utf8)
-        } else {
-            // Not reached for a body the API accepted; kept on one line all the same, so it cannot forge lines.
-            line.append(contentsOf: body.map { $0 == 10 || $0 == 13 ? UInt8(ascii: " ") : $0 })
-        }
+        line.append(contentsOf: loggedBody)
+    }
+
+    /// The body as the old sample's `json.dumps` wrote what it read; nothing for a GET.
+    private static func loggedBody(_ body: [UInt8]) -> [UInt8] {
+        guard !body.isEmpty else { return [] }
+        if let logged = PythonJSON.dumps(body) { return Array(logged.utf8) }
+        // Not reached for a body the API accepted; kept on one line all the same, so it cannot forge lines.
+        return body.map { $0 == 10 || $0 == 13 ? UInt8(ascii: " ") : $0 }
     }
 
     /// `Response: dimensionId: ID  ` and what changed, in the old sample's order and spacing
@@ -105,7 +105,7 @@ public final class TransitionLog: Sendable {
 
     static func appendResponseLine(id: String, before: Dimension, after: Dimension, to line: inout [UInt8]) {
         JSONWriter.appendLiteral("Response: dimensionId: ", to: &line)
-        line.append(contentsOf: id.utf8)
+        appendText(id, to: &line)
         JSONWriter.appendLiteral("  ", to: &line)
         let start = line.count
         if before.desiredCapacity != after.desiredCapacity {
@@ -124,9 +124,9 @@ public final class TransitionLog: Sendable {
         }
         if before.scalingStatus != after.scalingStatus {
             JSONWriter.appendLiteral("scalingStatus: ", to: &line)
-            line.append(contentsOf: before.scalingStatus.rawValue.utf8)
+            appendText(before.scalingStatus.rawValue, to: &line)
             JSONWriter.appendLiteral(" -> ", to: &line)
-            line.append(contentsOf: after.scalingStatus.rawValue.utf8)
+            appendText(after.scalingStatus.rawValue, to: &line)
         }
         if line.count == start {
             JSONWriter.appendLiteral("actualCapacity: ", to: &line)
@@ -135,6 +135,12 @@ public final class TransitionLog: Sendable {
             py(after.desiredCapacity, &line)
             JSONWriter.appendLiteral("  ", to: &line)
         }
+    }
+
+    /// A string's bytes in one copy (appending its UTF-8 view walks it through the generic path).
+    private static func appendText(_ text: String, to line: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { line.append(contentsOf: $0) }
     }
 
     /// Python's `str(float)`: whole capacities directly, anything else through `PythonJSON.floatRepr`.

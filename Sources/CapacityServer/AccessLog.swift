@@ -4,9 +4,13 @@ import JSON
 import SystemIO
 
 /// One JSON object per request on stdout, the shape CloudWatch (awslogs) and `jq` read without configuration.
-struct JSONAccessLog: AccessLogFormatter {
+final class JSONAccessLog: AccessLogFormatter {
     /// Answers below this status are not logged (`--log-level warning` and `error`).
     let minimumStatus: Int
+
+    init(minimumStatus: Int) {
+        self.minimumStatus = minimumStatus
+    }
 
     func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
         guard record.status >= minimumStatus else { return }

@@ -207,7 +207,7 @@ final class Connection: EventHandler {
         ResponseSerializer.write(response, into: &output, date: context.date, serverName: context.serverName,
                                  isHead: head?.method == .head, closing: closing,
                                  http10KeepAlive: !closing && head?.version == .http1_0)
-        if context.accessLog != nil || context.observer != nil {
+        if context.recordsRequests {
             let record = AccessRecord(
                 method: head?.method.name ?? "-", target: head?.target ?? "-", status: response.status.code,
                 bytes: output.count - before,

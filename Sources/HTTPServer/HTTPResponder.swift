@@ -75,12 +75,13 @@ public struct AccessRecord {
     public let fields: [AccessLogField]
 }
 
-/// Formats access records; the engine buffers the lines per loop and writes them once per loop iteration.
-public protocol AccessLogFormatter: Sendable {
+/// Formats access records; the engine buffers the lines per loop and writes them once per loop iteration. A class:
+/// an existential of one is a reference, copied with a retain, where a struct's is copied through its witnesses.
+public protocol AccessLogFormatter: AnyObject, Sendable {
     func append(_ record: AccessRecord, to buffer: inout [UInt8])
 }
 
 /// Sees every finished request, on its loop's thread (metrics); must be quick and must not block.
-public protocol RequestObserver: Sendable {
+public protocol RequestObserver: AnyObject, Sendable {
     func observe(_ record: AccessRecord)
 }

@@ -17,6 +17,8 @@ final class LoopContext {
     let configuration: ServerConfiguration
     let accessLog: AccessLogFormatter?
     let observer: RequestObserver?
+    /// Whether finished requests are recorded at all (an access log or an observer).
+    let recordsRequests: Bool
     let shared: SharedServerState
     let serverName: [UInt8]
     /// The timeouts and pipelining bound of every connection on this loop.
@@ -43,6 +45,7 @@ final class LoopContext {
         self.configuration = configuration
         self.accessLog = accessLog
         self.observer = observer
+        recordsRequests = accessLog != nil || observer != nil
         self.shared = shared
         self.serverName = Array(configuration.serverName.utf8)
         connectionLimits = ConnectionStateMachine.Limits(configuration)

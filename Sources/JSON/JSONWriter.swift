@@ -2,17 +2,23 @@
 /// formats numbers the way the old Python sample printed them (`1.0`, not `1`).
 public enum JSONWriter {
     public static func appendString(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in
-            // Most strings (ids, names, statuses) need no escaping: copy them in one go.
-            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }) {
-                out.append(contentsOf: bytes)
+            // Most strings (ids, names, statuses) need no escaping: copied in one go, quotes and all.
+            if bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != 0x7F }) {
+                out.append(addingCapacity: bytes.count + 2) { span in
+                    span.append(UInt8(ascii: "\""))
+                    span.withUnsafeMutableBufferPointer { space, written in
+                        written = space[written...].initialize(fromContentsOf: bytes)
+                    }
+                    span.append(UInt8(ascii: "\""))
+                }
             } else {
+                out.append(UInt8(ascii: "\""))
                 appendEscaped(bytes, to: &out)
+                out.append(UInt8(ascii: "\""))
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
@@ -55,10 +61,17 @@ public enum JSONWriter {
         return true
     }
 
-    /// A literal's bytes in one copy (appending a String's UTF-8 view goes through the generic path per call).
+    /// A literal's bytes in one copy into `out`'s spare capacity (appending a String's UTF-8 view goes through the
+    /// generic path per call; `append(contentsOf:)` of a buffer costs twice this).
     @inline(__always)
     public static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {
-        literal.withUTF8Buffer { out.append(contentsOf: $0) }
+        literal.withUTF8Buffer { bytes in
+            out.append(addingCapacity: bytes.count) { span in
+                span.withUnsafeMutableBufferPointer { space, written in
+                    written = space.initialize(fromContentsOf: bytes)
+                }
+            }
+        }
     }
 
     /// Digits written straight into `out`'s spare capacity (no intermediate String, no per-digit `append` with

@@ -7,28 +7,87 @@ public enum ScalingStatus: String, Sendable, CaseIterable, Equatable {
 }
 
 /// One scalable target dimension: the resource AWS scales through the custom-resource API.
+///
+/// A value, with its fields in one immutable shared box: a request copies its dimension at every step (the store,
+/// the change, the response, the transition log), and a copy of the box is one retain where the fields cost five;
+/// a change that changes nothing (every GET in production mode) keeps the box, so comparing before and after is
+/// one pointer comparison. Setting a field makes a new box.
 public struct Dimension: Sendable, Equatable {
-    public var id: DimensionID
-    public var version: String
-    public var resourceName: String
-    public var dimensionName: String
-    public var actualCapacity: Double
-    public var desiredCapacity: Double
-    public var scalingStatus: ScalingStatus
-    /// Why the last change failed; nil unless there is a reason to report.
-    public var failureReason: String?
+    private struct Fields: Sendable, Equatable {
+        var id: DimensionID
+        var version: String
+        var resourceName: String
+        var dimensionName: String
+        var actualCapacity: Double
+        var desiredCapacity: Double
+        var scalingStatus: ScalingStatus
+        var failureReason: String?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
 
     public init(id: DimensionID, version: String, resourceName: String, dimensionName: String,
                 actualCapacity: Double, desiredCapacity: Double, scalingStatus: ScalingStatus,
                 failureReason: String? = nil) {
-        self.id = id
-        self.version = version
-        self.resourceName = resourceName
-        self.dimensionName = dimensionName
-        self.actualCapacity = actualCapacity
-        self.desiredCapacity = desiredCapacity
-        self.scalingStatus = scalingStatus
-        self.failureReason = failureReason
+        box = Box(Fields(id: id, version: version, resourceName: resourceName, dimensionName: dimensionName,
+                         actualCapacity: actualCapacity, desiredCapacity: desiredCapacity,
+                         scalingStatus: scalingStatus, failureReason: failureReason))
+    }
+
+    public static func == (lhs: Dimension, rhs: Dimension) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    }
+
+    private mutating func set<Value>(_ field: WritableKeyPath<Fields, Value>, _ value: Value) {
+        var fields = box.fields
+        fields[keyPath: field] = value
+        box = Box(fields)
+    }
+
+    public var id: DimensionID {
+        get { box.fields.id }
+        set { set(\.id, newValue) }
+    }
+
+    public var version: String {
+        get { box.fields.version }
+        set { set(\.version, newValue) }
+    }
+
+    public var resourceName: String {
+        get { box.fields.resourceName }
+        set { set(\.resourceName, newValue) }
+    }
+
+    public var dimensionName: String {
+        get { box.fields.dimensionName }
+        set { set(\.dimensionName, newValue) }
+    }
+
+    public var actualCapacity: Double {
+        get { box.fields.actualCapacity }
+        set { set(\.actualCapacity, newValue) }
+    }
+
+    public var desiredCapacity: Double {
+        get { box.fields.desiredCapacity }
+        set { set(\.desiredCapacity, newValue) }
+    }
+
+    public var scalingStatus: ScalingStatus {
+        get { box.fields.scalingStatus }
+        set { set(\.scalingStatus, newValue) }
+    }
+
+    /// Why the last change failed; nil unless there is a reason to report.
+    public var failureReason: String? {
+        get { box.fields.failureReason }
+        set { set(\.failureReason, newValue) }
     }
 }
 

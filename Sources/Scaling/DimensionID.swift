@@ -31,13 +31,20 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// Decodes a path segment (RFC 3986 percent-encoding) to UTF-8, then validates the result.
     public init(percentEncoded segment: Substring) throws(ScalingError) {
-        // Most ids are visible ASCII sent as they are: nothing to decode, and only length and dots to check.
-        let utf8 = segment.utf8
-        if utf8.count <= Self.maxLength, segment != ".", segment != "..",
-           !utf8.isEmpty, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "/") }) {
-            self.init(checked: String(segment))
+        // Most ids are visible ASCII sent as they are: nothing to decode, and only length and dots to check
+        // (over the contiguous bytes: a Substring's UTF-8 view is walked index by index).
+        var contiguous = segment
+        let plain = contiguous.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= Self.maxLength else { return false }
+            // "." and ".." take the slow path, which refuses them.
+            if bytes.count <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return false }
+            return bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "/") }
+        }
+        if plain {
+            self.init(checked: String(contiguous))
             return
         }
+        let utf8 = segment.utf8
         var bytes: [UInt8] = []
         bytes.reserveCapacity(segment.utf8.count)
         var iterator = segment.utf8.makeIterator()
