@@ -18,24 +18,25 @@ public struct RouteTable: Sendable {
     }
 
     public func respond(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
-        let head = request.head
-        let found = routeIndex(ofPath: head.path)
+        let found = routeIndex(ofPath: request.head.path)
         if found.map({ routes[$0.index].listenerPoliciesApply }) ?? true,
            let refusal = Self.firstRefusal(listenerPolicies, request, context) {
             return refusal
         }
         guard let (index, parameter) = found else {
-            return APIError.response(status: .notFound, message: "No such resource: \(head.path)")
+            return APIError.response(status: .notFound, message: "No such resource: \(request.head.path)")
         }
-        let route = routes[index]
-        let method = head.method == .head ? HTTPMethod.get : head.method
-        guard let operation = route.operations.first(where: { $0.method == method }) else {
-            var allowed = route.operations.map(\.method.name)
+        // By index, not `let route = routes[index]`: a copy of the route would retain and release its every field.
+        let method = request.head.method == .head ? HTTPMethod.get : request.head.method
+        guard let operation = routes[index].operations.first(where: { $0.method == method }) else {
+            var allowed = routes[index].operations.map(\.method.name)
             if let get = allowed.firstIndex(of: "GET") { allowed.insert("HEAD", at: get + 1) }
-            return APIError.response(status: .methodNotAllowed, message: "Method \(head.method.name) is not allowed here",
+            return APIError.response(status: .methodNotAllowed, message: "Method \(request.head.method.name) is not allowed here",
                                      headers: [("Allow", allowed.joined(separator: ", "))])
         }
-        if let refusal = Self.firstRefusal(route.policies, request, context) { return refusal }
+        if !routes[index].policies.isEmpty, let refusal = Self.firstRefusal(routes[index].policies, request, context) {
+            return refusal
+        }
         return operation.handler(request, parameter, context)
     }
 

@@ -26,8 +26,8 @@ extension RequestParser {
         case .success(let parsed): version = parsed
         }
         let method = HTTPMethod(token: methodBytes)
+        guard isValidTarget(targetBytes, method: method) else { return .failure(.badRequest("invalid request target")) }
         let target = String(decoding: targetBytes, as: UTF8.self)
-        guard isValidTarget(target, method: method) else { return .failure(.badRequest("invalid request target")) }
         let pathBounds = RequestHead.pathBounds(of: targetBytes)
 
         let fieldsStart = requestLineEnd + 2
@@ -54,11 +54,14 @@ extension RequestParser {
     }
 
     /// origin-form, absolute-form with an http(s) scheme, or "*" for OPTIONS (RFC 9112 §3.2).
-    private static func isValidTarget(_ target: String, method: HTTPMethod) -> Bool {
-        if target.hasPrefix("/") { return true }
-        if target == "*" { return method == .options }
-        let lower = target.lowercased()
-        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    private static func isValidTarget(_ target: UnsafeBufferPointer<UInt8>, method: HTTPMethod) -> Bool {
+        if target.first == UInt8(ascii: "/") { return true }
+        if target.count == 1 && target[0] == UInt8(ascii: "*") { return method == .options }
+        func startsWith(_ scheme: StaticString) -> Bool {
+            target.count >= scheme.utf8CodeUnitCount
+                && ASCII.equalsLowercase(UnsafeBufferPointer(rebasing: target[..<scheme.utf8CodeUnitCount]), scheme)
+        }
+        return startsWith("http://") || startsWith("https://")
     }
 
     /// Splits the field lines (each CRLF-terminated except the last) into name and value ranges.

@@ -100,45 +100,56 @@ public struct RequestParser: Sendable {
 
     /// Finds the end of the head (the index after its blank line), rejecting bare CR and bare LF (RFC 9112 §2.2)
     /// and enforcing the size limits. Every rule is checked at the byte that breaks it, so the verdict on a stream is
-    /// the same however it is cut into reads (the request-parser fuzz check holds it to that).
+    /// the same however it is cut into reads (the request-parser fuzz check holds it to that). The bytes between
+    /// line feeds are searched, not walked one by one: a bare CR is a CR that a byte other than LF follows, and a
+    /// limit is a position in the line.
     private func scanHead(_ buffer: UnsafeBufferPointer<UInt8>, _ scan: inout HeadScan) -> Result<Int?, HTTPParseError> {
         var index = scan.scanned
         while index < buffer.count {
-            let byte = buffer[index]
-            if byte == ASCII.lf {
-                guard index > 0, buffer[index - 1] == ASCII.cr else { return .failure(.badRequest("bare LF")) }
-                let lineLength = index - 1 - scan.lineStart
-                if let requestLineEnd = scan.requestLineEnd {
-                    if lineLength == 0 {
-                        scan.scanned = index + 1
-                        return .success(index + 1)
-                    }
-                    scan.fieldCount += 1
-                    if scan.fieldCount > limits.maxHeaderCount { return .failure(.headerFieldsTooLarge) }
-                    if index + 1 - (requestLineEnd + 2) > limits.maxHeaderBytes {
-                        return .failure(.headerFieldsTooLarge)
-                    }
-                } else if lineLength == 0 {
-                    // RFC 9112 §2.2: empty lines before the request line are ignored (at most a request line's worth).
-                    scan.headStart = index + 1
-                    if scan.headStart > limits.maxRequestLineBytes { return .failure(.uriTooLong) }
-                } else {
-                    if lineLength > limits.maxRequestLineBytes { return .failure(.uriTooLong) }
-                    scan.requestLineEnd = index - 1
+            let lineFeed = buffer[index...].firstIndex(of: ASCII.lf)
+            let end = lineFeed ?? buffer.count
+            if index < end, let error = firstError(in: buffer, index..<end, scan) { return .failure(error) }
+            guard let lineFeed else { break }
+            index = lineFeed
+            guard index > 0, buffer[index - 1] == ASCII.cr else { return .failure(.badRequest("bare LF")) }
+            let lineLength = index - 1 - scan.lineStart
+            if let requestLineEnd = scan.requestLineEnd {
+                if lineLength == 0 {
+                    scan.scanned = index + 1
+                    return .success(index + 1)
                 }
-                scan.lineStart = index + 1
-            } else if index > 0 && buffer[index - 1] == ASCII.cr {
-                return .failure(.badRequest("bare CR"))
-            } else if let requestLineEnd = scan.requestLineEnd {
-                // +2: the blank line that ends the head does not count, and may have started arriving.
-                if index + 1 - (requestLineEnd + 2) > limits.maxHeaderBytes + 2 { return .failure(.headerFieldsTooLarge) }
-            } else if index + 1 - scan.lineStart > limits.maxRequestLineBytes + 1 {
-                // +1: the CR that ends the request line may be here already.
-                return .failure(.uriTooLong)
+                scan.fieldCount += 1
+                if scan.fieldCount > limits.maxHeaderCount { return .failure(.headerFieldsTooLarge) }
+                if index + 1 - (requestLineEnd + 2) > limits.maxHeaderBytes {
+                    return .failure(.headerFieldsTooLarge)
+                }
+            } else if lineLength == 0 {
+                // RFC 9112 §2.2: empty lines before the request line are ignored (at most a request line's worth).
+                scan.headStart = index + 1
+                if scan.headStart > limits.maxRequestLineBytes { return .failure(.uriTooLong) }
+            } else {
+                if lineLength > limits.maxRequestLineBytes { return .failure(.uriTooLong) }
+                scan.requestLineEnd = index - 1
             }
+            scan.lineStart = index + 1
             index += 1
         }
-        scan.scanned = index
+        scan.scanned = buffer.count
         return .success(nil)
+    }
+
+    /// The error of the first byte in `bytes` (none of them a LF, all in the current line) that breaks a rule: one
+    /// that follows a CR (a bare CR), or one past the line's size limit (+2 for the head: the blank line that ends
+    /// it does not count, and may have started arriving; +1 for the request line: its CR may be here already).
+    private func firstError(in buffer: UnsafeBufferPointer<UInt8>, _ bytes: Range<Int>, _ scan: HeadScan) -> HTTPParseError? {
+        // Earlier CRs of this line were followed by a byte already scanned, and so were refused then.
+        let searchFrom = max(scan.lineStart, bytes.lowerBound - 1)
+        let bareCR = buffer[searchFrom..<bytes.upperBound].firstIndex(of: ASCII.cr).map { $0 + 1 }
+        let limit = scan.requestLineEnd.map { $0 + limits.maxHeaderBytes + 4 }
+            ?? scan.lineStart + limits.maxRequestLineBytes + 1
+        let overLimit = max(limit, bytes.lowerBound)
+        if let bareCR, bareCR < bytes.upperBound, bareCR <= overLimit { return .badRequest("bare CR") }
+        if overLimit < bytes.upperBound { return scan.requestLineEnd == nil ? .uriTooLong : .headerFieldsTooLarge }
+        return nil
     }
 }

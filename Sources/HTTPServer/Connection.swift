@@ -200,17 +200,17 @@ final class Connection: EventHandler {
 
     private func write(_ response: HTTPResponse, closing: Bool) {
         guard let current = current.take() else { return }
-        let head = current.request?.head
+        let request = current.request
         let response = response.compressedIfWorthIt(minimumBytes: context.configuration.gzipMinimumBytes,
-                                                    requestHeaders: head?.headers)
+                                                    requestHeaders: request?.head.headers)
         let before = output.count
-        ResponseSerializer.write(response, into: &output, date: context.date, serverName: context.serverName,
-                                 isHead: head?.method == .head, closing: closing,
-                                 http10KeepAlive: !closing && head?.version == .http1_0)
+        ResponseSerializer.write(response, into: &output, common: context.commonHead,
+                                 isHead: request?.head.method == .head, closing: closing,
+                                 http10KeepAlive: !closing && request?.head.version == .http1_0)
         if context.recordsRequests {
             let record = AccessRecord(
-                method: head?.method.name ?? "-", target: head?.target ?? "-", status: response.status.code,
-                bytes: output.count - before,
+                method: request?.head.method.name ?? "-", target: request?.head.target ?? "-",
+                status: response.status.code, bytes: output.count - before,
                 durationMicroseconds: context.requestClockMicroseconds() - current.startMicroseconds,
                 peer: peer, listener: listener, client: transport.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000),
                 epochMilliseconds: context.epochMilliseconds, fields: response.accessLogFields)

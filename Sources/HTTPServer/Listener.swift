@@ -146,7 +146,7 @@ final class Listener: EventHandler {
         }
         var bytes: [UInt8] = []
         let response = responder.errorResponse(status: .serviceUnavailable, message: "Too many connections")
-        ResponseSerializer.write(response, into: &bytes, date: context.date, serverName: context.serverName,
+        ResponseSerializer.write(response, into: &bytes, common: context.commonHead,
                                  isHead: false, closing: true, http10KeepAlive: false)
         let fd = socket.rawValue
         _ = try? bytes.withUnsafeBytes { buffer throws(SystemError) in

@@ -20,7 +20,6 @@ final class LoopContext {
     /// Whether finished requests are recorded at all (an access log or an observer).
     let recordsRequests: Bool
     let shared: SharedServerState
-    let serverName: [UInt8]
     /// The timeouts and pipelining bound of every connection on this loop.
     let connectionLimits: ConnectionStateMachine.Limits
 
@@ -29,8 +28,9 @@ final class LoopContext {
     /// Refreshed on every loop iteration; timeouts are measured against it.
     private(set) var now: Int64 = Clock.monotonicMilliseconds()
     private(set) var epochMilliseconds: Int64 = Clock.epochMilliseconds()
-    /// The `Date` header value, formatted once per second (RFC 9110 §6.6.1 needs no finer resolution).
-    private(set) var date: [UInt8] = []
+    /// `Server`, and the `Date` header value formatted once per second (RFC 9110 §6.6.1 needs no finer
+    /// resolution).
+    private(set) var commonHead: CommonHead
     private var dateSecond = -1
     /// One buffer for every read on this loop: bytes are copied out of it into the connection that owns them.
     var readBuffer = [UInt8](repeating: 0, count: 65536)
@@ -47,7 +47,7 @@ final class LoopContext {
         self.observer = observer
         recordsRequests = accessLog != nil || observer != nil
         self.shared = shared
-        self.serverName = Array(configuration.serverName.utf8)
+        commonHead = CommonHead(serverName: Array(configuration.serverName.utf8), date: [])
         connectionLimits = ConnectionStateMachine.Limits(configuration)
         refreshClock()
         logBuffer.reserveCapacity(65536)
@@ -59,7 +59,7 @@ final class LoopContext {
         let second = Int(epochMilliseconds / 1000)
         if second != dateSecond {
             dateSecond = second
-            date = HTTPDate.format(epochSeconds: second)
+            commonHead.setDate(HTTPDate.format(epochSeconds: second))
         }
     }
 
