@@ -4,7 +4,7 @@ import PackageDescription
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
 // HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
 // FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq's header; the library is loaded at run time); Metrics (histograms, Prometheus text) imports nothing.
-// Scaling, HTTP1 and JSON import nothing of ours; SystemIO (the syscall funnel, descriptors, threads, locks, clock,
+// Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
 // files) imports only CSystemShims.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "CPostgresShims"),
         .target(name: "SystemIO", dependencies: ["CSystemShims"], swiftSettings: optimized),
         .target(name: "TLS", dependencies: ["COpenSSLShims", "SystemIO"], swiftSettings: optimized),
-        .target(name: "HTTP1", swiftSettings: optimized),
-        .target(name: "JSON", swiftSettings: optimized),
+        // Writing a message of many small pieces into an array in one append: response heads, JSON, log lines.
+        .target(name: "Bytes", swiftSettings: optimized),
+        .target(name: "HTTP1", dependencies: ["Bytes"], swiftSettings: optimized),
+        .target(name: "JSON", dependencies: ["Bytes"], swiftSettings: optimized),
         .target(name: "Metrics", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
         .target(name: "EventLoop", dependencies: ["CSystemShims", "SystemIO"], swiftSettings: optimized),
@@ -51,7 +53,7 @@ let package = Package(
         .target(name: "ACME", dependencies: ["TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
-                dependencies: ["HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
+                dependencies: ["Bytes", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // Commands that work on a store, directly or through a running server: admin, import.
         .target(name: "CapacityOps",

@@ -1,3 +1,4 @@
+import Bytes
 import JSON
 import Scaling
 
@@ -6,32 +7,39 @@ import Scaling
 public enum DimensionJSON {
     public static func encode(_ dimension: Dimension) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
         append(dimension, to: &out)
         return out
     }
 
-    /// Every GET answers with this, so the member names are copied as literal bytes rather than escaped.
+    /// Every GET answers with this, so the member names are literal bytes, and the document is written in one
+    /// `append` (`ByteWriter`): its size is bounded by its strings' lengths.
     public static func append(_ dimension: Dimension, to out: inout [UInt8]) {
-        JSONWriter.appendLiteral(#"{"scalableTargetDimensionId": "#, to: &out)
-        JSONWriter.appendString(dimension.id.value, to: &out)
-        JSONWriter.appendLiteral(#", "version": "#, to: &out)
-        JSONWriter.appendString(dimension.version, to: &out)
-        JSONWriter.appendLiteral(#", "resourceName": "#, to: &out)
-        JSONWriter.appendString(dimension.resourceName, to: &out)
-        JSONWriter.appendLiteral(#", "dimensionName": "#, to: &out)
-        JSONWriter.appendString(dimension.dimensionName, to: &out)
-        JSONWriter.appendLiteral(#", "actualCapacity": "#, to: &out)
-        JSONWriter.appendNumber(dimension.actualCapacity, to: &out)
-        JSONWriter.appendLiteral(#", "desiredCapacity": "#, to: &out)
-        JSONWriter.appendNumber(dimension.desiredCapacity, to: &out)
-        JSONWriter.appendLiteral(#", "scalingStatus": "#, to: &out)
-        JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &out)
-        if let reason = dimension.failureReason {
-            JSONWriter.appendLiteral(#", "failureReason": "#, to: &out)
-            JSONWriter.appendString(reason, to: &out)
+        // 320: the member names (160 bytes), two numbers and the status.
+        let bound = 320 + JSONWriter.maxBytes(ofString: dimension.id.value)
+            + JSONWriter.maxBytes(ofString: dimension.version) + JSONWriter.maxBytes(ofString: dimension.resourceName)
+            + JSONWriter.maxBytes(ofString: dimension.dimensionName)
+            + (dimension.failureReason.map(JSONWriter.maxBytes(ofString:)) ?? 0)
+        ByteWriter.append(to: &out, atMost: bound) { out in
+            out.append(#"{"scalableTargetDimensionId": "#)
+            JSONWriter.appendString(dimension.id.value, to: &out)
+            out.append(#", "version": "#)
+            JSONWriter.appendString(dimension.version, to: &out)
+            out.append(#", "resourceName": "#)
+            JSONWriter.appendString(dimension.resourceName, to: &out)
+            out.append(#", "dimensionName": "#)
+            JSONWriter.appendString(dimension.dimensionName, to: &out)
+            out.append(#", "actualCapacity": "#)
+            JSONWriter.appendNumber(dimension.actualCapacity, to: &out)
+            out.append(#", "desiredCapacity": "#)
+            JSONWriter.appendNumber(dimension.desiredCapacity, to: &out)
+            out.append(#", "scalingStatus": "#)
+            JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &out)
+            if let reason = dimension.failureReason {
+                out.append(#", "failureReason": "#)
+                JSONWriter.appendString(reason, to: &out)
+            }
+            out.append(byte: UInt8(ascii: "}"))
         }
-        out.append(UInt8(ascii: "}"))
     }
 
     public struct DecodeError: Error, CustomStringConvertible {

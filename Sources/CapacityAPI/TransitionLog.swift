@@ -1,3 +1,4 @@
+import Bytes
 import Glibc
 import JSON
 import Scaling
@@ -54,12 +55,17 @@ public final class TransitionLog: Sendable {
                 writePending(&open)
                 open.pendingDay = open.stampDay
             }
-            open.pending.append(contentsOf: open.stamp)
-            Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &open.pending)
-            open.pending.append(10)
-            open.pending.append(contentsOf: open.stamp)
-            Self.appendResponseLine(id: id, before: before, after: after, to: &open.pending)
-            open.pending.append(10)
+            let stamp = open.stamp
+            // Two stamps and ids, the body, four capacities (Python reprs are at most 24 bytes), the rest literals.
+            let bound = 2 * (stamp.count + id.utf8.count) + method.utf8.count + loggedBody.count + 4 * 32 + 160
+            ByteWriter.append(to: &open.pending, atMost: bound) { out in
+                out.append(stamp)
+                Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &out)
+                out.append(byte: 10)
+                out.append(stamp)
+                Self.appendResponseLine(id: id, before: before, after: after, to: &out)
+                out.append(byte: 10)
+            }
             if open.pending.count >= Self.flushBytes { writePending(&open) }
         }
     }
@@ -72,18 +78,21 @@ public final class TransitionLog: Sendable {
     /// `Request: PATCH dimensionId: ID {"desiredCapacity": 2}`, the body as the old sample's `json.dumps` wrote
     /// what it read; a GET ends in the space before the body it does not have.
     static func requestLine(method: String, id: String, body: [UInt8]) -> String {
+        let loggedBody = loggedBody(body)
         var line: [UInt8] = []
-        appendRequestLine(method: method, id: id, loggedBody: loggedBody(body), to: &line)
+        ByteWriter.append(to: &line, atMost: method.utf8.count + id.utf8.count + loggedBody.count + 32) {
+            appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &$0)
+        }
         return String(decoding: line, as: UTF8.self)
     }
 
-    static func appendRequestLine(method: String, id: String, loggedBody: [UInt8], to line: inout [UInt8]) {
-        JSONWriter.appendLiteral("Request: ", to: &line)
-        appendText(method, to: &line)
-        JSONWriter.appendLiteral(" dimensionId: ", to: &line)
-        appendText(id, to: &line)
-        line.append(UInt8(ascii: " "))
-        line.append(contentsOf: loggedBody)
+    static func appendRequestLine(method: String, id: String, loggedBody: [UInt8], to line: inout ByteWriter) {
+        line.append("Request: ")
+        line.append(text: method)
+        line.append(" dimensionId: ")
+        line.append(text: id)
+        line.append(byte: UInt8(ascii: " "))
+        line.append(loggedBody)
     }
 
     /// The body as the old sample's `json.dumps` wrote what it read; nothing for a GET.
@@ -99,53 +108,51 @@ public final class TransitionLog: Sendable {
     /// `actualCapacity: X = desiredCapacity: Y  ` when nothing it reports did. Capacities as Python's `str(float)`.
     static func responseLine(id: String, before: Dimension, after: Dimension) -> String {
         var line: [UInt8] = []
-        appendResponseLine(id: id, before: before, after: after, to: &line)
+        ByteWriter.append(to: &line, atMost: id.utf8.count + 4 * 32 + 160) {
+            appendResponseLine(id: id, before: before, after: after, to: &$0)
+        }
         return String(decoding: line, as: UTF8.self)
     }
 
-    static func appendResponseLine(id: String, before: Dimension, after: Dimension, to line: inout [UInt8]) {
-        JSONWriter.appendLiteral("Response: dimensionId: ", to: &line)
-        appendText(id, to: &line)
-        JSONWriter.appendLiteral("  ", to: &line)
+    static func appendResponseLine(id: String, before: Dimension, after: Dimension, to line: inout ByteWriter) {
+        line.append("Response: dimensionId: ")
+        line.append(text: id)
+        line.append("  ")
         let start = line.count
         if before.desiredCapacity != after.desiredCapacity {
-            JSONWriter.appendLiteral("desiredCapacity: ", to: &line)
+            line.append("desiredCapacity: ")
             py(before.desiredCapacity, &line)
-            JSONWriter.appendLiteral(" -> ", to: &line)
+            line.append(" -> ")
             py(after.desiredCapacity, &line)
-            JSONWriter.appendLiteral("  ", to: &line)
+            line.append("  ")
         }
         if before.actualCapacity != after.actualCapacity {
-            JSONWriter.appendLiteral("actualCapacity: ", to: &line)
+            line.append("actualCapacity: ")
             py(before.actualCapacity, &line)
-            JSONWriter.appendLiteral(" -> ", to: &line)
+            line.append(" -> ")
             py(after.actualCapacity, &line)
-            JSONWriter.appendLiteral("  ", to: &line)
+            line.append("  ")
         }
         if before.scalingStatus != after.scalingStatus {
-            JSONWriter.appendLiteral("scalingStatus: ", to: &line)
-            appendText(before.scalingStatus.rawValue, to: &line)
-            JSONWriter.appendLiteral(" -> ", to: &line)
-            appendText(after.scalingStatus.rawValue, to: &line)
+            line.append("scalingStatus: ")
+            line.append(text: before.scalingStatus.rawValue)
+            line.append(" -> ")
+            line.append(text: after.scalingStatus.rawValue)
         }
         if line.count == start {
-            JSONWriter.appendLiteral("actualCapacity: ", to: &line)
+            line.append("actualCapacity: ")
             py(after.actualCapacity, &line)
-            JSONWriter.appendLiteral(" = desiredCapacity: ", to: &line)
+            line.append(" = desiredCapacity: ")
             py(after.desiredCapacity, &line)
-            JSONWriter.appendLiteral("  ", to: &line)
+            line.append("  ")
         }
-    }
-
-    /// A string's bytes in one copy (appending its UTF-8 view walks it through the generic path).
-    private static func appendText(_ text: String, to line: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { line.append(contentsOf: $0) }
     }
 
     /// Python's `str(float)`: whole capacities directly, anything else through `PythonJSON.floatRepr`.
-    private static func py(_ capacity: Double, _ line: inout [UInt8]) {
-        if !JSONWriter.appendWholeNumber(capacity, atMost: 9_999_999_999_999_998, to: &line) { line.append(contentsOf: PythonJSON.floatRepr(capacity).utf8) }
+    private static func py(_ capacity: Double, _ line: inout ByteWriter) {
+        if !JSONWriter.appendWholeNumber(capacity, atMost: 9_999_999_999_999_998, to: &line) {
+            line.append(text: PythonJSON.floatRepr(capacity))
+        }
     }
 
     /// Closes the current file so the next line reopens it: after logrotate moved it (SIGHUP). What was logged

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The header fields of one message, kept as ranges into a single copy of the bytes they came from so that
 /// parsing a request costs two allocations, not one per field. Names compare case-insensitively (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable {
@@ -100,6 +102,15 @@ enum ASCII {
         literal.withUTF8Buffer { expected in
             expected.count == bytes.count && expected.indices.allSatisfy { expected[$0] == bytes[$0] }
         }
+    }
+
+    /// The index of the first `byte` within `range` of `buffer`: libc's `memchr`, which compares a vector of bytes
+    /// at a time where a loop over a slice costs several instructions per byte.
+    static func firstIndex(of byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "search outside the buffer")
+        guard !range.isEmpty, let base = buffer.baseAddress,
+              let found = memchr(base + range.lowerBound, Int32(byte), range.count) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {

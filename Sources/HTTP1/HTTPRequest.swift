@@ -39,7 +39,7 @@ public struct RequestHead: Sendable {
                 start = slash
             }
         }
-        let end = target[start...].firstIndex(of: UInt8(ascii: "?")) ?? target.count
+        let end = ASCII.firstIndex(of: UInt8(ascii: "?"), in: target, start..<target.count) ?? target.count
         return start..<end
     }
 

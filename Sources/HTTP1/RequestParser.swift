@@ -106,7 +106,7 @@ public struct RequestParser: Sendable {
     private func scanHead(_ buffer: UnsafeBufferPointer<UInt8>, _ scan: inout HeadScan) -> Result<Int?, HTTPParseError> {
         var index = scan.scanned
         while index < buffer.count {
-            let lineFeed = buffer[index...].firstIndex(of: ASCII.lf)
+            let lineFeed = ASCII.firstIndex(of: ASCII.lf, in: buffer, index..<buffer.count)
             let end = lineFeed ?? buffer.count
             if index < end, let error = firstError(in: buffer, index..<end, scan) { return .failure(error) }
             guard let lineFeed else { break }
@@ -144,7 +144,7 @@ public struct RequestParser: Sendable {
     private func firstError(in buffer: UnsafeBufferPointer<UInt8>, _ bytes: Range<Int>, _ scan: HeadScan) -> HTTPParseError? {
         // Earlier CRs of this line were followed by a byte already scanned, and so were refused then.
         let searchFrom = max(scan.lineStart, bytes.lowerBound - 1)
-        let bareCR = buffer[searchFrom..<bytes.upperBound].firstIndex(of: ASCII.cr).map { $0 + 1 }
+        let bareCR = ASCII.firstIndex(of: ASCII.cr, in: buffer, searchFrom..<bytes.upperBound).map { $0 + 1 }
         let limit = scan.requestLineEnd.map { $0 + limits.maxHeaderBytes + 4 }
             ?? scan.lineStart + limits.maxRequestLineBytes + 1
         let overLimit = max(limit, bytes.lowerBound)

@@ -91,6 +91,13 @@ public struct Dimension: Sendable, Equatable {
     }
 }
 
+extension Dimension: CustomStringConvertible {
+    /// The fields, as a struct's synthesized description shows them (not the box they are kept in).
+    public var description: String {
+        "Dimension" + String(describing: box.fields).dropFirst("Fields".count)
+    }
+}
+
 extension Dimension {
     /// Refuses U+0000 in a text field. PostgreSQL's text cannot hold it (one such value would fail a whole batch
     /// of other requests' updates), and nothing a dimension describes needs it, so every store refuses it alike.
