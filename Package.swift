@@ -61,7 +61,7 @@ let package = Package(
                 swiftSettings: optimized),
         // The composition root: settings, start-up, signals, check-config, observability.
         .target(name: "CapacityServer",
-                dependencies: ["ACME", "CapacityAPI", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
+                dependencies: ["ACME", "Bytes", "CapacityAPI", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
                                "JSON", "Metrics", "SystemIO"],
                 swiftSettings: optimized),
         .executableTarget(

@@ -1,3 +1,4 @@
+import Bytes
 import HTTP1
 import HTTPServer
 import JSON
@@ -14,42 +15,48 @@ final class JSONAccessLog: AccessLogFormatter {
 
     func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
         guard record.status >= minimumStatus else { return }
-        buffer.appendLiteral("{\"time\": \"")
+        JSONWriter.appendLiteral("{\"time\": \"", to: &buffer)
         WallClock.appendISO8601(epochMilliseconds: record.epochMilliseconds, to: &buffer)
-        buffer.appendLiteral("\", \"method\": ")
-        JSONWriter.appendString(record.method, to: &buffer)
-        buffer.appendLiteral(", \"path\": ")
-        JSONWriter.appendString(record.target, to: &buffer)
-        buffer.appendLiteral(", \"status\": ")
-        JSONWriter.appendInteger(record.status, to: &buffer)
-        buffer.appendLiteral(", \"bytes\": ")
-        JSONWriter.appendInteger(record.bytes, to: &buffer)
-        buffer.appendLiteral(", \"duration_us\": ")
-        JSONWriter.appendInteger(Int(record.durationMicroseconds), to: &buffer)
-        buffer.appendLiteral(", \"peer\": ")
-        JSONWriter.appendString(record.peer, to: &buffer)
+        // The rest in one append (ByteWriter), bounded by its strings: the member names and three numbers take
+        // at most 160 bytes, and each string at most JSONWriter.maxBytes(ofString:).
+        var bound = 160 + JSONWriter.maxBytes(ofString: record.method) + JSONWriter.maxBytes(ofString: record.target)
+            + JSONWriter.maxBytes(ofString: record.peer)
         if let client = record.client {
-            buffer.appendLiteral(", \"client_subject\": ")
-            JSONWriter.appendString(client.subject, to: &buffer)
-            buffer.appendLiteral(", \"client_sha256\": ")
-            JSONWriter.appendString(client.fingerprint, to: &buffer)
+            bound += 64 + JSONWriter.maxBytes(ofString: client.subject) + JSONWriter.maxBytes(ofString: client.fingerprint)
         }
         for field in record.fields {
-            buffer.appendLiteral(", ")
-            JSONWriter.appendString(field.name, to: &buffer)
-            buffer.appendLiteral(": ")
-            switch field.value {
-            case .string(let text): JSONWriter.appendString(text, to: &buffer)
-            case .bool(let flag): buffer.append(contentsOf: (flag ? "true" : "false").utf8)
-            }
+            bound += 16 + JSONWriter.maxBytes(ofString: field.name)
+            if case .string(let text) = field.value { bound += JSONWriter.maxBytes(ofString: text) }
         }
-        buffer.appendLiteral("}\n")
-    }
-}
-
-extension [UInt8] {
-    @inline(__always)
-    mutating func appendLiteral(_ literal: StaticString) {
-        JSONWriter.appendLiteral(literal, to: &self)
+        ByteWriter.append(to: &buffer, atMost: bound) { out in
+            out.append("\", \"method\": ")
+            JSONWriter.appendString(record.method, to: &out)
+            out.append(", \"path\": ")
+            JSONWriter.appendString(record.target, to: &out)
+            out.append(", \"status\": ")
+            out.appendDecimal(record.status)
+            out.append(", \"bytes\": ")
+            out.appendDecimal(record.bytes)
+            out.append(", \"duration_us\": ")
+            out.appendDecimal(Int(record.durationMicroseconds))
+            out.append(", \"peer\": ")
+            JSONWriter.appendString(record.peer, to: &out)
+            if let client = record.client {
+                out.append(", \"client_subject\": ")
+                JSONWriter.appendString(client.subject, to: &out)
+                out.append(", \"client_sha256\": ")
+                JSONWriter.appendString(client.fingerprint, to: &out)
+            }
+            for field in record.fields {
+                out.append(", ")
+                JSONWriter.appendString(field.name, to: &out)
+                out.append(": ")
+                switch field.value {
+                case .string(let text): JSONWriter.appendString(text, to: &out)
+                case .bool(let flag): out.append(flag ? "true" : "false")
+                }
+            }
+            out.append("}\n")
+        }
     }
 }
