@@ -34,9 +34,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         }
 
         func routeIndex(_ record: AccessRecord) -> Int {
-            guard let listener = listeners.first(where: { $0.name == record.listener }),
-                  let index = listener.paths.routeIndex(ofTarget: record.target) else { return routes.count - 1 }
-            return listener.labels[index]
+            // By index: a copy of a listener's entry would retain and release each of its arrays.
+            guard let listener = listeners.indices.first(where: { listeners[$0].name == record.listener }),
+                  let index = listeners[listener].paths.routeIndex(ofTarget: record.target) else { return routes.count - 1 }
+            return listeners[listener].labels[index]
         }
     }
 

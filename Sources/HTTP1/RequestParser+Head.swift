@@ -68,35 +68,38 @@ extension RequestParser {
     private static func parseFields(_ storage: [UInt8], expectedCount: Int) -> Result<HTTPHeaders, HTTPParseError> {
         var fields: [(name: Range<Int>, value: Range<Int>)] = []
         fields.reserveCapacity(expectedCount)
-        var lineStart = 0
-        while lineStart < storage.count {
-            var lineEnd = lineStart
-            while lineEnd < storage.count && storage[lineEnd] != ASCII.cr { lineEnd += 1 }
-            let first = storage[lineStart]
-            if first == ASCII.space || first == ASCII.tab {
-                return .failure(.badRequest("obsolete line folding"))
+        // Over the contiguous bytes (an Array's subscript checks its bounds at every byte), each line's end found
+        // with memchr: the head scan has refused every CR without its LF.
+        let refusal: HTTPParseError? = storage.withUnsafeBufferPointer { bytes in
+            var lineStart = 0
+            while lineStart < bytes.count {
+                let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
+                let first = bytes[lineStart]
+                if first == ASCII.space || first == ASCII.tab { return .badRequest("obsolete line folding") }
+                var colon = lineStart
+                while colon < lineEnd && bytes[colon] != ASCII.colon {
+                    // RFC 9112 §5.1: no whitespace between the field name and the colon.
+                    guard ASCII.isToken(bytes[colon]) else { return .badRequest("invalid header field name") }
+                    colon += 1
+                }
+                guard colon < lineEnd, colon > lineStart else { return .badRequest("malformed header field") }
+                var valueStart = colon + 1
+                var valueEnd = lineEnd
+                while valueStart < valueEnd && (bytes[valueStart] == ASCII.space || bytes[valueStart] == ASCII.tab) {
+                    valueStart += 1
+                }
+                while valueEnd > valueStart && (bytes[valueEnd - 1] == ASCII.space || bytes[valueEnd - 1] == ASCII.tab) {
+                    valueEnd -= 1
+                }
+                for index in valueStart..<valueEnd where !ASCII.isFieldValueByte(bytes[index]) {
+                    return .badRequest("control character in header field value")
+                }
+                fields.append((lineStart..<colon, valueStart..<valueEnd))
+                lineStart = lineEnd + 2
             }
-            var colon = lineStart
-            while colon < lineEnd && storage[colon] != ASCII.colon {
-                // RFC 9112 §5.1: no whitespace between the field name and the colon.
-                guard ASCII.isToken(storage[colon]) else { return .failure(.badRequest("invalid header field name")) }
-                colon += 1
-            }
-            guard colon < lineEnd, colon > lineStart else { return .failure(.badRequest("malformed header field")) }
-            var valueStart = colon + 1
-            var valueEnd = lineEnd
-            while valueStart < valueEnd && (storage[valueStart] == ASCII.space || storage[valueStart] == ASCII.tab) {
-                valueStart += 1
-            }
-            while valueEnd > valueStart && (storage[valueEnd - 1] == ASCII.space || storage[valueEnd - 1] == ASCII.tab) {
-                valueEnd -= 1
-            }
-            for index in valueStart..<valueEnd where !ASCII.isFieldValueByte(storage[index]) {
-                return .failure(.badRequest("control character in header field value"))
-            }
-            fields.append((lineStart..<colon, valueStart..<valueEnd))
-            lineStart = lineEnd + 2
+            return nil
         }
+        if let refusal { return .failure(refusal) }
         return .success(HTTPHeaders(storage: storage, fields: fields))
     }
 

@@ -170,7 +170,12 @@ final class Connection: EventHandler {
     private func parseInput(into parsedRequest: inout HTTPRequest?, now: Int64) -> Action {
         let outcome = input.withUnsafeBufferPointer { parser.parse($0) }
         if case .complete(let request, let consumed) = outcome {
-            input.removeFirst(consumed)
+            // Usually the request was all there was: emptying keeps the buffer and moves nothing.
+            if consumed == input.count {
+                input.removeAll(keepingCapacity: true)
+            } else {
+                input.removeFirst(consumed)
+            }
             parsedRequest = request
         }
         return machine.parsed(ConnectionStateMachine.ParsedInput(outcome), now: now)
@@ -198,11 +203,12 @@ final class Connection: EventHandler {
         write(response, closing: true)
     }
 
-    private func write(_ response: HTTPResponse, closing: Bool) {
+    private func write(_ response: consuming HTTPResponse, closing: Bool) {
         guard let current = current.take() else { return }
         let request = current.request
-        let response = response.compressedIfWorthIt(minimumBytes: context.configuration.gzipMinimumBytes,
-                                                    requestHeaders: request?.head.headers)
+        var response = response
+        response.compressIfWorthIt(minimumBytes: context.configuration.gzipMinimumBytes,
+                                   requestHeaders: request?.head.headers)
         let before = output.count
         ResponseSerializer.write(response, into: &output, common: context.commonHead,
                                  isHead: request?.head.method == .head, closing: closing,
