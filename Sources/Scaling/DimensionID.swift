@@ -1,3 +1,5 @@
+import Glibc
+
 /// A validated dimension id, as wide as Application Auto Scaling allows (it takes the id from the `ResourceId` a
 /// user registers: any Unicode, up to 1,600 characters): 1 to 1,600 bytes of UTF-8 with no control character
 /// (C0, DEL, C1) and no `/`, and never `.` or `..`, which a client or proxy would normalise away. An id is only
@@ -86,7 +88,9 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
     public static func == (lhs: DimensionID, rhs: DimensionID) -> Bool {
         var left = lhs.value
         var right = rhs.value
-        return left.withUTF8 { a in right.withUTF8 { b in a.count == b.count && a.elementsEqual(b) } }
+        return left.withUTF8 { a in
+            right.withUTF8 { b in a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0) }
+        }
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -47,6 +47,19 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == "\"a\\\"b\\\\c\\nd\\u0001\\u007fé\"")
     }
 
+    /// Every ASCII byte, alone and amid plain text: escaped exactly when JSON needs it, and read back as written.
+    @Test func everyASCIIByteRoundTrips() throws {
+        for byte in UInt8(0)...UInt8(127) {
+            let text = "a" + String(UnicodeScalar(byte)) + "b"
+            var out: [UInt8] = []
+            JSONWriter.appendString(text, to: &out)
+            let escaped = byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
+            #expect(out.count == (escaped ? (byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x22 || byte == 0x5C ? 6 : 10) : 5),
+                    "byte \(byte)")
+            #expect(try JSONParser.parse(out) == .string(text), "byte \(byte)")
+        }
+    }
+
     @Test(arguments: [(1.0, "1.0"), (2.5, "2.5"), (0.0, "0.0"), (1e20, "1e+20"), (123456.0, "123456.0")])
     func formatsNumbersAsThePythonSampleDid(_ row: (Double, String)) {
         var out: [UInt8] = []
