@@ -21,7 +21,7 @@ public final class EventLoop: @unchecked Sendable {
     /// and an event fetched for a registration that has since closed is not given to the next one in its slot.
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
-    private let pending = Locked<[@Sendable () -> Void]>([])
+    private let pending = Locked(TaskQueue())
     /// Set after a task is queued: a turn with nothing queued does not take the lock.
     private let hasPending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
@@ -30,6 +30,13 @@ public final class EventLoop: @unchecked Sendable {
     private let tickMilliseconds: Int32
     private var ticks: [() -> Void] = []
     private static let wakeupID: UInt64 = 0
+
+    private struct TaskQueue {
+        var tasks: [@Sendable () -> Void] = []
+        /// Set when the loop has finished: what is queued after that would never run, so it is dropped rather
+        /// than kept (with what it captures, often the connection that holds this loop).
+        var closed = false
+    }
 
     private struct Slot {
         var generation: UInt32 = 0
@@ -115,11 +122,17 @@ public final class EventLoop: @unchecked Sendable {
             runPendingTasks()
             for tick in ticks { tick() }
         }
-        runPendingTasks()
+        let lastTasks = pending.withLock { queue in
+            queue.closed = true
+            defer { queue.tasks = [] }
+            return queue.tasks
+        }
+        for task in lastTasks { task() }
         // Tick callbacks and handlers usually hold what holds this loop; letting go of them here breaks those
         // cycles once the loop is done, so a stopped server is freed.
         ticks.removeAll()
         slots.removeAll()
+        freeSlots.removeAll()
     }
 
     // MARK: Any thread
@@ -127,11 +140,12 @@ public final class EventLoop: @unchecked Sendable {
     /// Whether the caller runs on this loop's thread.
     public var inEventLoop: Bool { thread.load(ordering: .acquiring) == UInt(pthread_self()) }
 
-    /// Runs `task` on the loop's thread, soon.
+    /// Runs `task` on the loop's thread, soon; once the loop has finished, never (the task is dropped).
     public func execute(_ task: @escaping @Sendable () -> Void) {
         let wasEmpty = pending.withLock { queue in
-            queue.append(task)
-            return queue.count == 1
+            guard !queue.closed else { return false }
+            queue.tasks.append(task)
+            return queue.tasks.count == 1
         }
         // Before the signal, so the turn it wakes sees the task.
         hasPending.store(true, ordering: .releasing)
@@ -159,8 +173,8 @@ public final class EventLoop: @unchecked Sendable {
     private func runPendingTasks() {
         guard hasPending.exchange(false, ordering: .acquiringAndReleasing) else { return }
         let tasks = pending.withLock { queue in
-            let taken = queue
-            queue.removeAll(keepingCapacity: true)
+            let taken = queue.tasks
+            queue.tasks.removeAll(keepingCapacity: true)
             return taken
         }
         for task in tasks { task() }
