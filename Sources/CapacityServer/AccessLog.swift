@@ -2,7 +2,6 @@ import Bytes
 import HTTP1
 import HTTPServer
 import JSON
-import SystemIO
 
 /// One JSON object per request on stdout, the shape CloudWatch (awslogs) and `jq` read without configuration.
 final class JSONAccessLog: AccessLogFormatter {
@@ -15,11 +14,10 @@ final class JSONAccessLog: AccessLogFormatter {
 
     func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
         guard record.status >= minimumStatus else { return }
-        JSONWriter.appendLiteral("{\"time\": \"", to: &buffer)
-        WallClock.appendISO8601(epochMilliseconds: record.epochMilliseconds, to: &buffer)
-        // The rest in one append (ByteWriter), bounded by its strings: the member names and three numbers take
-        // at most 160 bytes, and each string at most JSONWriter.maxBytes(ofString:).
-        var bound = 160 + JSONWriter.maxBytes(ofString: record.method) + JSONWriter.maxBytes(ofString: record.target)
+        // In one append (ByteWriter), bounded by its strings: the member names and three numbers take at most 180
+        // bytes, and each string at most JSONWriter.maxBytes(ofString:).
+        var bound = 180 + record.timestamp.count + JSONWriter.maxBytes(ofString: record.method)
+            + JSONWriter.maxBytes(ofString: record.target)
             + JSONWriter.maxBytes(ofString: record.peer)
         if let client = record.client {
             bound += 64 + JSONWriter.maxBytes(ofString: client.subject) + JSONWriter.maxBytes(ofString: client.fingerprint)
@@ -29,6 +27,8 @@ final class JSONAccessLog: AccessLogFormatter {
             if case .string(let text) = field.value { bound += JSONWriter.maxBytes(ofString: text) }
         }
         ByteWriter.append(to: &buffer, atMost: bound) { out in
+            out.append("{\"time\": \"")
+            out.append(record.timestamp)
             out.append("\", \"method\": ")
             JSONWriter.appendString(record.method, to: &out)
             out.append(", \"path\": ")

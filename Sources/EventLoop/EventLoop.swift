@@ -29,6 +29,7 @@ public final class EventLoop: @unchecked Sendable {
     private let thread = Atomic<UInt>(0)
     private let tickMilliseconds: Int32
     private var ticks: [() -> Void] = []
+    private var wakes: [() -> Void] = []
     private static let wakeupID: UInt64 = 0
 
     private struct TaskQueue {
@@ -102,12 +103,23 @@ public final class EventLoop: @unchecked Sendable {
         ticks.append(body)
     }
 
+    /// `body` runs each time the loop wakes with events, before the first is handled: where a clock that the
+    /// handlers read is refreshed (the ticks run after the events, and the wait before them may have been long).
+    public func onWake(_ body: @escaping () -> Void) {
+        wakes.append(body)
+    }
+
     /// Runs the loop on the calling thread until `stop()`.
     public func run() {
         thread.store(UInt(pthread_self()), ordering: .releasing)
         while !stopRequested.load(ordering: .acquiring) {
+            var woken = false
             do {
                 try selector.wait(timeoutMilliseconds: tickMilliseconds) { id, ready in
+                    if !woken {
+                        woken = true
+                        for wake in wakes { wake() }
+                    }
                     if id == Self.wakeupID {
                         drainWakeup()
                     } else if let slot = slot(of: id), let handler = slots[slot].handler {
@@ -131,6 +143,7 @@ public final class EventLoop: @unchecked Sendable {
         // Tick callbacks and handlers usually hold what holds this loop; letting go of them here breaks those
         // cycles once the loop is done, so a stopped server is freed.
         ticks.removeAll()
+        wakes.removeAll()
         slots.removeAll()
         freeSlots.removeAll()
     }

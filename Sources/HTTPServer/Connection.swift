@@ -218,8 +218,9 @@ final class Connection: EventHandler {
                 method: request?.head.method.name ?? "-", target: request?.head.target ?? "-",
                 status: response.status.code, bytes: output.count - before,
                 durationMicroseconds: context.requestClockMicroseconds() - current.startMicroseconds,
-                peer: peer, listener: listener, client: transport.clientIdentity, epochSeconds: Int(context.epochMilliseconds / 1000),
-                epochMilliseconds: context.epochMilliseconds, fields: response.accessLogFields)
+                peer: peer, listener: listener, client: transport.clientIdentity,
+                epochMilliseconds: context.epochMilliseconds, timestamp: context.timestamp(),
+                fields: response.accessLogFields)
             context.record(record)
         }
     }

@@ -69,8 +69,10 @@ public struct AccessRecord {
     public let listener: String
     /// The verified client certificate of an HTTPS request, if any.
     public let client: ClientIdentity?
-    public let epochSeconds: Int
     public let epochMilliseconds: Int64
+    /// `epochMilliseconds` in RFC 3339, UTC: `2026-11-24T13:40:30.123Z`. Made once per millisecond by the loop
+    /// (the records of one loop turn share its clock reading), empty when there is no access log.
+    public let timestamp: [UInt8]
     /// What the responder added (`HTTPResponse.accessLogFields`).
     public let fields: [AccessLogField]
 }

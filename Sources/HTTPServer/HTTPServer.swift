@@ -80,6 +80,7 @@ public final class HTTPServer: @unchecked Sendable {
                                       observer: observer, shared: shared)
             for listener in listenersPerLoop[index] { try listener.attach(to: context) }
             let afterEachTurn = afterEachTurn
+            loop.onWake { context.refreshClock() }
             loop.onTick {
                 context.tick()
                 afterEachTurn?()

@@ -25,7 +25,8 @@ final class LoopContext {
 
     var connections: [ObjectIdentifier: Connection] = [:]
     var listeners: [Listener] = []
-    /// Refreshed on every loop iteration; timeouts are measured against it.
+    /// Refreshed when the loop wakes with events and after each turn; timeouts are measured against it, and the
+    /// access log's times are it.
     private(set) var now: Int64 = Clock.monotonicMilliseconds()
     private(set) var epochMilliseconds: Int64 = Clock.epochMilliseconds()
     /// `Server`, and the `Date` header value formatted once per second (RFC 9110 §6.6.1 needs no finer
@@ -35,6 +36,8 @@ final class LoopContext {
     /// One buffer for every read on this loop: bytes are copied out of it into the connection that owns them.
     var readBuffer = [UInt8](repeating: 0, count: 65536)
     private var logBuffer: [UInt8] = []
+    private var timestampMilliseconds: Int64 = -1
+    private var timestampBytes: [UInt8] = []
     private var lastSweep: Int64 = 0
     private(set) var draining = false
     private var drainDeadline: Int64 = .max
@@ -67,6 +70,18 @@ final class LoopContext {
     /// millisecond reading per loop turn) is right for deadlines, too coarse for a request answered in 30 µs.
     func requestClockMicroseconds() -> Int64 {
         Clock.monotonicMicroseconds()
+    }
+
+    /// `epochMilliseconds` as the access log writes it, formatted once per millisecond rather than per request
+    /// (callgrind: 650 instructions of each logged request); empty without an access log.
+    func timestamp() -> [UInt8] {
+        guard accessLog != nil else { return [] }
+        if timestampMilliseconds != epochMilliseconds {
+            timestampMilliseconds = epochMilliseconds
+            timestampBytes.removeAll(keepingCapacity: true)
+            WallClock.appendISO8601(epochMilliseconds: epochMilliseconds, to: &timestampBytes)
+        }
+        return timestampBytes
     }
 
     /// Runs after every batch of events: flushes the access log, and at most four times a second enforces

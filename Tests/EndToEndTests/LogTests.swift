@@ -86,8 +86,10 @@ struct LogTests {
 
     @Test func accessLogIsOneJSONObjectPerRequest() throws {
         let server = try ServerProcess()
+        let before = Date()
         _ = try curl(server.baseURL + "/time")
         _ = try curl(server.baseURL + "/nothing\"here")
+        let after = Date()
         #expect(server.stop() == 0)
         let lines = server.stdout.split(separator: "\n")
         #expect(lines.count == 2)
@@ -103,8 +105,35 @@ struct LogTests {
         #expect(first["duration_us"] is Int)
         #expect((first["peer"] as? String)?.hasPrefix("127.0.0.1") == true)
         #expect((first["time"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+        // Each line's time is the loop's clock when it woke for the request (read as it wakes, cut to the
+        // millisecond): between the requests' start and end.
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for record in records {
+            let time = try #require(parser.date(from: record["time"] as? String ?? ""))
+            #expect(time >= before.addingTimeInterval(-0.001) && time <= after.addingTimeInterval(0.001))
+        }
         #expect(records.last?["status"] as? Int == 404)
         #expect(records.last?["path"] as? String == "/nothing\"here")
+    }
+
+    /// On a connection that has been idle, the line's time is the request's, not the loop's last look at the clock
+    /// (it reads the clock again as it wakes; its ticks come every 250 ms when idle).
+    @Test func accessLogTimeIsWhenTheRequestCameOnAnIdleConnection() throws {
+        let server = try ServerProcess()
+        let connection = try RawConnection(port: server.port)
+        Thread.sleep(forTimeInterval: 0.2)
+        let before = Date()
+        connection.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(connection.readResponses(1).first?.status == 200)
+        let after = Date()
+        #expect(server.stop() == 0)
+        let line = try #require(server.stdout.split(separator: "\n").first)
+        let record = try #require((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let time = try #require(parser.date(from: record["time"] as? String ?? ""))
+        #expect(time >= before.addingTimeInterval(-0.001) && time <= after.addingTimeInterval(0.001))
     }
 
     @Test func noAccessLogMeansNothingOnStdout() throws {
