@@ -84,6 +84,7 @@ public final class EventLoop: @unchecked Sendable {
         try selector.reregister(fd, id: id, interest: interest)
     }
 
+    /// Removes a registration; events already collected for it in this wake-up are dropped.
     public func deregister(_ fd: Int32, id: UInt64) {
         if let slot = slot(of: id) {
             slots[slot].handler = nil
@@ -99,6 +100,7 @@ public final class EventLoop: @unchecked Sendable {
         return slot
     }
 
+    /// Adds a callback run on every tick (at least every `tickMilliseconds`, and after each batch of events).
     public func onTick(_ body: @escaping () -> Void) {
         ticks.append(body)
     }
