@@ -54,30 +54,30 @@ final class DimensionRoutes: Sendable {
             case .success(let decoded):
                 update = decoded
             }
-            change = { [configuration] current throws(ScalingError) in
-                ScalingMachine.apply(update, to: try configuration.existing(current, id: id))
+            change = { current throws(ScalingError) in
+                ScalingMachine.apply(update, to: try self.configuration.existing(current, id: id))
             }
         } else {
-            change = { [configuration] current throws(ScalingError) in
-                ScalingMachine.observe(try configuration.existing(current, id: id), mode: configuration.mode)
+            // The closures capture `self`, one retain, rather than copies of the configuration's many fields.
+            change = { current throws(ScalingError) in
+                ScalingMachine.observe(try self.configuration.existing(current, id: id), mode: self.configuration.mode)
             }
         }
         let promise = context.deferResponse()
-        let transitions = self.transitions
-        let defaults = configuration.defaults
         let body = request.body
         store.update(id, change) { outcome in
             switch outcome {
             case .success(let result):
-                transitions.record(method: method, id: id.value, body: body,
-                                   before: result.before ?? defaults.makeDimension(id: id), after: result.after)
-                var response = JSONContent.response(DimensionJSON.encode(result.after))
+                self.transitions.record(method: method, id: id.value, body: body,
+                                        before: result.before ?? self.configuration.defaults.makeDimension(id: id),
+                                        after: result.after)
+                var response = JSONContent.response(RenderedDimension.of(result.after).json)
                 // What the old transition-log format has no room for.
                 if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
                 if let reason = result.after.failureReason, reason != result.before?.failureReason {
                     response.accessLogFields.append(AccessLogField("failure_reason", .string(reason)))
                 }
-                promise.succeed(response)
+                promise.succeed(consume response)
             case .failure(let error):
                 promise.succeed(APIError.response(for: error))
             }

@@ -38,9 +38,13 @@ public final class TransitionLog: Sendable {
     /// defaults it was created with (the old sample created them first, then applied the request to them).
     /// Refusals are not logged here: the old sample never wrote them, and the access log has them.
     func record(method: String, id: String, body: [UInt8], before: Dimension, after: Dimension) {
-        // The body's Python form (a PATCH's) is worked out before the lock; the lines are cheap, and are built
-        // straight into the pending bytes.
+        // The body's Python form (a PATCH's) is worked out before the lock. A GET's request line, and the response
+        // line of a request that changed nothing, are kept with the dimension (the response's JSON is too, so this
+        // renders nothing new); the rest is built straight into the pending bytes.
         let loggedBody = Self.loggedBody(body)
+        let rendered = RenderedDimension.of(after)
+        let getLine = method == "GET" && body.isEmpty ? rendered.getRequestLine : nil
+        let unchangedLine = before == after ? rendered.unchangedResponseLine : nil
         file.withLock { open in
             // Read under the lock, so stamps never go back a second between neighbouring lines.
             let epochSeconds = WallClock.now().seconds
@@ -60,10 +64,18 @@ public final class TransitionLog: Sendable {
             let bound = 2 * (stamp.count + id.utf8.count) + method.utf8.count + loggedBody.count + 4 * 32 + 160
             ByteWriter.append(to: &open.pending, atMost: bound) { out in
                 out.append(stamp)
-                Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &out)
+                if let getLine {
+                    out.append(getLine)
+                } else {
+                    Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &out)
+                }
                 out.append(byte: 10)
                 out.append(stamp)
-                Self.appendResponseLine(id: id, before: before, after: after, to: &out)
+                if let unchangedLine {
+                    out.append(unchangedLine)
+                } else {
+                    Self.appendResponseLine(id: id, before: before, after: after, to: &out)
+                }
                 out.append(byte: 10)
             }
             if open.pending.count >= Self.flushBytes { writePending(&open) }
@@ -78,12 +90,16 @@ public final class TransitionLog: Sendable {
     /// `Request: PATCH dimensionId: ID {"desiredCapacity": 2}`, the body as the old sample's `json.dumps` wrote
     /// what it read; a GET ends in the space before the body it does not have.
     static func requestLine(method: String, id: String, body: [UInt8]) -> String {
+        String(decoding: requestLineBytes(method: method, id: id, body: body), as: UTF8.self)
+    }
+
+    static func requestLineBytes(method: String, id: String, body: [UInt8]) -> [UInt8] {
         let loggedBody = loggedBody(body)
         var line: [UInt8] = []
         ByteWriter.append(to: &line, atMost: method.utf8.count + id.utf8.count + loggedBody.count + 32) {
             appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &$0)
         }
-        return String(decoding: line, as: UTF8.self)
+        return line
     }
 
     static func appendRequestLine(method: String, id: String, loggedBody: [UInt8], to line: inout ByteWriter) {
@@ -107,11 +123,15 @@ public final class TransitionLog: Sendable {
     /// (`desiredCapacity: 1.0 -> 2.0  actualCapacity: 1.0 -> 2.0  scalingStatus: Successful -> Pending`), or
     /// `actualCapacity: X = desiredCapacity: Y  ` when nothing it reports did. Capacities as Python's `str(float)`.
     static func responseLine(id: String, before: Dimension, after: Dimension) -> String {
+        String(decoding: responseLineBytes(id: id, before: before, after: after), as: UTF8.self)
+    }
+
+    static func responseLineBytes(id: String, before: Dimension, after: Dimension) -> [UInt8] {
         var line: [UInt8] = []
         ByteWriter.append(to: &line, atMost: id.utf8.count + 4 * 32 + 160) {
             appendResponseLine(id: id, before: before, after: after, to: &$0)
         }
-        return String(decoding: line, as: UTF8.self)
+        return line
     }
 
     static func appendResponseLine(id: String, before: Dimension, after: Dimension, to line: inout ByteWriter) {

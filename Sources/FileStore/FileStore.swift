@@ -145,7 +145,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
                        _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
         let immediate: Result<DimensionChange, ScalingError>? = lock.withLock {
-            let latestPending = pending[id]
+            // Most of the time nothing is pending: one hash of the id instead of two.
+            let latestPending = pending.isEmpty ? nil : pending[id]
             let latest = latestPending.map { $0.dimension } ?? committed[id]
             let after: Dimension
             switch Result(catching: { () throws(ScalingError) -> Dimension in try change(latest) }) {

@@ -115,9 +115,9 @@ final class Connection: EventHandler {
         return ResponsePromise(loop: context.loop, connection: self, token: deferredToken)
     }
 
-    func finishDeferredResponse(_ response: HTTPResponse, token: UInt64) {
+    func finishDeferredResponse(_ response: consuming HTTPResponse, token: UInt64) {
         guard token == deferredToken, machine.owesDeferredResponse else { return }
-        readyResponse = response
+        readyResponse = consume response
         perform(machine.responseReady(now: context.now))
     }
 

@@ -39,14 +39,15 @@ public final class ResponsePromise: Sendable {
         self.token = token
     }
 
-    public func succeed(_ response: HTTPResponse) {
+    public func succeed(_ response: consuming HTTPResponse) {
         // Fulfilled on the loop itself (the answer was ready at once): no hop through the task queue.
         if loop.inEventLoop {
-            connection.value.finishDeferredResponse(response, token: token)
+            connection.value.finishDeferredResponse(consume response, token: token)
             return
         }
         let connection = self.connection
         let token = self.token
+        let response = response
         loop.execute { connection.value.finishDeferredResponse(response, token: token) }
     }
 }

@@ -46,7 +46,6 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
             self.init(checked: String(contiguous))
             return
         }
-        let utf8 = segment.utf8
         var bytes: [UInt8] = []
         bytes.reserveCapacity(segment.utf8.count)
         var iterator = segment.utf8.makeIterator()
