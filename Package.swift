@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "TLS"]),
-        .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "Scaling"]),
+        .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "Scaling", "SystemIO"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling", "SystemIO"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests",

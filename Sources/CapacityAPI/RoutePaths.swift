@@ -1,4 +1,5 @@
 import Glibc
+import HTTP1
 
 /// The patterns of a table's routes as bytes, in route order, and how a path finds its route: byte comparisons with
 /// `memcmp`, touching a route only once it matched (callgrind: a scan over the route values with generic UTF-8 view
@@ -8,6 +9,7 @@ public struct RoutePaths: Sendable {
     /// Each route's pattern, in route order: the metrics labels.
     public let patterns: [String]
     private let matchers: [Matcher]
+    private static let root: [UInt8] = [UInt8(ascii: "/")]
 
     private struct Matcher: Sendable {
         let bytes: [UInt8]
@@ -20,13 +22,20 @@ public struct RoutePaths: Sendable {
         matchers = routes.map { Matcher(bytes: Array(($0.prefix ?? $0.pattern).utf8), isPrefix: $0.prefix != nil) }
     }
 
-    /// The route whose pattern matches `path`, and its parameter ("" for a literal path).
-    func routeIndex(ofPath path: Substring) -> (index: Int, parameter: Substring)? {
-        var contiguous = path
-        guard let found = contiguous.withUTF8({ match($0) }) else { return nil }
+    /// The route whose pattern matches the request's path, and its parameter ("" for a literal path): matched on
+    /// the target's bytes where the parser found the path, and only a parameter made a `Substring`.
+    func route(of head: RequestHead) -> (index: Int, parameter: Substring)? {
+        guard let bounds = head.pathBounds else {
+            // `http://host` or `http://host?query`: the path is "/", which has no parameter.
+            return Self.root.withUnsafeBufferPointer { match($0) }.map { ($0.index, "") }
+        }
+        var target = head.target
+        guard let found = target.withUTF8({ match(UnsafeBufferPointer(rebasing: $0[bounds])) }) else { return nil }
         guard matchers[found.index].isPrefix else { return (found.index, "") }
-        let start = path.utf8.index(path.utf8.startIndex, offsetBy: found.parameterOffset)
-        return (found.index, Substring(path.utf8[start...]))
+        let utf8 = target.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: bounds.lowerBound + found.parameterOffset)
+        let end = utf8.index(utf8.startIndex, offsetBy: bounds.upperBound)
+        return (found.index, Substring(utf8[start..<end]))
     }
 
     /// The index of the route a request target (path and query) went to, or nil for none: what the metrics label a

@@ -18,7 +18,9 @@ public struct RouteTable: Sendable {
     }
 
     public func respond(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
-        let found = routeIndex(ofPath: request.head.path)
+        let found = paths.route(of: request.head)
+        // Which route served the request, for the metrics: they need not match the target again.
+        if let found { context.setResponderTag(found.index) }
         if found.map({ routes[$0.index].listenerPoliciesApply }) ?? true,
            let refusal = Self.firstRefusal(listenerPolicies, request, context) {
             return refusal
@@ -38,11 +40,6 @@ public struct RouteTable: Sendable {
             return refusal
         }
         return operation.handler(request, parameter, context)
-    }
-
-    /// The route whose pattern matches `path`, and its parameter.
-    func routeIndex(ofPath path: Substring) -> (index: Int, parameter: Substring)? {
-        paths.routeIndex(ofPath: path)
     }
 
     private static func firstRefusal(_ policies: [any RequestPolicy], _ request: HTTPRequest,

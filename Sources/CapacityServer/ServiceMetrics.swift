@@ -36,7 +36,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         func routeIndex(_ record: AccessRecord) -> Int {
             // By index: a copy of a listener's entry would retain and release each of its arrays.
             guard let listener = listeners.indices.first(where: { listeners[$0].name == record.listener }),
-                  let index = listeners[listener].paths.routeIndex(ofTarget: record.target) else { return routes.count - 1 }
+                  // The route table tags what it routed with the route's index; what it did not see (the engine's
+                  // own refusals) is matched by its target.
+                  let index = record.responderTag ?? listeners[listener].paths.routeIndex(ofTarget: record.target)
+            else { return routes.count - 1 }
             return listeners[listener].labels[index]
         }
     }

@@ -17,8 +17,9 @@ public struct RequestHead: Sendable {
     public let keepAlive: Bool
     /// `Expect: 100-continue` was sent (RFC 9110 §10.1.1).
     public let expectsContinue: Bool
-    /// Where the path lies in the target's UTF-8, found by the parser; nil: an absolute-form target without one.
-    let pathBounds: Range<Int>?
+    /// Where the path lies in the target's UTF-8, found by the parser; nil: an absolute-form target without one
+    /// (whose `path` is "/").
+    public let pathBounds: Range<Int>?
 
     /// The path of the target, without the query: origin-form as is, absolute-form without scheme and authority.
     public var path: Substring {

@@ -14,6 +14,8 @@ final class Connection: EventHandler {
     private struct CurrentRequest {
         var request: HTTPRequest?
         var startMicroseconds: Int64
+        /// See `RequestContext.setResponderTag`.
+        var responderTag: Int?
     }
 
     /// Strong: the context holds its connections until they close (`close()` removes this one), and an `unowned`
@@ -107,6 +109,10 @@ final class Connection: EventHandler {
     /// For graceful shutdown; see `ConnectionStateMachine.drain(idleUntil:)`.
     func beginDraining(idleUntil: Int64) {
         machine.drain(idleUntil: idleUntil)
+    }
+
+    func setResponderTag(_ tag: Int) {
+        current?.responderTag = tag
     }
 
     func beginDeferredResponse() -> ResponsePromise {
@@ -220,7 +226,7 @@ final class Connection: EventHandler {
                 durationMicroseconds: context.requestClockMicroseconds() - current.startMicroseconds,
                 peer: peer, listener: listener, client: transport.clientIdentity,
                 epochMilliseconds: context.epochMilliseconds, timestamp: context.timestamp(),
-                fields: response.accessLogFields)
+                fields: response.accessLogFields, responderTag: current.responderTag)
             context.record(record)
         }
     }

@@ -20,6 +20,12 @@ public struct RequestContext {
     /// The client certificate that verified against the trust file, if the client sent one.
     public var clientIdentity: ClientIdentity? { connection.transport.clientIdentity }
 
+    /// Attaches a number of the responder's own to this request's access record (`AccessRecord.responderTag`):
+    /// which of its routes served it, say, so its observer need not find that out again from the target.
+    public func setResponderTag(_ tag: Int) {
+        connection.setResponderTag(tag)
+    }
+
     /// Promises a response that will be given later. The connection answers nothing else (pipelined requests
     /// wait) until it is fulfilled, so responses stay in order.
     public func deferResponse() -> ResponsePromise {
@@ -76,6 +82,8 @@ public struct AccessRecord {
     public let timestamp: [UInt8]
     /// What the responder added (`HTTPResponse.accessLogFields`).
     public let fields: [AccessLogField]
+    /// What the responder attached with `RequestContext.setResponderTag`, if anything.
+    public let responderTag: Int?
 }
 
 /// Formats access records; the engine buffers the lines per loop and writes them once per loop iteration. A class:

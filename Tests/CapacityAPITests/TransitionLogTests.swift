@@ -1,5 +1,7 @@
 @testable import CapacityAPI
+import Glibc
 import Scaling
+import SystemIO
 import Testing
 
 /// The transition log's lines, held to the old sample's format: each row is one request in a mode, on a dimension
@@ -86,18 +88,44 @@ struct TransitionLogTests {
               "actualCapacity: 1.0 -> 0.0  scalingStatus: Failed -> Successful"),
     ]
 
-    @Test(arguments: demo + demoFailure + step + production)
-    func linesMatchTheOldSample(_ row: Row) throws {
+    /// The dimension before and after the row's request.
+    static func run(_ row: Row) throws -> (before: Dimension, after: Dimension) {
         let start = row.before ?? DimensionDefaults().makeDimension(id: Self.id)
-        let after: Dimension
         if row.method == "PATCH" {
             let update = try UpdateDecoder.decode(Array(row.body.utf8))
             try update.validate(in: row.mode)
-            after = ScalingMachine.apply(update, to: start)
-        } else {
-            after = ScalingMachine.observe(start, mode: row.mode)
+            return (start, ScalingMachine.apply(update, to: start))
         }
+        return (start, ScalingMachine.observe(start, mode: row.mode))
+    }
+
+    @Test(arguments: demo + demoFailure + step + production)
+    func linesMatchTheOldSample(_ row: Row) throws {
+        let (before, after) = try Self.run(row)
         #expect(TransitionLog.requestLine(method: row.method, id: "x", body: Array(row.body.utf8)) == row.request)
-        #expect(TransitionLog.responseLine(id: "x", before: start, after: after) == row.response)
+        #expect(TransitionLog.responseLine(id: "x", before: before, after: after) == row.response)
+    }
+
+    /// The same lines through `record` and the file, logged twice: the second time from the lines kept with the
+    /// dimension (`RenderedDimension`) where a GET or an unchanged dimension allows.
+    @Test(arguments: demo + demoFailure + step + production)
+    func recordedLinesMatchTheOldSample(_ row: Row) throws {
+        let (before, after) = try Self.run(row)
+        var template = Array("/tmp/capacityd-transitions.XXXXXX".utf8CString)
+        let directory = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        let log = TransitionLog(directory: directory)
+        for _ in 0..<2 {
+            log.record(method: row.method, id: "x", body: Array(row.body.utf8), before: before, after: after)
+        }
+        log.flush()
+        let files = try FileSystem.directoryEntries(directory)
+        try #require(files.count == 1)
+        let path = directory + "/" + files[0]
+        let text = String(decoding: try #require(try FileSystem.read(path)), as: UTF8.self)
+        try FileSystem.removeIfPresent(path)
+        rmdir(directory)
+        // Each line starts with its time stamp, `YYYYMMDD-HHMMSS `.
+        let lines = text.split(separator: "\n").map { String($0.dropFirst(16)) }
+        #expect(lines == [row.request, row.response, row.request, row.response])
     }
 }
