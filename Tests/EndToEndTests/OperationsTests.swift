@@ -24,7 +24,9 @@ struct OperationsTests {
         let (root, chain, key) = try pki.serverChain()
         let server = try ServerProcess(["--https", "127.0.0.1:0", "--tls-cert", chain, "--tls-key", key,
                                         "--mode", "production"])
-        for _ in 0..<3 { _ = try curl(server.baseURL + "/time") }
+        for _ in 0..<2 { _ = try curl(server.baseURL + "/time") }
+        // Absolute-form (RFC 9112 §3.2.2): counted under the route that served it.
+        _ = try curl(server.baseURL + "/", ["--request-target", server.baseURL + "/time"])
         _ = try curl(server.baseURL + "/nothing/here")
         _ = try patch(server.baseURL + "/v1/scalableTargetDimensions/m1", #"{"desiredCapacity": 2}"#)
         _ = try patch(server.baseURL + "/v1/scalableTargetDimensions/m2", #"{"desiredCapacity": 3, "scalingStatus": "Failed"}"#)
