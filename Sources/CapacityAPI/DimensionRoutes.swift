@@ -68,7 +68,7 @@ final class DimensionRoutes: Sendable {
         store.update(id, change) { outcome in
             switch outcome {
             case .success(let result):
-                self.transitions.record(method: method, id: id.value, body: body,
+                self.transitions.record(method: method, body: body,
                                         before: result.before ?? self.configuration.defaults.makeDimension(id: id),
                                         after: result.after)
                 var response = JSONContent.response(RenderedDimension.of(result.after).json)

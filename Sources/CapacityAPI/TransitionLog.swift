@@ -37,7 +37,9 @@ public final class TransitionLog: Sendable {
     /// Logs a request that was answered `200` and what it did: `before` is the dimension as it was, or the
     /// defaults it was created with (the old sample created them first, then applied the request to them).
     /// Refusals are not logged here: the old sample never wrote them, and the access log has them.
-    func record(method: String, id: String, body: [UInt8], before: Dimension, after: Dimension) {
+    func record(method: String, body: [UInt8], before: Dimension, after: Dimension) {
+        // The id the lines name is the dimension's own: the lines kept with it name it too.
+        let id = after.id.value
         // The body's Python form (a PATCH's) is worked out before the lock. A GET's request line, and the response
         // line of a request that changed nothing, are kept with the dimension (the response's JSON is too, so this
         // renders nothing new); the rest is built straight into the pending bytes.

@@ -38,7 +38,8 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
             guard let listener = listeners.indices.first(where: { listeners[$0].name == record.listener }),
                   // The route table tags what it routed with the route's index; what it did not see (the engine's
                   // own refusals) is matched by its target.
-                  let index = record.responderTag ?? listeners[listener].paths.routeIndex(ofTarget: record.target)
+                  let index = record.responderTag ?? listeners[listener].paths.routeIndex(ofTarget: record.target),
+                  listeners[listener].labels.indices.contains(index)
             else { return routes.count - 1 }
             return listeners[listener].labels[index]
         }

@@ -112,18 +112,25 @@ struct TransitionLogTests {
     func recordedLinesMatchTheOldSample(_ row: Row) throws {
         let (before, after) = try Self.run(row)
         var template = Array("/tmp/capacityd-transitions.XXXXXX".utf8CString)
-        let directory = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        let directory = try #require(template.withUnsafeMutableBufferPointer { template in
+            mkdtemp(template.baseAddress!).map { String(cString: $0) }
+        })
+        defer {
+            for file in (try? FileSystem.directoryEntries(directory)) ?? [] {
+                try? FileSystem.removeIfPresent(directory + "/" + file)
+            }
+            rmdir(directory)
+        }
         let log = TransitionLog(directory: directory)
         for _ in 0..<2 {
-            log.record(method: row.method, id: "x", body: Array(row.body.utf8), before: before, after: after)
+            log.record(method: row.method, body: Array(row.body.utf8), before: before, after: after)
         }
         log.flush()
-        let files = try FileSystem.directoryEntries(directory)
-        try #require(files.count == 1)
-        let path = directory + "/" + files[0]
-        let text = String(decoding: try #require(try FileSystem.read(path)), as: UTF8.self)
-        try FileSystem.removeIfPresent(path)
-        rmdir(directory)
+        // One file a day (`api-YYYYMMDD`, in date order by name): two, should midnight pass between the records.
+        var text = ""
+        for file in try FileSystem.directoryEntries(directory).sorted() {
+            text += String(decoding: try #require(try FileSystem.read(directory + "/" + file)), as: UTF8.self)
+        }
         // Each line starts with its time stamp, `YYYYMMDD-HHMMSS `.
         let lines = text.split(separator: "\n").map { String($0.dropFirst(16)) }
         #expect(lines == [row.request, row.response, row.request, row.response])
