@@ -58,9 +58,14 @@ public enum RequestParserCheck {
         precondition(head.headers.values("Content-Length").count <= 1, "more than one Content-Length accepted")
         if case .length(let length) = head.framing { precondition(request.body.count == length, "body is not Content-Length long") }
         if case .none = head.framing { precondition(request.body.isEmpty, "a body without framing") }
-        for (name, value) in head.headers.all {
+        let fields = head.headers.all
+        precondition(fields.count == head.headers.count, "the fields found again are not the fields parsed")
+        for (name, value) in fields {
             precondition(!name.isEmpty && name.utf8.allSatisfy(isTokenCharacter), "bad field name accepted: \(name)")
             precondition(!value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }), "CR, LF or NUL in a value")
+            let edges = [value.utf8.first, value.utf8.last].compactMap { $0 }
+            precondition(!edges.contains(where: { $0 == 32 || $0 == 9 }), "whitespace around a value")
+            precondition(head.headers[name] != nil, "a field not found by its name: \(name)")
         }
     }
 }

@@ -34,7 +34,7 @@ extension RequestParser {
         let fieldsEnd = headEnd - 2
         let storage = fieldsStart < fieldsEnd ? Array(buffer[fieldsStart..<fieldsEnd]) : []
         let headers: HTTPHeaders
-        switch parseFields(storage, expectedCount: scan.fieldCount) {
+        switch parseFields(storage) {
         case .failure(let error): return .failure(error)
         case .success(let parsed): headers = parsed
         }
@@ -64,10 +64,10 @@ extension RequestParser {
         return startsWith("http://") || startsWith("https://")
     }
 
-    /// Splits the field lines (each CRLF-terminated except the last) into name and value ranges.
-    private static func parseFields(_ storage: [UInt8], expectedCount: Int) -> Result<HTTPHeaders, HTTPParseError> {
-        var fields: [(name: Range<Int>, value: Range<Int>)] = []
-        fields.reserveCapacity(expectedCount)
+    /// Validates the field lines (each CRLF-terminated except the last): what `HTTPHeaders` relies on to find
+    /// them again.
+    private static func parseFields(_ storage: [UInt8]) -> Result<HTTPHeaders, HTTPParseError> {
+        var count = 0
         // Over the contiguous bytes (an Array's subscript checks its bounds at every byte), each line's end found
         // with memchr: the head scan has refused every CR without its LF.
         let refusal: HTTPParseError? = storage.withUnsafeBufferPointer { bytes in
@@ -75,7 +75,7 @@ extension RequestParser {
             while lineStart < bytes.count {
                 let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
                 let first = bytes[lineStart]
-                if first == ASCII.space || first == ASCII.tab { return .badRequest("obsolete line folding") }
+                if ASCII.isWhitespace(first) { return .badRequest("obsolete line folding") }
                 var colon = lineStart
                 while colon < lineEnd && bytes[colon] != ASCII.colon {
                     // RFC 9112 §5.1: no whitespace between the field name and the colon.
@@ -85,22 +85,18 @@ extension RequestParser {
                 guard colon < lineEnd, colon > lineStart else { return .badRequest("malformed header field") }
                 var valueStart = colon + 1
                 var valueEnd = lineEnd
-                while valueStart < valueEnd && (bytes[valueStart] == ASCII.space || bytes[valueStart] == ASCII.tab) {
-                    valueStart += 1
-                }
-                while valueEnd > valueStart && (bytes[valueEnd - 1] == ASCII.space || bytes[valueEnd - 1] == ASCII.tab) {
-                    valueEnd -= 1
-                }
+                while valueStart < valueEnd && ASCII.isWhitespace(bytes[valueStart]) { valueStart += 1 }
+                while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
                 for index in valueStart..<valueEnd where !ASCII.isFieldValueByte(bytes[index]) {
                     return .badRequest("control character in header field value")
                 }
-                fields.append((lineStart..<colon, valueStart..<valueEnd))
+                count += 1
                 lineStart = lineEnd + 2
             }
             return nil
         }
         if let refusal { return .failure(refusal) }
-        return .success(HTTPHeaders(storage: storage, fields: fields))
+        return .success(HTTPHeaders(storage: storage, count: count))
     }
 
     /// The rules that tie fields to framing and connection management (RFC 9112 §§3.2, 6.1, 6.3, 9.3).
@@ -112,34 +108,35 @@ extension RequestParser {
         var close = false
         var keepAliveToken = false
         var expectsContinue = false
-        let refusal: HTTPParseError? = headers.storage.withUnsafeBufferPointer { storage in
-            for field in headers.fields {
-                let name = UnsafeBufferPointer(rebasing: storage[field.name])
-                let value = UnsafeBufferPointer(rebasing: storage[field.value])
-                // By length first: most fields are none of these, and are passed over in one comparison.
-                switch name.count {
-                case 4 where ASCII.equalsLowercase(name, "host"):
-                    hostCount += 1
-                    guard value.allSatisfy(isHostByte) else { return .badRequest("invalid Host") }
-                case 14 where ASCII.equalsLowercase(name, "content-length"):
-                    contentLengths.append(field.value)
-                case 17 where ASCII.equalsLowercase(name, "transfer-encoding"):
-                    transferEncodings.append(field.value)
-                case 10 where ASCII.equalsLowercase(name, "connection"):
-                    for option in value.split(separator: UInt8(ascii: ",")) {
-                        let trimmed = option.drop { $0 == ASCII.space || $0 == ASCII.tab }
-                            .reversed().drop { $0 == ASCII.space || $0 == ASCII.tab }.reversed()
-                        if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { close = true }
-                        if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { keepAliveToken = true }
-                    }
-                case 6 where ASCII.equalsLowercase(name, "expect"):
-                    guard ASCII.equalsIgnoringCase(value, "100-continue".utf8) else { return .expectationFailed }
-                    expectsContinue = version == .http1_1
-                default:
-                    break
+        var refusal: HTTPParseError?
+        headers.forEachField { storage, nameRange, valueRange in
+            let name = UnsafeBufferPointer(rebasing: storage[nameRange])
+            let value = UnsafeBufferPointer(rebasing: storage[valueRange])
+            // By length first: most fields are none of these, and are passed over in one comparison.
+            switch name.count {
+            case 4 where ASCII.equalsLowercase(name, "host"):
+                hostCount += 1
+                if !value.allSatisfy(isHostByte) { refusal = .badRequest("invalid Host") }
+            case 14 where ASCII.equalsLowercase(name, "content-length"):
+                contentLengths.append(valueRange)
+            case 17 where ASCII.equalsLowercase(name, "transfer-encoding"):
+                transferEncodings.append(valueRange)
+            case 10 where ASCII.equalsLowercase(name, "connection"):
+                for option in value.split(separator: UInt8(ascii: ",")) {
+                    let trimmed = option.drop(while: ASCII.isWhitespace).reversed().drop(while: ASCII.isWhitespace).reversed()
+                    if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { close = true }
+                    if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { keepAliveToken = true }
                 }
+            case 6 where ASCII.equalsLowercase(name, "expect"):
+                if ASCII.equalsIgnoringCase(value, "100-continue".utf8) {
+                    expectsContinue = version == .http1_1
+                } else {
+                    refusal = .expectationFailed
+                }
+            default:
+                break
             }
-            return nil
+            return refusal == nil
         }
         if let refusal { return .failure(refusal) }
         // RFC 9112 §3.2: a 1.1 request without exactly one Host, or with more than one in any version, is a 400.
@@ -153,12 +150,12 @@ extension RequestParser {
             // requests are smuggled; HTTP/1.0 has no chunked coding at all.
             guard contentLengths.isEmpty else { return .failure(.badRequest("both Content-Length and Transfer-Encoding")) }
             guard version == .http1_1 else { return .failure(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }
-            guard transferEncodings.count == 1, ASCII.equalsIgnoringCase(headers.bytes(at: transferEncodings[0]), "chunked".utf8)
+            guard transferEncodings.count == 1, ASCII.equalsIgnoringCase(headers.storage[transferEncodings[0]], "chunked".utf8)
             else { return .failure(.badRequest("Transfer-Encoding other than chunked")) }
             framing = .chunked
         } else if !contentLengths.isEmpty {
             guard contentLengths.count == 1 else { return .failure(.badRequest("more than one Content-Length")) }
-            switch parseContentLength(headers.bytes(at: contentLengths[0]), limit: limits.maxBodyBytes) {
+            switch parseContentLength(headers.storage[contentLengths[0]], limit: limits.maxBodyBytes) {
             case .failure(let error): return .failure(error)
             case .success(let length): framing = length > 0 ? .length(length) : .none
             }
