@@ -45,6 +45,7 @@ final class DimensionRoutes: Sendable {
         } catch {
             return APIError.response(for: error)
         }
+        // The closures capture `self`, one retain, rather than copies of the configuration's many fields.
         let change: @Sendable (Dimension?) throws(ScalingError) -> Dimension
         if request.head.method == .patch {
             let update: DimensionUpdate
@@ -58,7 +59,6 @@ final class DimensionRoutes: Sendable {
                 ScalingMachine.apply(update, to: try self.configuration.existing(current, id: id))
             }
         } else {
-            // The closures capture `self`, one retain, rather than copies of the configuration's many fields.
             change = { current throws(ScalingError) in
                 ScalingMachine.observe(try self.configuration.existing(current, id: id), mode: self.configuration.mode)
             }

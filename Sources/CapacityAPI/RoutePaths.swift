@@ -39,7 +39,7 @@ public struct RoutePaths: Sendable {
     }
 
     /// The index of the route a request target (path and query) went to, or nil for none: what the metrics label a
-    /// request with.
+    /// request with that the route table did not tag (the engine's own refusals).
     public func routeIndex(ofTarget target: String) -> Int? {
         var target = target
         return target.withUTF8 { bytes in
