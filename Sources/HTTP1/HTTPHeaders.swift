@@ -10,10 +10,6 @@ public struct HTTPHeaders: Sendable {
     let storage: [UInt8]
     public let count: Int
 
-    public init() {
-        self.init(storage: [], count: 0)
-    }
-
     init(storage: [UInt8], count: Int) {
         self.storage = storage
         self.count = count
@@ -27,14 +23,20 @@ public struct HTTPHeaders: Sendable {
             while lineStart < bytes.count {
                 let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
                 let colon = ASCII.firstIndex(of: ASCII.colon, in: bytes, lineStart..<lineEnd) ?? lineEnd
-                var valueStart = min(colon + 1, lineEnd)
-                var valueEnd = lineEnd
-                while valueStart < valueEnd && ASCII.isWhitespace(bytes[valueStart]) { valueStart += 1 }
-                while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
-                guard body(bytes, lineStart..<colon, valueStart..<valueEnd) else { return }
+                let value = Self.value(in: bytes, from: min(colon + 1, lineEnd), to: lineEnd)
+                guard body(bytes, lineStart..<colon, value) else { return }
                 lineStart = lineEnd + 2
             }
         }
+    }
+
+    /// A field's value between its colon and its line's end: without the whitespace around it (RFC 9112 §5).
+    static func value(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Range<Int> {
+        var start = start
+        var end = end
+        while start < end && ASCII.isWhitespace(bytes[start]) { start += 1 }
+        while end > start && ASCII.isWhitespace(bytes[end - 1]) { end -= 1 }
+        return start..<end
     }
 
     /// Every (name, value) pair in the order received.

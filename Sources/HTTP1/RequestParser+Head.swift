@@ -83,11 +83,7 @@ extension RequestParser {
                     colon += 1
                 }
                 guard colon < lineEnd, colon > lineStart else { return .badRequest("malformed header field") }
-                var valueStart = colon + 1
-                var valueEnd = lineEnd
-                while valueStart < valueEnd && ASCII.isWhitespace(bytes[valueStart]) { valueStart += 1 }
-                while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
-                for index in valueStart..<valueEnd where !ASCII.isFieldValueByte(bytes[index]) {
+                for index in HTTPHeaders.value(in: bytes, from: colon + 1, to: lineEnd) where !ASCII.isFieldValueByte(bytes[index]) {
                     return .badRequest("control character in header field value")
                 }
                 count += 1
