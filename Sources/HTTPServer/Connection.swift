@@ -5,7 +5,7 @@ import SystemIO
 /// One client connection, owned by one event loop. It carries out what its `ConnectionStateMachine` decides, over
 /// a `ConnectionTransport` (plain or TLS): it holds the bytes, runs the parser and the responder, and registers for
 /// the readiness the machine wants. Everything a batch of reads produced is sent in one `send` (one TLS record
-/// write over TLS).
+/// write over TLS), at the end of the loop's turn: see `LoopContext.sendAtEndOfTurn(_:)`.
 final class Connection: EventHandler {
     private typealias Action = ConnectionStateMachine.Action
 
@@ -38,6 +38,8 @@ final class Connection: EventHandler {
     private var readyResponse: HTTPResponse?
     /// Which promise may still answer: a promise taken but not used can no longer answer a later request.
     private var deferredToken: UInt64 = 0
+    /// Queued with the context for its send at the end of this turn.
+    private var sendQueued = false
 
     init(transport: any ConnectionTransport, peer: String, responder: HTTPResponder, listener: String,
          context: LoopContext) {
@@ -158,7 +160,11 @@ final class Connection: EventHandler {
                 input.removeAll()
                 action = machine.proceed(now: now)
             case .flush:
-                action = flush(now: now)
+                if !sendQueued {
+                    sendQueued = true
+                    context.sendAtEndOfTurn(self)
+                }
+                return
             case .wait:
                 updateInterest()
                 return
@@ -232,6 +238,13 @@ final class Connection: EventHandler {
     }
 
     // MARK: Output
+
+    /// The send a `.flush` queued, once the turn's events are handled.
+    func sendQueuedOutput() {
+        sendQueued = false
+        guard machine.phase != .closed else { return }
+        perform(flush(now: context.now))
+    }
 
     private func flush(now: Int64) -> Action {
         var progressed = false

@@ -81,7 +81,8 @@ extension ConnectionStateMachine {
         case refuse(Refusal)
         /// Drop the buffered input: the client finished sending, so it can never complete a request. Then `proceed`.
         case discardInput
-        /// Send queued output; report `outputFlushed` or `writeBlocked`.
+        /// Send queued output (the connection does so at the end of its loop's turn); report `outputFlushed` or
+        /// `writeBlocked`.
         case flush
         /// Wait for readiness, a response or a tick, watching what `wantsToRead` and `wantsToWrite` say.
         case wait
