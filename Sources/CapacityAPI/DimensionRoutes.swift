@@ -38,39 +38,65 @@ final class DimensionRoutes: Sendable {
     }
 
     private func respond(_ request: HTTPRequest, idSegment: Substring, context: RequestContext) -> HTTPResponse? {
-        let method = request.head.method == .patch ? "PATCH" : "GET"
         let id: DimensionID
         do {
             id = try DimensionID(percentEncoded: idSegment)
         } catch {
             return APIError.response(for: error)
         }
-        // The closures capture `self`, one retain, rather than copies of the configuration's many fields.
-        let change: @Sendable (Dimension?) throws(ScalingError) -> Dimension
+        var update: DimensionUpdate?
         if request.head.method == .patch {
-            let update: DimensionUpdate
             switch decodeUpdate(request) {
             case .failure(let refusal):
                 return refusal.response
             case .success(let decoded):
                 update = decoded
             }
-            change = { current throws(ScalingError) in
-                ScalingMachine.apply(update, to: try self.configuration.existing(current, id: id))
-            }
-        } else {
-            change = { current throws(ScalingError) in
-                ScalingMachine.observe(try self.configuration.existing(current, id: id), mode: self.configuration.mode)
-            }
         }
-        let promise = context.deferResponse()
-        let body = request.body
-        store.update(id, change) { outcome in
+        let waiting = Waiting(routes: self, id: id, update: update, body: request.body, promise: context.deferResponse())
+        // Each closure captures the one object and nothing else, which makes it the closure's context: no
+        // allocation of its own for either.
+        store.update(id, { current throws(ScalingError) in try waiting.change(current) }) { waiting.finish($0) }
+        return nil
+    }
+
+    /// A request handed to the store: what its change and its answer need, in one allocation.
+    private final class Waiting: Sendable {
+        let routes: DimensionRoutes
+        let id: DimensionID
+        /// A PATCH's; nil for a GET.
+        let update: DimensionUpdate?
+        let body: [UInt8]
+        let promise: ResponsePromise
+
+        init(routes: DimensionRoutes, id: DimensionID, update: DimensionUpdate?, body: [UInt8],
+             promise: ResponsePromise) {
+            self.routes = routes
+            self.id = id
+            self.update = update
+            self.body = body
+            self.promise = promise
+        }
+
+        func change(_ current: Dimension?) throws(ScalingError) -> Dimension {
+            // A call on the whole configuration copies it (a retain of each of its many fields): made only to create
+            // a dimension; otherwise one field is read.
+            let existing: Dimension
+            if let current {
+                existing = current
+            } else {
+                existing = try routes.configuration.existing(nil, id: id)
+            }
+            if let update { return ScalingMachine.apply(update, to: existing) }
+            return ScalingMachine.observe(existing, mode: routes.configuration.mode)
+        }
+
+        func finish(_ outcome: Result<DimensionChange, ScalingError>) {
             switch outcome {
             case .success(let result):
-                self.transitions.record(method: method, body: body,
-                                        before: result.before ?? self.configuration.defaults.makeDimension(id: id),
-                                        after: result.after)
+                routes.transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
+                                          before: result.before ?? routes.configuration.defaults.makeDimension(id: id),
+                                          after: result.after)
                 var response = JSONContent.response(RenderedDimension.of(result.after).json)
                 // What the old transition-log format has no room for.
                 if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
@@ -82,7 +108,6 @@ final class DimensionRoutes: Sendable {
                 promise.succeed(APIError.response(for: error))
             }
         }
-        return nil
     }
 
     private struct Refusal: Error {

@@ -29,13 +29,10 @@ public struct RoutePaths: Sendable {
             // `http://host` or `http://host?query`: the path is "/", which has no parameter.
             return Self.root.withUnsafeBufferPointer { match($0) }.map { ($0.index, "") }
         }
-        var target = head.target
-        guard let found = target.withUTF8({ match(UnsafeBufferPointer(rebasing: $0[bounds])) }) else { return nil }
+        guard let found = head.withTarget({ match(UnsafeBufferPointer(rebasing: $0[bounds])) }) else { return nil }
         guard matchers[found.index].isPrefix else { return (found.index, "") }
-        let utf8 = target.utf8
-        let start = utf8.index(utf8.startIndex, offsetBy: bounds.lowerBound + found.parameterOffset)
-        let end = utf8.index(utf8.startIndex, offsetBy: bounds.upperBound)
-        return (found.index, Substring(utf8[start..<end]))
+        let parameter = (bounds.lowerBound + found.parameterOffset)..<bounds.upperBound
+        return (found.index, head.withTarget { Substring(decoding: UnsafeBufferPointer(rebasing: $0[parameter]), as: UTF8.self) })
     }
 
     /// The index of the route a request target (path and query) went to, or nil for none: what the metrics label a

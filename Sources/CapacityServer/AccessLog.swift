@@ -17,7 +17,7 @@ final class JSONAccessLog: AccessLogFormatter {
         // In one append (ByteWriter), bounded by its strings: the member names and three numbers take at most 180
         // bytes, and each string at most JSONWriter.maxBytes(ofString:).
         var bound = 180 + record.timestamp.count + JSONWriter.maxBytes(ofString: record.method)
-            + JSONWriter.maxBytes(ofString: record.target)
+            + record.withTarget { JSONWriter.maxBytes(ofUTF8Count: $0.count) }
             + JSONWriter.maxBytes(ofString: record.peer)
         if let client = record.client {
             bound += 64 + JSONWriter.maxBytes(ofString: client.subject) + JSONWriter.maxBytes(ofString: client.fingerprint)
@@ -32,7 +32,7 @@ final class JSONAccessLog: AccessLogFormatter {
             out.append("\", \"method\": ")
             JSONWriter.appendString(record.method, to: &out)
             out.append(", \"path\": ")
-            JSONWriter.appendString(record.target, to: &out)
+            record.withTarget { JSONWriter.appendString(utf8: $0, to: &out) }
             out.append(", \"status\": ")
             out.appendDecimal(record.status)
             out.append(", \"bytes\": ")

@@ -8,8 +8,8 @@ public enum BodyFraming: Sendable, Equatable {
 /// A request line and its header fields, validated.
 public struct RequestHead: Sendable {
     public let method: HTTPMethod
-    /// The request-target exactly as sent (origin-form, absolute-form or "*").
-    public let target: String
+    /// The target's length: its bytes begin the headers' storage.
+    let targetLength: Int
     public let version: HTTPVersion
     public let headers: HTTPHeaders
     public let framing: BodyFraming
@@ -21,12 +21,21 @@ public struct RequestHead: Sendable {
     /// (whose `path` is "/").
     public let pathBounds: Range<Int>?
 
+    /// The request-target exactly as sent (origin-form, absolute-form or "*"), made when asked: routing reads its
+    /// bytes in place (`withTarget`), and a `String` of more than 15 bytes is an allocation.
+    public var target: String {
+        withTarget { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with the target's bytes, visible ASCII (RFC 9112 §3.2) as the parser admits.
+    public func withTarget<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try headers.storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<targetLength])) }
+    }
+
     /// The path of the target, without the query: origin-form as is, absolute-form without scheme and authority.
     public var path: Substring {
         guard let bounds = pathBounds else { return "/" }
-        let utf8 = target.utf8
-        return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: bounds.lowerBound)
-                              ..< utf8.index(utf8.startIndex, offsetBy: bounds.upperBound)])
+        return withTarget { Substring(decoding: UnsafeBufferPointer(rebasing: $0[bounds]), as: UTF8.self) }
     }
 
     /// Where the path of `target` (ASCII, as the parser admits) lies: from its first byte in origin-form ("*" is its

@@ -13,11 +13,12 @@ extension RequestParser {
         let methodBytes = UnsafeBufferPointer(rebasing: line[..<firstSpace])
         guard methodBytes.allSatisfy(ASCII.isToken) else { return .failure(.badRequest("invalid method")) }
         let afterMethod = firstSpace + 1
-        guard let secondSpace = line[afterMethod...].firstIndex(of: ASCII.space), secondSpace > afterMethod else {
+        guard let secondSpace = ASCII.firstIndex(of: ASCII.space, in: line, afterMethod..<line.count),
+              secondSpace > afterMethod else {
             return .failure(.badRequest("malformed request line"))
         }
         let targetBytes = UnsafeBufferPointer(rebasing: line[afterMethod..<secondSpace])
-        guard targetBytes.allSatisfy(ASCII.isTargetByte) else {
+        guard ASCII.areTargetBytes(targetBytes) else {
             return .failure(.badRequest("invalid character in request target"))
         }
         let version: HTTPVersion
@@ -27,19 +28,20 @@ extension RequestParser {
         }
         let method = HTTPMethod(token: methodBytes)
         guard isValidTarget(targetBytes, method: method) else { return .failure(.badRequest("invalid request target")) }
-        let target = String(decoding: targetBytes, as: UTF8.self)
         let pathBounds = RequestHead.pathBounds(of: targetBytes)
 
-        let fieldsStart = requestLineEnd + 2
+        // One copy from the target to the end of the last field line, where the head's target and fields are read
+        // (with no fields, `fieldsEnd` is the request line's CRLF's end, and the fields start there too).
+        let targetStart = scan.headStart + afterMethod
         let fieldsEnd = headEnd - 2
-        let storage = fieldsStart < fieldsEnd ? Array(buffer[fieldsStart..<fieldsEnd]) : []
+        let storage = Array(buffer[targetStart..<fieldsEnd])
         let headers: HTTPHeaders
-        switch parseFields(storage) {
+        switch parseFields(storage, from: requestLineEnd + 2 - targetStart) {
         case .failure(let error): return .failure(error)
         case .success(let parsed): headers = parsed
         }
-        return semantics(method: method, target: target, pathBounds: pathBounds, version: version, headers: headers,
-                         limits: limits)
+        return semantics(method: method, targetLength: targetBytes.count, pathBounds: pathBounds, version: version,
+                         headers: headers, limits: limits)
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<HTTPVersion, HTTPParseError> {
@@ -64,14 +66,14 @@ extension RequestParser {
         return startsWith("http://") || startsWith("https://")
     }
 
-    /// Validates the field lines (each CRLF-terminated except the last): what `HTTPHeaders` relies on to find
-    /// them again.
-    private static func parseFields(_ storage: [UInt8]) -> Result<HTTPHeaders, HTTPParseError> {
+    /// Validates the field lines from `fieldsStart` on (each CRLF-terminated except the last): what `HTTPHeaders`
+    /// relies on to find them again.
+    private static func parseFields(_ storage: [UInt8], from fieldsStart: Int) -> Result<HTTPHeaders, HTTPParseError> {
         var count = 0
         // Over the contiguous bytes (an Array's subscript checks its bounds at every byte), each line's end found
         // with memchr: the head scan has refused every CR without its LF.
         let refusal: HTTPParseError? = storage.withUnsafeBufferPointer { bytes in
-            var lineStart = 0
+            var lineStart = fieldsStart
             while lineStart < bytes.count {
                 let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
                 let first = bytes[lineStart]
@@ -92,11 +94,11 @@ extension RequestParser {
             return nil
         }
         if let refusal { return .failure(refusal) }
-        return .success(HTTPHeaders(storage: storage, count: count))
+        return .success(HTTPHeaders(storage: storage, fieldsStart: fieldsStart, count: count))
     }
 
     /// The rules that tie fields to framing and connection management (RFC 9112 §§3.2, 6.1, 6.3, 9.3).
-    private static func semantics(method: HTTPMethod, target: String, pathBounds: Range<Int>?, version: HTTPVersion,
+    private static func semantics(method: HTTPMethod, targetLength: Int, pathBounds: Range<Int>?, version: HTTPVersion,
                                   headers: HTTPHeaders, limits: ParserLimits) -> Result<RequestHead, HTTPParseError> {
         var hostCount = 0
         var contentLengths: [Range<Int>] = []
@@ -157,7 +159,7 @@ extension RequestParser {
             }
         }
         let keepAlive = version == .http1_1 ? !close : keepAliveToken && !close
-        return .success(RequestHead(method: method, target: target, version: version, headers: headers,
+        return .success(RequestHead(method: method, targetLength: targetLength, version: version, headers: headers,
                                     framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue,
                                     pathBounds: pathBounds))
     }

@@ -227,8 +227,7 @@ final class Connection: EventHandler {
                                  http10KeepAlive: !closing && request?.head.version == .http1_0)
         if context.recordsRequests {
             let record = AccessRecord(
-                method: request?.head.method.name ?? "-", target: request?.head.target ?? "-",
-                status: response.status.code, bytes: output.count - before,
+                request: request, status: response.status.code, bytes: output.count - before,
                 durationMicroseconds: context.requestClockMicroseconds() - current.startMicroseconds,
                 peer: peer, listener: listener, client: transport.clientIdentity,
                 epochMilliseconds: context.epochMilliseconds, timestamp: context.timestamp(),

@@ -34,7 +34,8 @@ public struct RequestContext {
 }
 
 /// A response to be given later, from any thread. Fulfilling it twice, or after the connection closed, does nothing.
-public final class ResponsePromise: Sendable {
+/// A value, kept inside whatever waits to answer rather than allocated on its own.
+public struct ResponsePromise: Sendable {
     private let loop: EventLoop
     private let connection: LoopBound<Connection>
     private let token: UInt64
@@ -66,8 +67,8 @@ struct LoopBound<Value: AnyObject>: @unchecked Sendable {
 
 /// One line's worth of facts about a finished request, for the access log.
 public struct AccessRecord {
-    public let method: String
-    public let target: String
+    /// The request answered; nil for one the engine refused before it was whole.
+    public let request: HTTPRequest?
     public let status: Int
     public let bytes: Int
     public let durationMicroseconds: Int64
@@ -84,6 +85,17 @@ public struct AccessRecord {
     public let fields: [AccessLogField]
     /// What the responder attached with `RequestContext.setResponderTag`, if anything.
     public let responderTag: Int?
+
+    /// The request's method, "-" for a refused request.
+    public var method: String { request?.head.method.name ?? "-" }
+
+    /// The request's target, "-" for a refused request: made when asked, where `withTarget` reads it in place.
+    public var target: String { request?.head.target ?? "-" }
+
+    public func withTarget<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        guard let request else { return ("-" as StaticString).withUTF8Buffer(body) }
+        return request.head.withTarget(body)
+    }
 }
 
 /// Formats access records; the engine buffers the lines per loop and writes them once per loop iteration. A class:

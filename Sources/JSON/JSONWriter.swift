@@ -5,7 +5,11 @@ import Bytes
 public enum JSONWriter {
     /// The most bytes `appendString` writes for `string`: every byte escaped as `\u00XX`, and the quotes.
     public static func maxBytes(ofString string: String) -> Int {
-        6 * string.utf8.count + 2
+        maxBytes(ofUTF8Count: string.utf8.count)
+    }
+
+    public static func maxBytes(ofUTF8Count count: Int) -> Int {
+        6 * count + 2
     }
 
     /// The most bytes `appendNumber` writes (Swift's longest `description` of a finite double is 24 bytes).
@@ -16,15 +20,18 @@ public enum JSONWriter {
     }
 
     public static func appendString(_ string: String, to out: inout ByteWriter) {
-        out.append(byte: UInt8(ascii: "\""))
         var string = string
-        string.withUTF8 { bytes in
-            // Most strings (ids, names, statuses) need no escaping: copied in one go.
-            if isPlain(bytes) {
-                out.append(bytes)
-            } else {
-                appendEscaped(bytes, to: &out)
-            }
+        string.withUTF8 { appendString(utf8: $0, to: &out) }
+    }
+
+    /// A string given as its UTF-8 (valid UTF-8: only the bytes JSON escapes are changed).
+    public static func appendString(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout ByteWriter) {
+        out.append(byte: UInt8(ascii: "\""))
+        // Most strings (ids, names, statuses) need no escaping: copied in one go.
+        if isPlain(bytes) {
+            out.append(bytes)
+        } else {
+            appendEscaped(bytes, to: &out)
         }
         out.append(byte: UInt8(ascii: "\""))
     }

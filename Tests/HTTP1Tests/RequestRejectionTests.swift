@@ -95,6 +95,26 @@ struct RequestRejectionTests {
     }
 }
 
+@Suite("Request parser: the bytes of a target")
+struct TargetByteTests {
+    /// Each byte value, in a short target and at every place of a long one (where the check runs a vector at a
+    /// time), is admitted exactly when it is visible ASCII; a space ends the target, so it is not tried inside.
+    @Test(arguments: (0...255).map(UInt8.init).filter { $0 != ASCII.space && $0 != ASCII.cr && $0 != ASCII.lf })
+    func everyByteValue(_ byte: UInt8) {
+        let visible = (0x21...0x7E).contains(byte)
+        for position in [1, 2, 31, 32, 63, 64, 99] {
+            var target = Array("/".utf8) + Array(repeating: UInt8(ascii: "a"), count: 99)
+            target[position] = byte
+            #expect(target.withUnsafeBufferPointer { ASCII.areTargetBytes($0) } == visible, "byte \(byte) at \(position)")
+            let request = Array("GET ".utf8) + target + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+            let result = ParserHarness.parse(request)
+            #expect(visible ? result != .invalid(.badRequest("invalid character in request target"))
+                            : result == .invalid(.badRequest("invalid character in request target")),
+                    "byte \(byte) at \(position)")
+        }
+    }
+}
+
 @Suite("Request parser: limits, one under and one over")
 struct ParserLimitTests {
     static let limits = ParserLimits(maxRequestLineBytes: 40, maxHeaderBytes: 60, maxHeaderCount: 3, maxBodyBytes: 10)
