@@ -126,6 +126,8 @@ final class Connection: EventHandler {
     func finishDeferredResponse(_ response: consuming HTTPResponse, token: UInt64) {
         guard token == deferredToken, machine.owesDeferredResponse else { return }
         readyResponse = consume response
+        // Fulfilled inside the responder (a store that answered at once): its return picks the answer up.
+        guard machine.phase == .awaitingResponse else { return }
         perform(machine.responseReady(now: context.now))
     }
 
