@@ -36,6 +36,10 @@ extension FileStore {
                     try FileSystem.truncate(log, to: logSize)
                     logNeedsTruncate = false
                 }
+                while let unsynced = unsyncedDirectories.first {
+                    try FileSystem.syncDirectory(unsynced)
+                    unsyncedDirectories.removeFirst()
+                }
                 try FileSystem.write(bytes, to: log, at: logSize)
                 try FileSystem.fdatasync(log)
                 logSize += bytes.count

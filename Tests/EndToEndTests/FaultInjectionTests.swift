@@ -7,13 +7,7 @@ struct FaultInjectionTests {
     /// /readyz says so; and the server recovers by itself once the disk works again.
     @Test(arguments: ["enospc", "eio", "fsync-eio"])
     func aFailedWriteIs503AndChangesNothing(fault: String) throws {
-        let directory = ServerProcess.temporaryDirectory()
-        let library = try buildFaultShim(into: directory)
-        let control = directory + "/fault"
-        try "none".write(toFile: control, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(["--mode", "production"],
-                                       environment: ["LD_PRELOAD": library, "FAULTFS_CONTROL": control],
-                                       directory: directory)
+        let (server, control) = try startWithFaults("none")
         let url = server.baseURL + "/v1/scalableTargetDimensions/faulty"
         #expect(try patch(url, #"{"desiredCapacity": 2}"#).status == 200)
 
@@ -42,5 +36,31 @@ struct FaultInjectionTests {
         let after = try curl(server.baseURL + "/v1/scalableTargetDimensions/faulty")  // a new port
         #expect(after.json?["desiredCapacity"] as? Double == 4, "\(after.body) \(server.stderr)")
         #expect(server.stop() == 0)
+    }
+
+    /// A new state directory's names (its log's, its own in its parent) are made durable before the first write is
+    /// acknowledged, and not at start-up: with directory syncs failing, the server starts and serves, its first
+    /// write is refused, and once they work the write is acknowledged.
+    @Test func aNewStateDirectoryIsSyncedBeforeItsFirstAcknowledgedWrite() throws {
+        let (server, control) = try startWithFaults("dirsync-eio")
+        #expect(try curl(server.baseURL + "/time").status == 200)
+        let url = server.baseURL + "/v1/scalableTargetDimensions/new"
+        #expect(try patch(url, #"{"desiredCapacity": 2}"#).status == 503)
+        try "none".write(toFile: control, atomically: true, encoding: .utf8)
+        #expect(try patch(url, #"{"desiredCapacity": 2}"#).status == 200)
+        #expect(server.stop() == 0)
+    }
+
+    /// A server in production mode under the fault shim, failing what `fault` says from the start; the control file
+    /// changes that.
+    private func startWithFaults(_ fault: String) throws -> (server: ServerProcess, control: String) {
+        let directory = ServerProcess.temporaryDirectory()
+        let library = try buildFaultShim(into: directory)
+        let control = directory + "/fault"
+        try fault.write(toFile: control, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(["--mode", "production"],
+                                       environment: ["LD_PRELOAD": library, "FAULTFS_CONTROL": control],
+                                       directory: directory)
+        return (server, control)
     }
 }

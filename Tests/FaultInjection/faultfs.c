@@ -3,8 +3,10 @@
 //   enospc      pwrite fails with ENOSPC (disk full)
 //   eio         pwrite fails with EIO
 //   fsync-eio   fdatasync and fsync fail with EIO (the data may have reached the page cache, not the disk)
+//   dirsync-eio fsync of a directory fails with EIO (a new file's name may not be durable)
 //   anything else, or no file: nothing fails.
-// Only calls on regular files are affected, so sockets, pipes and the logs on stdout/stderr keep working.
+// Only calls on regular files (and, for dirsync-eio, directories) are affected, so sockets, pipes and the logs on
+// stdout/stderr keep working.
 //
 // FAULTFS_SYNCED names a file that, after every successful fdatasync or fsync of the store's log, holds the log's
 // size then: the bytes that would survive a power cut. The power-loss test cuts the log back towards it.
@@ -19,11 +21,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static int fault_is(const char *name, int fd) {
+static int fault_on(const char *name, int fd, mode_t type) {
     const char *control = getenv("FAULTFS_CONTROL");
     if (control == NULL) return 0;
     struct stat info;
-    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) return 0;
+    if (fstat(fd, &info) != 0 || (info.st_mode & S_IFMT) != type) return 0;
     FILE *file = fopen(control, "r");
     if (file == NULL) return 0;
     char word[32] = {0};
@@ -31,6 +33,8 @@ static int fault_is(const char *name, int fd) {
     fclose(file);
     return matched;
 }
+
+static int fault_is(const char *name, int fd) { return fault_on(name, fd, S_IFREG); }
 
 ssize_t pwrite(int fd, const void *buffer, size_t count, off_t offset) {
     static ssize_t (*real)(int, const void *, size_t, off_t);
@@ -80,7 +84,7 @@ int fdatasync(int fd) {
 int fsync(int fd) {
     static int (*real)(int);
     if (real == NULL) real = dlsym(RTLD_NEXT, "fsync");
-    if (fault_is("fsync-eio", fd)) { errno = EIO; return -1; }
+    if (fault_is("fsync-eio", fd) || fault_on("dirsync-eio", fd, S_IFDIR)) { errno = EIO; return -1; }
     int result = real(fd);
     if (result == 0) record_synced(fd);
     return result;
