@@ -86,12 +86,16 @@ final class LoopContext {
         return timestampBytes
     }
 
-    /// Runs after every batch of events: at most four times a second enforces timeouts by looking at every
-    /// connection's deadline, then sends what the turn's answers queued and flushes the access log.
+    /// Runs after every batch of events: sends what the turn's answers queued (first: a client waits for them, the
+    /// clock does not), at most four times a second enforces timeouts by looking at every connection's deadline
+    /// (sending what that queued), and flushes the access log.
     func tick() {
-        refreshClock()
-        if now - lastSweep >= 250 { sweep() }
         sendQueuedOutput()
+        refreshClock()
+        if now - lastSweep >= 250 {
+            sweep()
+            sendQueuedOutput()
+        }
         flushAccessLog()
     }
 
