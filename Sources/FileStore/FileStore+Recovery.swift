@@ -7,8 +7,6 @@ extension FileStore {
         var dimensions: [DimensionID: Dimension]
         var log: FileDescriptor
         var logSize: Int
-        /// The log was made now: its name is durable only once the directory is synced.
-        var logCreated: Bool
     }
 
     /// Loads the snapshot, replays the log over it, and cuts a torn tail off the log. A damaged snapshot, or a
@@ -27,7 +25,6 @@ extension FileStore {
                 }
                 replay(scan.records, into: &dimensions)
             }
-            let existed = access(logPath, F_OK) == 0
             let log = try FileSystem.open(logPath, flags: O_RDWR | O_CREAT)
             let bytes = try FileSystem.read(logPath) ?? []
             let scan = RecordFormat.scan(bytes)
@@ -41,7 +38,7 @@ extension FileStore {
                 try FileSystem.fsync(log)
             }
             replay(scan.records, into: &dimensions)
-            return Recovered(dimensions: dimensions, log: log, logSize: scan.validLength, logCreated: !existed)
+            return Recovered(dimensions: dimensions, log: log, logSize: scan.validLength)
         } catch let error as OpenError {
             throw error
         } catch {

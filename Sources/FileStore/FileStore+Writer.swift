@@ -36,6 +36,10 @@ extension FileStore {
                     try FileSystem.truncate(log, to: logSize)
                     logNeedsTruncate = false
                 }
+                // A failed directory sync fails the batch and is tried again with the next one. Unlike a file's
+                // pages, which Linux may drop after a failed fsync, an entry lives in the file system's journal;
+                // ext4 aborts its journal when a commit fails, so every later sync fails too rather than succeed
+                // without writing.
                 while let unsynced = unsyncedDirectories.first {
                     try FileSystem.syncDirectory(unsynced)
                     unsyncedDirectories.removeFirst()

@@ -73,10 +73,12 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     var logNeedsTruncate = false
     /// Counts the log's emptyings, so a reader can tell the log it read from the log of another generation.
     var logGeneration: UInt64 = 0
-    /// Directories whose new entries (the log, the state directory itself) must be made durable before the first
-    /// write is acknowledged: synced then rather than at start-up, where an fsync on a busy disk can take longer
-    /// than everything else a start does.
-    var unsyncedDirectories: [String] = []
+    /// The state directory and its parent, synced before this process's first write: the log's name and the
+    /// directory's own are then durable before any write is acknowledged, whichever process made them (one that
+    /// made them and exited before writing, `check-config` or a start that failed later, synced nothing). Synced
+    /// then rather than at start-up, where an fsync on a busy disk can take longer than everything else a start
+    /// does.
+    var unsyncedDirectories: [String]
     private var writer: PosixThread?
 
     struct QueuedWrite {
@@ -92,9 +94,9 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     public init(directory: String, options: Options = Options()) throws(OpenError) {
         self.directory = directory
         self.options = options
-        let createdDirectory: Bool
+        unsyncedDirectories = [directory, FileSystem.parentDirectory(of: directory)]
         do {
-            createdDirectory = try FileSystem.makeDirectory(directory)
+            try FileSystem.makeDirectory(directory)
             lockFile = try FileSystem.open(directory + "/" + Self.lockName, flags: O_RDWR | O_CREAT)
         } catch {
             throw OpenError(description: "state directory \(directory): \(error)")
@@ -106,8 +108,6 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         committed = recovered.dimensions
         log = recovered.log
         logSize = recovered.logSize
-        if recovered.logCreated { unsyncedDirectories.append(directory) }
-        if createdDirectory { unsyncedDirectories.append(FileSystem.parentDirectory(of: directory)) }
         do {
             synced = try FileSystem.open(directory + "/" + Self.syncedName, flags: O_RDWR | O_CREAT)
             // A reader that began before this process (a server restarting) must see another generation.

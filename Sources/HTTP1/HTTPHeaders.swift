@@ -6,9 +6,9 @@ import Glibc
 /// a `GET /time`). Names compare case-insensitively (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable {
     /// The request head's bytes from its target on (`RequestHead` reads the target there: one allocation for the
-    /// whole head), and from `fieldsStart` to the end, `name: value` lines with CRLF between them (not after the
-    /// last); each name a token with its colon right after it, each value field bytes: what `RequestParser` lets
-    /// through, and what `forEachField` relies on.
+    /// whole head), and from `fieldsStart` to the end, `name: value` lines, each ending in CRLF; each name a token
+    /// with its colon right after it, each value field bytes: what `RequestParser` lets through, and what
+    /// `forEachField` relies on.
     let storage: [UInt8]
     let fieldsStart: Int
     public let count: Int

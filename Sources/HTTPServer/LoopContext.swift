@@ -115,8 +115,8 @@ final class LoopContext {
     /// answers of a busy turn then leave together, after every ready connection was read and answered, as Redis
     /// does before it sleeps. A client sleeping in its own poll is woken by the first and finds the others
     /// ready, where sends spread over the turn woke it again and again (and a wake-up is the sender's system
-    /// time). The price is latency: an answer waits for the rest of its turn, at most one `epoll_wait`'s worth of
-    /// requests. Measured in the README (issue 13, fourth session).
+    /// time). The price is latency under load: an answer waits for the rest of its turn's work (other connections'
+    /// requests, handshakes, accepts, the store's answers). Measured in the README (issue 13, fourth session).
     func sendAtEndOfTurn(_ connection: Connection) {
         sendsQueued.append(connection)
     }

@@ -113,15 +113,12 @@ public enum FileSystem {
         if unlink(path) != 0 && cs_errno() != ENOENT { throw SystemError(call: "unlink", errno: cs_errno()) }
     }
 
-    /// One level (not `mkdir -p`); an existing directory is fine. Returns whether it made one.
-    @discardableResult
-    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(SystemError) -> Bool {
-        if mkdir(path, mode) == 0 { return true }
-        if cs_errno() != EEXIST { throw SystemError(call: "mkdir(\(path))", errno: cs_errno()) }
-        return false
+    /// One level (not `mkdir -p`); an existing directory is fine.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(SystemError) {
+        if mkdir(path, mode) != 0 && cs_errno() != EEXIST { throw SystemError(call: "mkdir(\(path))", errno: cs_errno()) }
     }
 
-    /// The directory `path` is in: what to sync after making `path` there.
+    /// The directory `path` is in: what to sync for `path`'s name to be durable.
     public static func parentDirectory(of path: String) -> String {
         var trimmed = Substring(path)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }

@@ -38,11 +38,19 @@ struct FaultInjectionTests {
         #expect(server.stop() == 0)
     }
 
-    /// A new state directory's names (its log's, its own in its parent) are made durable before the first write is
-    /// acknowledged, and not at start-up: with directory syncs failing, the server starts and serves, its first
-    /// write is refused, and once they work the write is acknowledged.
-    @Test func aNewStateDirectoryIsSyncedBeforeItsFirstAcknowledgedWrite() throws {
-        let (server, control) = try startWithFaults("dirsync-eio")
+    /// The state directory's names (the log's, its own in its parent) are made durable by each process before its
+    /// first acknowledged write, not at start-up, and not only by the process that made them, which may have exited
+    /// without writing: with directory syncs failing, a server starts and serves, its first write is refused, and
+    /// once they work the write is acknowledged. `madeEarlier`: a server without faults made the directory and
+    /// stopped without a write first.
+    @Test(arguments: [false, true])
+    func theStateDirectoryIsSyncedBeforeTheFirstAcknowledgedWrite(madeEarlier: Bool) throws {
+        let (server, control) = try startWithFaults(madeEarlier ? "none" : "dirsync-eio")
+        if madeEarlier {
+            #expect(server.stop() == 0)
+            try "dirsync-eio".write(toFile: control, atomically: true, encoding: .utf8)
+            try server.start()
+        }
         #expect(try curl(server.baseURL + "/time").status == 200)
         let url = server.baseURL + "/v1/scalableTargetDimensions/new"
         #expect(try patch(url, #"{"desiredCapacity": 2}"#).status == 503)

@@ -1,4 +1,3 @@
-import Glibc
 import Testing
 import SystemIO
 
@@ -10,12 +9,5 @@ struct FileSystemTests {
     ])
     func parentDirectory(_ row: (path: String, parent: String)) {
         #expect(FileSystem.parentDirectory(of: row.path) == row.parent)
-    }
-
-    @Test func makeDirectorySaysWhetherItMadeOne() throws {
-        let path = "/tmp/capacityd-mkdir-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        defer { rmdir(path) }
-        #expect(try FileSystem.makeDirectory(path) == true)
-        #expect(try FileSystem.makeDirectory(path) == false)
     }
 }
