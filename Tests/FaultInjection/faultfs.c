@@ -10,6 +10,9 @@
 //
 // FAULTFS_SYNCED names a file that, after every successful fdatasync or fsync of the store's log, holds the log's
 // size then: the bytes that would survive a power cut. The power-loss test cuts the log back towards it.
+// FAULTFS_SYNC_DELAY_US makes each fdatasync take that much longer, before it starts: a slow disk, on which a kill
+// usually lands while written bytes are not yet synced (on a fast one, under a sanitizer's slowness, two dozen
+// kills in a row could all miss that window).
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -76,6 +79,8 @@ int fdatasync(int fd) {
     static int (*real)(int);
     if (real == NULL) real = dlsym(RTLD_NEXT, "fdatasync");
     if (fault_is("fsync-eio", fd)) { errno = EIO; return -1; }
+    const char *delay = getenv("FAULTFS_SYNC_DELAY_US");
+    if (delay != NULL) usleep((useconds_t)atoi(delay));
     int result = real(fd);
     if (result == 0) record_synced(fd);
     return result;
