@@ -72,11 +72,16 @@ struct CrashTests {
                 group.enter()
                 let thread = Thread { [port = server.port] in
                     defer { group.leave() }
-                    totalAcknowledged.add(Self.hammer(port: port, ids: mine, firstValue: base, ledger: ledger))
+                    Self.hammer(port: port, ids: mine, firstValue: base, ledger: ledger, acknowledged: totalAcknowledged)
                 }
                 thread.start()
             }
-            usleep(UInt32.random(in: 150_000...700_000))
+            // The kill lands in the steady state: after every worker's first answer (a new process first syncs its
+            // directory, and a sanitized one warms up slowly), then at a random moment.
+            let steadyFrom = totalAcknowledged.value + Self.workers
+            let warmUpEnds = Date().addingTimeInterval(20)
+            while totalAcknowledged.value < steadyFrom && Date() < warmUpEnds { usleep(5_000) }
+            usleep(UInt32.random(in: 50_000...500_000))
             server.crash()
             #expect(group.wait(timeout: .now() + 30) == .success)
             counter += 1_000_000
@@ -124,11 +129,11 @@ struct CrashTests {
         return true
     }
 
-    /// One worker: PATCHes its ids in turn on one keep-alive connection until the server dies.
-    private static func hammer(port: UInt16, ids: [String], firstValue: Double, ledger: Ledger) -> Int {
-        guard let connection = try? RawConnection(port: port) else { return 0 }
+    /// One worker: PATCHes its ids in turn on one keep-alive connection until the server dies, counting each
+    /// acknowledgement as it comes.
+    private static func hammer(port: UInt16, ids: [String], firstValue: Double, ledger: Ledger, acknowledged: Counter) {
+        guard let connection = try? RawConnection(port: port) else { return }
         var value = firstValue
-        var acknowledged = 0
         while true {
             for id in ids {
                 value += 1
@@ -136,13 +141,13 @@ struct CrashTests {
                 ledger.sending(id, value)
                 connection.send("PATCH /v1/scalableTargetDimensions/\(id) HTTP/1.1\r\nHost: x\r\n"
                                 + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
-                guard let response = connection.readResponses(1, timeout: 10).first else { return acknowledged }
+                guard let response = connection.readResponses(1, timeout: 10).first else { return }
                 guard response.status == 200, response.body.contains("\"desiredCapacity\": \(Int(value))") else {
                     Issue.record("unexpected answer \(response.statusLine) \(response.body)")
-                    return acknowledged
+                    return
                 }
                 ledger.acknowledge(id, value)
-                acknowledged += 1
+                acknowledged.add(1)
             }
         }
     }
