@@ -13,6 +13,19 @@ private func temporaryDirectory() -> String {
     return path
 }
 
+/// Opens the store in `directory`, waiting out a lock that this process has just released. A flock(2) lock belongs
+/// to the open file description, and a child that another test's thread is spawning (curl, a server, PostgreSQL)
+/// shares it from its fork until its exec closes it; for that moment a directory closed here still reads as in use.
+private func openStore(_ directory: String, options: FileStore.Options = FileStore.Options()) throws -> FileStore {
+    let deadline = ContinuousClock.now + .seconds(10)
+    var opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options) }
+    while case .failure(let error) = opened, error.inUse, ContinuousClock.now < deadline {
+        usleep(10_000)
+        opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options) }
+    }
+    return try opened.get()
+}
+
 private func sample(_ name: String, desired: Double = 1, status: ScalingStatus = .successful) -> Dimension {
     Dimension(id: try! DimensionID(name), version: "V", resourceName: "R", dimensionName: "D",
               actualCapacity: 1, desiredCapacity: desired, scalingStatus: status)
@@ -27,21 +40,21 @@ struct FileStoreTests {
     @Test func survivesReopen() throws {
         let directory = temporaryDirectory()
         do {
-            let store = try FileStore(directory: directory)
+            let store = try openStore(directory)
             try put(store, sample("a", desired: 2))
             try put(store, sample("b", desired: 3))
             try put(store, sample("a", desired: 4, status: .pending))
             #expect(try store.dimensionAndWait(try DimensionID("a")).get()?.desiredCapacity == 4)
             store.close()
         }
-        let reopened = try FileStore(directory: directory)
+        let reopened = try openStore(directory)
         defer { reopened.close() }
         #expect(try reopened.allDimensionsAndWait().get() == [sample("a", desired: 4, status: .pending), sample("b", desired: 3)])
     }
 
     @Test func anUnchangedUpdateWritesNothing() throws {
         let directory = temporaryDirectory()
-        let store = try FileStore(directory: directory)
+        let store = try openStore(directory)
         defer { store.close() }
         try put(store, sample("a"))
         let before = store.statistics
@@ -51,7 +64,7 @@ struct FileStoreTests {
     }
 
     @Test func aRefusedChangeWritesNothing() throws {
-        let store = try FileStore(directory: temporaryDirectory())
+        let store = try openStore(temporaryDirectory())
         defer { store.close() }
         let id = try DimensionID("missing")
         let result = store.updateAndWait(id) { _ throws(ScalingError) in throw .notFound(id) }
@@ -63,7 +76,7 @@ struct FileStoreTests {
     @Test func aTornTailIsCutOff() throws {
         let directory = temporaryDirectory()
         do {
-            let store = try FileStore(directory: directory)
+            let store = try openStore(directory)
             try put(store, sample("a", desired: 2))
             store.close()
         }
@@ -74,14 +87,14 @@ struct FileStoreTests {
         // Every strict prefix of the next record is what a crash mid-write can leave.
         for cut in [1, 8, 9, 30, line.count - 1] {
             try (whole + Data(line[0..<cut])).write(to: URL(fileURLWithPath: logPath))
-            let store = try FileStore(directory: directory)
+            let store = try openStore(directory)
             #expect(try store.dimensionAndWait(try DimensionID("a")).get()?.desiredCapacity == 2, "cut at \(cut)")
             store.close()
             #expect(try Data(contentsOf: URL(fileURLWithPath: logPath)) == whole, "cut at \(cut)")
         }
         // Zeros are what a file extended but never written looks like after a power loss.
         try (whole + Data(repeating: 0, count: 4096)).write(to: URL(fileURLWithPath: logPath))
-        let store = try FileStore(directory: directory)
+        let store = try openStore(directory)
         #expect(try store.dimensionAndWait(try DimensionID("a")).get()?.desiredCapacity == 2)
         store.close()
     }
@@ -106,14 +119,14 @@ struct FileStoreTests {
         let directory = temporaryDirectory()
         let temporary = directory + "/dimensions.snapshot.tmp"
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: temporary))
-        let store = try FileStore(directory: directory)
+        let store = try openStore(directory)
         store.close()
         #expect(!FileManager.default.fileExists(atPath: temporary))
     }
 
     @Test func oneProcessAtATime() throws {
         let directory = temporaryDirectory()
-        let store = try FileStore(directory: directory)
+        let store = try openStore(directory)
         defer { store.close() }
         #expect(throws: FileStore.OpenError.self) { try FileStore(directory: directory) }
     }
@@ -121,7 +134,7 @@ struct FileStoreTests {
     @Test func compactionKeepsEverythingAndEmptiesTheLog() throws {
         let directory = temporaryDirectory()
         do {
-            let store = try FileStore(directory: directory, options: .init(compactionThresholdBytes: 4096))
+            let store = try openStore(directory, options: .init(compactionThresholdBytes: 4096))
             for round in 0..<40 {
                 for name in ["a", "b", "c"] { try put(store, sample(name, desired: Double(round))) }
             }
@@ -130,7 +143,7 @@ struct FileStoreTests {
         let logSize = try FileManager.default.attributesOfItem(atPath: directory + "/dimensions.log")[.size] as! Int
         #expect(logSize < 4096 + 1024)
         #expect(FileManager.default.fileExists(atPath: directory + "/dimensions.snapshot"))
-        let reopened = try FileStore(directory: directory)
+        let reopened = try openStore(directory)
         defer { reopened.close() }
         #expect(try reopened.allDimensionsAndWait().get().map(\.desiredCapacity) == [39, 39, 39])
     }
@@ -138,7 +151,7 @@ struct FileStoreTests {
     @Test func deletionsAreDurableAndSurviveCompaction() throws {
         let directory = temporaryDirectory()
         do {
-            let store = try FileStore(directory: directory)
+            let store = try openStore(directory)
             try put(store, sample("a", desired: 2))
             try put(store, sample("b", desired: 3))
             #expect(try store.deleteAndWait(DimensionID("a")).get() == sample("a", desired: 2))
@@ -147,7 +160,7 @@ struct FileStoreTests {
             store.close()
         }
         do {
-            let reopened = try FileStore(directory: directory)
+            let reopened = try openStore(directory)
             #expect(try reopened.allDimensionsAndWait().get() == [sample("b", desired: 3)])
             try put(reopened, sample("a", desired: 7))  // an id can come back
             _ = reopened.deleteAndWait(try DimensionID("b"))
@@ -155,18 +168,18 @@ struct FileStoreTests {
         }
         let log = try String(contentsOfFile: directory + "/dimensions.log", encoding: .utf8)
         #expect(log.contains(#"{"deletedDimensionId": "b"}"#))
-        let compacting = try FileStore(directory: directory, options: .init(compactionThresholdBytes: 1))
+        let compacting = try openStore(directory, options: .init(compactionThresholdBytes: 1))
         try put(compacting, sample("c"))
         compacting.close()
         let snapshot = try String(contentsOfFile: directory + "/dimensions.snapshot", encoding: .utf8)
         #expect(!snapshot.contains("deletedDimensionId") && !snapshot.contains("\"b\""))
-        let final = try FileStore(directory: directory)
+        let final = try openStore(directory)
         defer { final.close() }
         #expect(try final.allDimensionsAndWait().get().map(\.id.value) == ["a", "c"])
     }
 
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
-        let store = try FileStore(directory: temporaryDirectory())
+        let store = try openStore(temporaryDirectory())
         defer { store.close() }
         let id = try DimensionID("x")
         let group = DispatchGroup()
@@ -181,7 +194,7 @@ struct FileStoreTests {
     /// Serialized per id: concurrent read-modify-write increments from real threads lose nothing.
     @Test func concurrentUpdatesOfOneIDAreSerialized() throws {
         let directory = temporaryDirectory()
-        let store = try FileStore(directory: directory)
+        let store = try openStore(directory)
         let id = try DimensionID("counter")
         try put(store, sample("counter", desired: 0))
         let threads = 8
@@ -204,7 +217,7 @@ struct FileStoreTests {
         #expect(try store.dimensionAndWait(id).get()?.desiredCapacity == Double(threads * perThread))
         #expect(store.statistics.records == UInt64(threads * perThread + 1))
         store.close()
-        let reopened = try FileStore(directory: directory)
+        let reopened = try openStore(directory)
         defer { reopened.close() }
         #expect(try reopened.dimensionAndWait(id).get()?.desiredCapacity == Double(threads * perThread))
     }
@@ -212,7 +225,7 @@ struct FileStoreTests {
     /// Group commit: updates queued while a sync runs go to disk together, each acknowledged only after its sync.
     @Test func queuedUpdatesShareSyncs() throws {
         let directory = temporaryDirectory()
-        let store = try FileStore(directory: directory)
+        let store = try openStore(directory)
         let group = DispatchGroup()
         let updates = 200
         for index in 0..<updates {
@@ -230,7 +243,7 @@ struct FileStoreTests {
         // A sync takes far longer than queueing 200 updates, so all but the first few share syncs.
         #expect(statistics.syncs < statistics.records / 4, "\(statistics)")
         store.close()
-        let reopened = try FileStore(directory: directory)
+        let reopened = try openStore(directory)
         defer { reopened.close() }
         for dimension in try reopened.allDimensionsAndWait().get() {
             #expect(dimension.desiredCapacity == Double(180 + Int(dimension.id.value.dropFirst(3))!))
@@ -280,7 +293,7 @@ struct FileStoreReadOnlyTests {
         options.writeFault = {
             failures.update { $0 += 1; return $0 % failEvery == 0 } ? SystemError(call: "pwrite", errno: EIO) : nil
         }
-        let store = try FileStore(directory: directory, options: options)
+        let store = try openStore(directory, options: options)
         defer { store.close() }
         let names = ["a", "b", "c", "d"]
         for name in names { try put(store, sample(name, desired: 0)) }

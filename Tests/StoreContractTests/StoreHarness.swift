@@ -71,10 +71,19 @@ struct FileStoreHarness: StoreHarness {
         return try FileStore(directory: directory, options: options(faults))
     }
 
+    /// Waits out a lock that this process has just released: a flock(2) lock belongs to the open file description,
+    /// and a child that another test's thread is spawning (curl, a server, PostgreSQL) shares it from its fork until
+    /// its exec closes it, so for that moment the directory closed here still reads as in use.
     func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
         let directory = fileStore(store).directory
         store.close()
-        return try FileStore(directory: directory, options: options(faults))
+        let deadline = ContinuousClock.now + .seconds(10)
+        var opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options(faults)) }
+        while case .failure(let error) = opened, error.inUse, ContinuousClock.now < deadline {
+            usleep(10_000)
+            opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options(faults)) }
+        }
+        return try opened.get()
     }
 
     func discard(_ store: any DimensionStore) {
