@@ -94,10 +94,11 @@ final class DimensionRoutes: Sendable {
         func finish(_ outcome: Result<DimensionChange, ScalingError>) {
             switch outcome {
             case .success(let result):
+                let rendered = RenderedDimension.of(result.after)
                 routes.transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
                                           before: result.before ?? routes.configuration.defaults.makeDimension(id: id),
-                                          after: result.after)
-                var response = JSONContent.response(RenderedDimension.of(result.after).json)
+                                          after: result.after, rendered: rendered)
+                var response = JSONContent.response(rendered.json)
                 // What the old transition-log format has no room for.
                 if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
                 if let reason = result.after.failureReason, reason != result.before?.failureReason {

@@ -35,21 +35,23 @@ public final class TransitionLog: Sendable {
     }
 
     /// Logs a request that was answered `200` and what it did: `before` is the dimension as it was, or the
-    /// defaults it was created with (the old sample created them first, then applied the request to them).
-    /// Refusals are not logged here: the old sample never wrote them, and the access log has them.
-    func record(method: String, body: [UInt8], before: Dimension, after: Dimension) {
+    /// defaults it was created with (the old sample created them first, then applied the request to them);
+    /// `rendered` is `after`'s rendering, which the caller answers with too. Refusals are not logged here: the old
+    /// sample never wrote them, and the access log has them.
+    func record(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension) {
         // The id the lines name is the dimension's own: the lines kept with it name it too.
         let id = after.id.value
         // The body's Python form (a PATCH's) is worked out before the lock. A GET's request line, and the response
         // line of a request that changed nothing, are kept with the dimension (the response's JSON is too, so this
         // renders nothing new); the rest is built straight into the pending bytes.
         let loggedBody = Self.loggedBody(body)
-        let rendered = RenderedDimension.of(after)
-        let getLine = method == "GET" && body.isEmpty ? rendered.getRequestLine : nil
-        let unchangedLine = before == after ? rendered.unchangedResponseLine : nil
+        let isPlainGet = method == "GET" && body.isEmpty
+        let isUnchanged = before == after
         file.withLock { open in
-            // Read under the lock, so stamps never go back a second between neighbouring lines.
-            let epochSeconds = WallClock.now().seconds
+            // Read under the lock, so stamps never go back a second between neighbouring lines. The coarse clock
+            // (the kernel's last tick: 7 ns where a precise reading costs 36 on this VM) may be a few milliseconds
+            // behind, which a stamp in whole seconds can afford.
+            let epochSeconds = Clock.epochSecondsCoarse()
             if open.second != epochSeconds {
                 open.second = epochSeconds
                 let stamps = WallClock.localStamps(epochSeconds: epochSeconds)
@@ -66,15 +68,15 @@ public final class TransitionLog: Sendable {
             let bound = 2 * (stamp.count + id.utf8.count) + method.utf8.count + loggedBody.count + 4 * 32 + 160
             ByteWriter.append(to: &open.pending, atMost: bound) { out in
                 out.append(stamp)
-                if let getLine {
-                    out.append(getLine)
+                if isPlainGet {
+                    out.append(rendered.getRequestLine)
                 } else {
                     Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &out)
                 }
                 out.append(byte: 10)
                 out.append(stamp)
-                if let unchangedLine {
-                    out.append(unchangedLine)
+                if isUnchanged {
+                    out.append(rendered.unchangedResponseLine)
                 } else {
                     Self.appendResponseLine(id: id, before: before, after: after, to: &out)
                 }

@@ -43,7 +43,9 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
             return bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "/") }
         }
         if plain {
-            self.init(checked: String(contiguous))
+            // A segment that is its whole string (as the router makes it) is that string: no second copy.
+            let whole = contiguous.startIndex == contiguous.base.startIndex && contiguous.endIndex == contiguous.base.endIndex
+            self.init(checked: whole ? contiguous.base : String(contiguous))
             return
         }
         var bytes: [UInt8] = []
@@ -84,17 +86,23 @@ public struct DimensionID: Sendable, Hashable, Comparable, CustomStringConvertib
         return String(decoding: out, as: UTF8.self)
     }
 
+    // The bytes are read in place (`withContiguousStorageIfAvailable`, which a native string always allows), not
+    // through a mutable copy for `withUTF8`, which cost a retain and a release of each string per comparison.
     public static func == (lhs: DimensionID, rhs: DimensionID) -> Bool {
-        var left = lhs.value
-        var right = rhs.value
-        return left.withUTF8 { a in
-            right.withUTF8 { b in a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0) }
+        let equal = lhs.value.utf8.withContiguousStorageIfAvailable { a in
+            rhs.value.utf8.withContiguousStorageIfAvailable { b in
+                a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
         }
+        return (equal ?? nil) ?? lhs.value.utf8.elementsEqual(rhs.value.utf8)
     }
 
     public func hash(into hasher: inout Hasher) {
-        var bytes = value
-        bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hashed: Void? = value.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            var bytes = value
+            bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     public static func < (lhs: DimensionID, rhs: DimensionID) -> Bool {

@@ -123,7 +123,8 @@ struct TransitionLogTests {
         }
         let log = TransitionLog(directory: directory)
         for _ in 0..<2 {
-            log.record(method: row.method, body: Array(row.body.utf8), before: before, after: after)
+            log.record(method: row.method, body: Array(row.body.utf8), before: before, after: after,
+                       rendered: RenderedDimension.of(after))
         }
         log.flush()
         // One file a day (`api-YYYYMMDD`, in date order by name): two, should midnight pass between the records.
