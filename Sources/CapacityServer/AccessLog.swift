@@ -14,11 +14,18 @@ final class JSONAccessLog: AccessLogFormatter {
 
     func append(_ record: AccessRecord, to buffer: inout [UInt8]) {
         guard record.status >= minimumStatus else { return }
+        // The method and the target are read once each: every read of them through the record copies its optional
+        // request through the generic witnesses (callgrind: ~120 instructions a copy).
+        let method = record.method
+        record.withTarget { target in append(record, method: method, target: target, to: &buffer) }
+    }
+
+    private func append(_ record: AccessRecord, method: String, target: UnsafeBufferPointer<UInt8>,
+                        to buffer: inout [UInt8]) {
         // In one append (ByteWriter), bounded by its strings: the member names and three numbers take at most 180
         // bytes, and each string at most JSONWriter.maxBytes(ofString:).
-        var bound = 180 + record.timestamp.count + JSONWriter.maxBytes(ofString: record.method)
-            + record.withTarget { JSONWriter.maxBytes(ofUTF8Count: $0.count) }
-            + JSONWriter.maxBytes(ofString: record.peer)
+        var bound = 180 + record.timestamp.count + JSONWriter.maxBytes(ofString: method)
+            + JSONWriter.maxBytes(ofUTF8Count: target.count) + JSONWriter.maxBytes(ofString: record.peer)
         if let client = record.client {
             bound += 64 + JSONWriter.maxBytes(ofString: client.subject) + JSONWriter.maxBytes(ofString: client.fingerprint)
         }
@@ -30,9 +37,9 @@ final class JSONAccessLog: AccessLogFormatter {
             out.append("{\"time\": \"")
             out.append(record.timestamp)
             out.append("\", \"method\": ")
-            JSONWriter.appendString(record.method, to: &out)
+            JSONWriter.appendString(method, to: &out)
             out.append(", \"path\": ")
-            record.withTarget { JSONWriter.appendString(utf8: $0, to: &out) }
+            JSONWriter.appendString(utf8: target, to: &out)
             out.append(", \"status\": ")
             out.appendDecimal(record.status)
             out.append(", \"bytes\": ")
