@@ -34,7 +34,7 @@ public final class ECKey: @unchecked Sendable {
         var group = [CChar](repeating: 0, count: 64)
         var length = 0
         guard EVP_PKEY_is_a(key, "EC") == 1, EVP_PKEY_get_group_name(key, &group, group.count, &length) == 1,
-              String(cString: group) == "prime256v1" else {
+              String(decoding: group.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) == "prime256v1" else {
             throw TLSError("not a P-256 key")
         }
     }

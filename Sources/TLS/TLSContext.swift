@@ -223,7 +223,7 @@ private func selectServerCertificate(_ ssl: OpaquePointer?, _ alert: UnsafeMutab
         alert?.pointee = cos_ad_unrecognized_name()
         return cos_tlsext_err_alert_fatal()
     }
-    if let store = context.trustStore {
+    if context.trustStore != nil {
         // The CertificateRequest's CA names come from the session's own list, else its context's; the
         // certificate's context has none, so the session gets a copy of the trust's before the switch.
         guard let names = SSL_dup_CA_list(SSL_CTX_get_client_CA_list(context.context)) else { return cos_tlsext_err_alert_fatal() }
