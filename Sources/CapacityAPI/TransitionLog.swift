@@ -49,7 +49,7 @@ public final class TransitionLog: Sendable {
         let isUnchanged = before == after
         file.withLock { open in
             // Read under the lock, so stamps never go back a second between neighbouring lines. The coarse clock
-            // (the kernel's last tick: 7 ns where a precise reading costs 36 on this VM) may be a few milliseconds
+            // (the kernel's last tick, a fifth of a precise reading's cost) may be a few milliseconds
             // behind, which a stamp in whole seconds can afford.
             let epochSeconds = Clock.epochSecondsCoarse()
             if open.second != epochSeconds {
