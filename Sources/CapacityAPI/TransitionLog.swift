@@ -17,7 +17,7 @@ public final class TransitionLog: Sendable {
         /// The time stamps of the last second logged: formatting them costs more than writing the line.
         var second = -1
         var stampDay = ""
-        /// `YYYY-MM-DD HH:MM:SS` of that second, as the old sample wrote it before each line.
+        /// `YYYYMMDD-HHMMSS` and a space: that second, local time, as the old sample wrote it before each line.
         var stamp: [UInt8] = []
         /// Lines not written yet, all of one day (`pendingDay`).
         var pending: [UInt8] = []
@@ -41,6 +41,7 @@ public final class TransitionLog: Sendable {
     func record(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension) {
         // The id the lines name is the dimension's own: the lines kept with it name it too.
         let id = after.id.value
+        assert(rendered.json == RenderedDimension.of(after).json, "the rendering of another dimension")
         // The body's Python form (a PATCH's) is worked out before the lock. A GET's request line, and the response
         // line of a request that changed nothing, are kept with the dimension (the response's JSON is too, so this
         // renders nothing new); the rest is built straight into the pending bytes.
