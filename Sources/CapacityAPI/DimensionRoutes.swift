@@ -5,7 +5,8 @@ import Scaling
 
 /// `GET` and `PATCH /v1/scalableTargetDimensions/{id}`: the resource Application Auto Scaling reads and scales.
 /// Each request becomes one store update (a GET too, since in the demo and step modes reading advances an
-/// unfinished dimension), logged to the transition log and answered once the change is durable.
+/// unfinished dimension), logged to the transition log and answered once the change is durable; a GET that changes
+/// nothing is answered from the durable state the store holds in memory, when it holds it.
 final class DimensionRoutes: Sendable {
     static let pattern = "/v1/scalableTargetDimensions/{id}"
 
@@ -53,6 +54,12 @@ final class DimensionRoutes: Sendable {
                 update = decoded
             }
         }
+        // A read that changes nothing (production mode, or a finished dimension) is answered from the durable state
+        // the store holds in memory, at once, when it holds it.
+        if update == nil, let known = store.knownDimension(id),
+           ScalingMachine.observe(known, mode: configuration.mode) == known {
+            return answer(DimensionChange(before: known, after: known), id: id, update: nil, body: request.body)
+        }
         let waiting = Waiting(routes: self, id: id, update: update, body: request.body, promise: context.deferResponse())
         // Each closure captures the one object and nothing else, which makes it the closure's context: no
         // allocation of its own for either.
@@ -94,21 +101,26 @@ final class DimensionRoutes: Sendable {
         func finish(_ outcome: Result<DimensionChange, ScalingError>) {
             switch outcome {
             case .success(let result):
-                let rendered = RenderedDimension.of(result.after)
-                routes.transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
-                                          before: result.before ?? routes.configuration.defaults.makeDimension(id: id),
-                                          after: result.after, rendered: rendered)
-                var response = JSONContent.response(rendered.json)
-                // What the old transition-log format has no room for.
-                if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
-                if let reason = result.after.failureReason, reason != result.before?.failureReason {
-                    response.accessLogFields.append(AccessLogField("failure_reason", .string(reason)))
-                }
-                promise.succeed(consume response)
+                promise.succeed(routes.answer(result, id: id, update: update, body: body))
             case .failure(let error):
                 promise.succeed(APIError.response(for: error))
             }
         }
+    }
+
+    /// The `200` to a request that did `result`, logged to the transition log.
+    private func answer(_ result: DimensionChange, id: DimensionID, update: DimensionUpdate?, body: [UInt8]) -> HTTPResponse {
+        let rendered = RenderedDimension.of(result.after)
+        transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
+                           before: result.before ?? configuration.defaults.makeDimension(id: id),
+                           after: result.after, rendered: rendered)
+        var response = JSONContent.response(rendered.json)
+        // What the old transition-log format has no room for.
+        if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
+        if let reason = result.after.failureReason, reason != result.before?.failureReason {
+            response.accessLogFields.append(AccessLogField("failure_reason", .string(reason)))
+        }
+        return response
     }
 
     private struct Refusal: Error {

@@ -24,7 +24,11 @@ public final class MemoryStore: DimensionStore {
     }
 
     public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
-        completion(.success(state.withLock { $0.dimensions[id] }))
+        completion(.success(knownDimension(id)))
+    }
+
+    public func knownDimension(_ id: DimensionID) -> Dimension? {
+        state.withLock { $0.dimensions[id] }
     }
 
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {

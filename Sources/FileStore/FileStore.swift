@@ -137,7 +137,11 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     /// Reads are answered from memory at once: the state in memory is exactly what is durable.
     public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
-        completion(.success(lock.withLock { committed[id] }))
+        completion(.success(knownDimension(id)))
+    }
+
+    public func knownDimension(_ id: DimensionID) -> Dimension? {
+        lock.withLock { committed[id] }
     }
 
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {

@@ -134,6 +134,9 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         submit(.read(id, completion))
     }
 
+    /// Other processes write the same rows: only the database knows the latest state.
+    public func knownDimension(_ id: DimensionID) -> Dimension? { nil }
+
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
         submit(.list(completion))
     }

@@ -355,5 +355,6 @@ private final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
     init(_ value: Value) { self.value = value }
+    @discardableResult
     func update<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
 }

@@ -13,6 +13,10 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
     /// Whether an acknowledged change survives `reopen` (a store keeping nothing only promises the in-process part).
     var isDurable: Bool { get }
 
+    /// Whether `knownDimension` answers from this process's memory; false for a store that always asks elsewhere
+    /// (and so always answers nil).
+    var knowsItsDimensions: Bool { get }
+
     /// The `health.figures` counter of records written, if the store keeps one: it must not move when nothing is
     /// written. nil skips that part of the check.
     var recordsWrittenFigure: String? { get }
@@ -48,6 +52,7 @@ let storeHarnesses: [any StoreHarness] = [MemoryStoreHarness(), FileStoreHarness
 struct MemoryStoreHarness: StoreHarness {
     var testDescription: String { "memory" }
     var isDurable: Bool { false }
+    var knowsItsDimensions: Bool { true }
     var recordsWrittenFigure: String? { "capacityd_store_records_total" }
 
     func makeStore(faults: WriteFaults) throws -> any DimensionStore {
@@ -64,6 +69,7 @@ struct MemoryStoreHarness: StoreHarness {
 struct FileStoreHarness: StoreHarness {
     var testDescription: String { "file" }
     var isDurable: Bool { true }
+    var knowsItsDimensions: Bool { true }
     var recordsWrittenFigure: String? { "capacityd_store_records_total" }
 
     func makeStore(faults: WriteFaults) throws -> any DimensionStore {
@@ -110,6 +116,7 @@ struct FileStoreHarness: StoreHarness {
 struct PostgresStoreHarness: StoreHarness {
     var testDescription: String { "postgres" }
     var isDurable: Bool { true }
+    var knowsItsDimensions: Bool { false }
     var recordsWrittenFigure: String? { "capacityd_store_records_total" }
 
     func makeStore(faults: WriteFaults) throws -> any DimensionStore {
@@ -214,6 +221,7 @@ final class StoreUnderTest {
     }
 
     var isDurable: Bool { harness.isDurable }
+    var knowsItsDimensions: Bool { harness.knowsItsDimensions }
 
     /// Closes and opens the store again where the harness keeps it; `store` is then the new instance.
     func reopen() throws {

@@ -8,22 +8,25 @@ import Testing
 /// then what reads see, also after a restart.
 @Suite("Store contract: visible only once durable")
 struct VisibilityContractTests {
-    /// Many updates in flight at once; each completion reads back. Fails if a store reports a change before reads
-    /// show it (e.g. the file store calling completions before publishing the batch), and — through the unchanged
-    /// update queued behind a change — if an unchanged result is reported while the change it saw is not durable.
+    /// Many updates in flight at once; each completion reads back (and asks what the store knows). Fails if a store
+    /// reports a change before reads show it (e.g. the file store calling completions before publishing the batch),
+    /// and — through the unchanged update queued behind a change — if an unchanged result is reported while the
+    /// change it saw is not durable.
     @Test("a read issued from an update's completion sees that update", arguments: storeHarnesses)
     func readFromCompletion(harness: any StoreHarness) throws {
         try withStore(harness) { subject in
             let store = subject.store
             let group = DispatchGroup()
             // Distinct ids: nothing else writes each one, so the read must be exactly what was reported.
-            let own = Collected<(reported: Result<DimensionChange, ScalingError>, read: Result<Dimension?, StoreError>)>()
+            let own = Collected<(reported: Result<DimensionChange, ScalingError>, read: Result<Dimension?, StoreError>,
+                                 known: Dimension?)>()
             for index in 0..<30 {
                 let target = id("own-\(index)")
                 group.enter()
                 store.update(target, setTo(sample(target.value, desired: Double(index))), completion: { outcome in
+                    let known = store.knownDimension(target)
                     store.dimension(target) { read in
-                        own.append((outcome, read))
+                        own.append((outcome, read, known))
                         group.leave()
                     }
                 })
@@ -60,9 +63,10 @@ struct VisibilityContractTests {
             group.wait()
 
             #expect(own.all.count == 30)
-            for (reported, read) in own.all {
+            for (reported, read, known) in own.all {
                 let change = try reported.get()
                 #expect(try read.get() == change.after)
+                #expect(known == (subject.knowsItsDimensions ? change.after : nil))
             }
             #expect(shared.all.count == 30)
             for (reported, read) in shared.all {
@@ -81,9 +85,10 @@ struct VisibilityContractTests {
         }
     }
 
-    /// Writers increment one id while every 4th write fails; a reader reads all along. Every update tags the state
-    /// it makes, so what the reader saw can be traced. Fails if a read ever shows a state that was never reported
-    /// (a write made visible before it was durable, then refused) or one from a failed write.
+    /// Writers increment one id while every 4th write fails; a reader reads all along, and asks what the store
+    /// knows. Every update tags the state it makes, so what the reader saw can be traced. Fails if a read, or a
+    /// known dimension, ever shows a state that was never reported (a write made visible before it was durable,
+    /// then refused) or one from a failed write.
     @Test("a concurrent reader sees only reported states, never a failed write's", arguments: storeHarnesses)
     func concurrentReader(harness: any StoreHarness) throws {
         try withStore(harness) { subject in
@@ -96,6 +101,7 @@ struct VisibilityContractTests {
             let results = Collected<(tag: String, Result<DimensionChange, ScalingError>)>()
             let seen = Collected<String>()
             let writing = Locked(writers)
+            let knownSeen = Locked(0)
             onThreads(writers + 1) { thread in
                 guard thread < writers else {
                     // The reader: until the last writer is done, and once more after.
@@ -103,6 +109,10 @@ struct VisibilityContractTests {
                     while !done {
                         done = writing.withLock { $0 == 0 }
                         if case .success(let state?) = store.dimensionAndWait(counter) { seen.append(state.version) }
+                        if let known = store.knownDimension(counter) {
+                            seen.append(known.version)
+                            knownSeen.withLock { $0 += 1 }
+                        }
                         if case .success(let all) = store.allDimensionsAndWait() {
                             for state in all { seen.append(state.version) }
                         }
@@ -121,6 +131,7 @@ struct VisibilityContractTests {
             let reported = Set(outcomes.compactMap { $0.1.success?.after.version }).union([initial.version])
             let failed = Set(outcomes.filter { $0.1.failure != nil }.map(\.tag))
             #expect(subject.faults.injected > 0)
+            #expect((knownSeen.withLock { $0 } > 0) == subject.knowsItsDimensions)
             #expect(!failed.isEmpty, "no write failed: the test proves nothing")
             #expect(failed.count < outcomes.count, "every write failed: the test proves nothing")
             #expect(outcomes.allSatisfy { $0.1.failure?.isStoreUnavailable ?? true })
