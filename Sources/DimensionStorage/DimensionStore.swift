@@ -21,9 +21,9 @@ public protocol DimensionStore: AnyObject, Sendable {
 
     /// The latest durable state of `id` if this process holds it, read at once from memory (no I/O, no waiting):
     /// what `dimension` would report, so an event loop can answer a read without a round trip through a completion.
-    /// nil when `id` has no state, and always from a store that must ask elsewhere (one shared by several
-    /// processes cannot know what the others wrote); the caller then asks the usual way. A write still in flight
-    /// is not yet part of it.
+    /// nil when `id` has no state, when a write of `id` is on its way to being durable (a read through `update`
+    /// then waits for it), and always from a store that must ask elsewhere (one shared by several processes cannot
+    /// know what the others wrote); the caller then asks the usual way.
     func knownDimension(_ id: DimensionID) -> Dimension?
 
     /// Every durable dimension, sorted by id.

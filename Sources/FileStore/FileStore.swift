@@ -137,11 +137,16 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     /// Reads are answered from memory at once: the state in memory is exactly what is durable.
     public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
-        completion(.success(knownDimension(id)))
+        completion(.success(lock.withLock { committed[id] }))
     }
 
     public func knownDimension(_ id: DimensionID) -> Dimension? {
-        lock.withLock { committed[id] }
+        lock.withLock {
+            // A write of `id` on its way: a GET that asks `update` waits for it and answers with it, as a GET that
+            // follows a PATCH closely expects.
+            guard pending.isEmpty || pending[id] == nil else { return nil }
+            return committed[id]
+        }
     }
 
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {

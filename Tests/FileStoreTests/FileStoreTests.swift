@@ -191,6 +191,42 @@ struct FileStoreTests {
         #expect(try store.dimensionAndWait(id).get() == nil)
     }
 
+    /// `knownDimension` shows only durable states, and none of an id whose write is on its way (a GET then waits
+    /// for that write through `update`). The writer is held in the write-fault seam, before it writes the batch.
+    @Test func aKnownDimensionIsDurableAndNoneWhileItsWriteIsOnItsWay() throws {
+        let writerReached = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holding = LockedBox(false)
+        var options = FileStore.Options()
+        options.writeFault = {
+            if holding.update({ $0 }) {
+                writerReached.signal()
+                release.wait()
+            }
+            return nil
+        }
+        let store = try openStore(temporaryDirectory(), options: options)
+        defer { store.close() }
+        try put(store, sample("x", desired: 1))
+        try put(store, sample("y", desired: 1))
+        let x = try DimensionID("x")
+        let y = try DimensionID("y")
+        #expect(store.knownDimension(x) == sample("x", desired: 1))
+        #expect(store.knownDimension(try DimensionID("absent")) == nil)
+
+        holding.update { $0 = true }
+        let written = DispatchSemaphore(value: 0)
+        store.update(x, { _ throws(ScalingError) in sample("x", desired: 2) }, completion: { _ in written.signal() })
+        writerReached.wait()
+        #expect(store.knownDimension(x) == nil, "a write of x is on its way")
+        #expect(store.knownDimension(y) == sample("y", desired: 1), "nothing of y is")
+        #expect(try store.dimensionAndWait(x).get()?.desiredCapacity == 1, "not durable yet")
+        holding.update { $0 = false }
+        release.signal()
+        written.wait()
+        #expect(store.knownDimension(x) == sample("x", desired: 2))
+    }
+
     /// Serialized per id: concurrent read-modify-write increments from real threads lose nothing.
     @Test func concurrentUpdatesOfOneIDAreSerialized() throws {
         let directory = temporaryDirectory()
