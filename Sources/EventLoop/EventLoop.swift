@@ -105,8 +105,8 @@ public final class EventLoop: @unchecked Sendable {
         ticks.append(body)
     }
 
-    /// `body` runs each time the loop wakes with events, before the first is handled: where a clock that the
-    /// handlers read is refreshed (the ticks run after the events, and the wait before them may have been long).
+    /// `body` runs once each time the loop's wait returns, before the first event is handled (with no events,
+    /// before the ticks): where a clock that the handlers and the ticks read is refreshed, once per turn.
     public func onWake(_ body: @escaping () -> Void) {
         wakes.append(body)
     }
@@ -132,6 +132,9 @@ public final class EventLoop: @unchecked Sendable {
             } catch {
                 // epoll_wait fails only for programming errors (EBADF, EINVAL); say so and keep serving.
                 print("event loop \(name): \(error)")
+            }
+            if !woken {
+                for wake in wakes { wake() }
             }
             runPendingTasks()
             for tick in ticks { tick() }

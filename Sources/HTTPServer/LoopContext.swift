@@ -86,12 +86,12 @@ final class LoopContext {
         return timestampBytes
     }
 
-    /// Runs after every batch of events: sends what the turn's answers queued (first: a client waits for them, the
-    /// clock does not), at most four times a second enforces timeouts by looking at every connection's deadline
-    /// (sending what that queued), and flushes the access log.
+    /// Runs after every batch of events: sends what the turn's answers queued, at most four times a second
+    /// enforces timeouts by looking at every connection's deadline (sending what that queued), and flushes the
+    /// access log. The clock is the turn's, read as the loop woke (`refreshClock`): a sweep after a long turn runs
+    /// a turn late at most.
     func tick() {
         sendQueuedOutput()
-        refreshClock()
         if now - lastSweep >= 250 {
             sweep()
             sendQueuedOutput()
