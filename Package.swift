@@ -84,7 +84,7 @@ let package = Package(
                     dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "PostgresTestServer", "Scaling", "SystemIO"]),
         // A throwaway PostgreSQL server for the tests that need one (initdb in a temporary directory).
         .target(name: "PostgresTestServer", path: "Tests/PostgresTestServer"),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "EventLoop"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "EventLoop", "SystemIO"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer", "JSON"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
         .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityAPI"],

@@ -54,8 +54,10 @@ final class DimensionRoutes: Sendable {
                 update = decoded
             }
         }
-        // A read that changes nothing (production mode, or a finished dimension) is answered from the durable state
-        // the store holds in memory, at once, when it holds it.
+        // A read that changes nothing (production mode, or a finished dimension) needs no store update, so no
+        // `Waiting` object and no deferred answer: it is answered at once from the durable state the store holds in
+        // memory. The store gives none while a write of the id is on its way, so a GET that follows a PATCH closely
+        // still waits for it below.
         if update == nil, let known = store.knownDimension(id),
            ScalingMachine.observe(known, mode: configuration.mode) == known {
             return answer(DimensionChange(before: known, after: known), id: id, update: nil, body: request.body)

@@ -19,11 +19,11 @@ public protocol DimensionStore: AnyObject, Sendable {
     /// The durable state of `id`, nil if there is none.
     func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void)
 
-    /// The latest durable state of `id` if this process holds it, read at once from memory (no I/O, no waiting):
-    /// what `dimension` would report, so an event loop can answer a read without a round trip through a completion.
-    /// nil when `id` has no state, when a write of `id` is on its way to being durable (a read through `update`
-    /// then waits for it), and always from a store that must ask elsewhere (one shared by several processes cannot
-    /// know what the others wrote); the caller then asks the usual way.
+    /// The latest durable state of `id` if this process holds it, read at once from memory (no I/O, no waiting),
+    /// so an event loop can answer a read without a round trip through a completion. nil when `id` has no state,
+    /// when a write of `id` is on its way to being durable (where `dimension` still reports the durable state; a
+    /// read through `update` waits for the write), and always from a store that must ask elsewhere (one shared by
+    /// several processes cannot know what the others wrote); the caller then asks the usual way.
     func knownDimension(_ id: DimensionID) -> Dimension?
 
     /// Every durable dimension, sorted by id.

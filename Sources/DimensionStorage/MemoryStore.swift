@@ -24,9 +24,10 @@ public final class MemoryStore: DimensionStore {
     }
 
     public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
-        completion(.success(knownDimension(id)))
+        completion(.success(state.withLock { $0.dimensions[id] }))
     }
 
+    /// Every write is made before `update` returns: nothing is ever on its way.
     public func knownDimension(_ id: DimensionID) -> Dimension? {
         state.withLock { $0.dimensions[id] }
     }

@@ -25,8 +25,8 @@ final class LoopContext {
 
     var connections: [ObjectIdentifier: Connection] = [:]
     var listeners: [Listener] = []
-    /// Refreshed when the loop wakes with events and after each turn; timeouts are measured against it, and the
-    /// access log's times are it.
+    /// Read once per turn, as the loop's wait returns (`onWake`); timeouts are measured against it, and the access
+    /// log's times are it.
     private(set) var now: Int64 = Clock.monotonicMilliseconds()
     private(set) var epochMilliseconds: Int64 = Clock.epochMilliseconds()
     /// `Server`, and the `Date` header value formatted once per second (RFC 9110 §6.6.1 needs no finer
@@ -88,8 +88,8 @@ final class LoopContext {
 
     /// Runs after every batch of events: sends what the turn's answers queued, at most four times a second
     /// enforces timeouts by looking at every connection's deadline (sending what that queued), and flushes the
-    /// access log. The clock is the turn's, read as the loop woke (`refreshClock`): a sweep after a long turn runs
-    /// a turn late at most.
+    /// access log. The clock is the turn's, read as the loop woke (`refreshClock`): a deadline that passes during a
+    /// long turn is seen by the next turn's sweep, within the sweeps' own 250 ms.
     func tick() {
         sendQueuedOutput()
         if now - lastSweep >= 250 {

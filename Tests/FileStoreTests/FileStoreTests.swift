@@ -207,6 +207,11 @@ struct FileStoreTests {
         }
         let store = try openStore(temporaryDirectory(), options: options)
         defer { store.close() }
+        // Runs before the close above: a writer still held would never let it finish.
+        defer {
+            holding.update { $0 = false }
+            release.signal()
+        }
         try put(store, sample("x", desired: 1))
         try put(store, sample("y", desired: 1))
         let x = try DimensionID("x")
@@ -217,13 +222,13 @@ struct FileStoreTests {
         holding.update { $0 = true }
         let written = DispatchSemaphore(value: 0)
         store.update(x, { _ throws(ScalingError) in sample("x", desired: 2) }, completion: { _ in written.signal() })
-        writerReached.wait()
+        try #require(writerReached.wait(timeout: .now() + 10) == .success)
         #expect(store.knownDimension(x) == nil, "a write of x is on its way")
         #expect(store.knownDimension(y) == sample("y", desired: 1), "nothing of y is")
         #expect(try store.dimensionAndWait(x).get()?.desiredCapacity == 1, "not durable yet")
         holding.update { $0 = false }
         release.signal()
-        written.wait()
+        try #require(written.wait(timeout: .now() + 10) == .success)
         #expect(store.knownDimension(x) == sample("x", desired: 2))
     }
 
