@@ -4,21 +4,33 @@ import Foundation
 import SystemIO
 import Testing
 
-/// Tasks handed to a loop from other threads: run while it runs, dropped (and so released) once it has finished,
-/// since a task kept by a finished loop would keep what it captures, often the connection that holds the loop.
+/// A loop's turns as other threads see them: tasks handed to it, and the hooks it runs each turn.
 @Suite struct EventLoopTaskTests {
     final class Token: Sendable {}
 
-    @Test func tasksRunWhileTheLoopRunsAndAreDroppedOnceItHasFinished() throws {
-        let loop = try EventLoop(name: "test")
+    /// Runs `loop` on a thread of its own; the semaphore is signalled when `run()` returns.
+    private func start(_ loop: EventLoop) -> DispatchSemaphore {
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             loop.run()
             finished.signal()
         }
+        return finished
+    }
+
+    /// Hands `loop` a task and waits until it has run: one turn with an event.
+    private func runTask(on loop: EventLoop) {
         let ran = DispatchSemaphore(value: 0)
         loop.execute { ran.signal() }
         #expect(ran.wait(timeout: .now() + 10) == .success)
+    }
+
+    /// Tasks run while the loop runs and are dropped (and so released) once it has finished, since a task kept by
+    /// a finished loop would keep what it captures, often the connection that holds the loop.
+    @Test func tasksRunWhileTheLoopRunsAndAreDroppedOnceItHasFinished() throws {
+        let loop = try EventLoop(name: "test")
+        let finished = start(loop)
+        runTask(on: loop)
         loop.stop()
         #expect(finished.wait(timeout: .now() + 10) == .success)
 
@@ -38,16 +50,10 @@ import Testing
         let order = Locked<[String]>([])
         loop.onWake { order.withLock { $0.append("wake") } }
         loop.onTick { order.withLock { $0.append("tick") } }
-        let finished = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            loop.run()
-            finished.signal()
-        }
+        let finished = start(loop)
         // A turn with an event (a task's wake-up), then turns that time out: more ticks than the two turns the
-        // tasks can have made, however slowly the loop's thread is scheduled.
-        let ran = DispatchSemaphore(value: 0)
-        loop.execute { ran.signal() }
-        #expect(ran.wait(timeout: .now() + 10) == .success)
+        // task and the stop can have made, however slowly the loop's thread is scheduled.
+        runTask(on: loop)
         let deadline = ContinuousClock.now + .seconds(10)
         while order.withLock({ $0.count }) < 10, ContinuousClock.now < deadline { usleep(5_000) }
         loop.stop()
