@@ -9,7 +9,6 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case headerFieldsTooLarge
     /// The declared or received body is larger than `ParserLimits.maxBodyBytes`.
     case contentTooLarge
-    /// A method this server does not know.
     /// An HTTP version other than 1.0 or 1.1.
     case versionNotSupported
     /// An `Expect` other than `100-continue` (RFC 9110 §10.1.1).

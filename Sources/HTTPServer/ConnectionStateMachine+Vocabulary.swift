@@ -59,7 +59,7 @@ extension ConnectionStateMachine {
 
     /// Why the engine answers a request itself, with an error, and then closes.
     enum Refusal: Equatable {
-        /// The parser refused it (its status: 400, 413, 414, 431, 501, 505...).
+        /// The parser refused it (its status: 400, 413, 414, 417, 431 or 505).
         case invalid(HTTPParseError)
         /// It did not arrive within the header or body timeout (408, RFC 9110 §15.5.9).
         case timedOut

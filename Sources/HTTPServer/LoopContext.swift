@@ -114,9 +114,9 @@ final class LoopContext {
     /// A connection's output is sent once the turn's events are handled, not as each answer is made: the
     /// answers of a busy turn then leave together, after every ready connection was read and answered, as Redis
     /// does before it sleeps. A client sleeping in its own poll is woken by the first and finds the others
-    /// ready, where sends spread over the turn woke it again and again (and a wake-up is the sender's system
-    /// time). The price is latency under load: an answer waits for the rest of its turn's work (other connections'
-    /// requests, handshakes, accepts, the store's answers). Measured in the README (issue 13, fourth session).
+    /// ready; sends spread over the turn would wake it again and again, and each wake-up costs the sender system
+    /// time. The price is latency under load: an answer waits for the rest of its turn's work (other connections'
+    /// requests, handshakes, accepts, the store's answers).
     func sendAtEndOfTurn(_ connection: Connection) {
         sendsQueued.append(connection)
     }

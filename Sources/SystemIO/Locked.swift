@@ -4,7 +4,7 @@ import Glibc
 ///
 /// Not Synchronization's `Mutex`: on Linux it locks with futex calls inside the Swift runtime, which
 /// ThreadSanitizer does not instrument, so TSan cannot see the ordering it provides and reports every value it
-/// guards as a race (found by `scripts/sanitize thread` under wrk). TSan intercepts pthread mutexes, which cost
+/// guards as a race (as `scripts/sanitize thread` does under wrk). TSan intercepts pthread mutexes, which cost
 /// the same when uncontended.
 public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

@@ -61,7 +61,7 @@ struct ACMEPiecesTests {
 
     @Test(arguments: ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", "SMTP 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\n",
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
-                      // A chunk size near Int.max once overflowed the bounds check and trapped (found by review).
+                      // A chunk size near Int.max must be refused, not overflow the bounds check and trap.
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab\r\n0\r\n\r\n",
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nab\r\n",
                       "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nab",

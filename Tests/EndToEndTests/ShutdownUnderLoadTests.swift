@@ -71,9 +71,9 @@ struct ShutdownUnderLoadTests {
             // errors are not counted: it connects without blocking, so once the server is gone every refused
             // reconnect shows up as a failed write. One read error per listener is the kernel's, not capacityd's:
             // wrk reconnects after every `Connection: close`, and a handshake that completes in the instant a
-            // listener closes (after capacityd took in what was queued) is reset before anything could accept it
-            // (seen once in CI under AddressSanitizer). Every request capacityd took in is counted below; behind a
-            // load balancer, which stops new connections before SIGTERM, none race the close.
+            // listener closes (after capacityd took in what was queued) is reset before anything could accept it.
+            // Every request capacityd took in is counted below; behind a load balancer, which stops new
+            // connections before SIGTERM, none race the close.
             #expect(report.readErrors <= listeners && report.timeouts == 0, "\(name): \(report)")
             #expect(report.non2xx == 0, "\(name): \(report.non2xx) answers were not 2xx")
         }

@@ -174,7 +174,7 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "",
 /// Every child process of the tests is started through this, one at a time. Foundation's Process learns that a
 /// child exited when every copy of a descriptor it made for that child is closed; a child started by another thread
 /// at the same moment can inherit that descriptor before it is marked close-on-exec, and then the first child's
-/// exit goes unnoticed until the second exits (seen in CI: three servers started at once, the first never reaped).
+/// exit goes unnoticed until the second exits (of three servers started at once, the first may never be reaped).
 private let spawnLock = NSLock()
 
 func spawning<R>(_ body: () throws -> R) rethrows -> R {
