@@ -16,6 +16,11 @@ let optimized: [SwiftSetting] = [
     .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+// The commit `capacityd version` names, given by what builds releases (scripts/run, scripts/release-check, the
+// Dockerfile) as CAPACITYD_COMMIT; only hex digits are taken, so the value cannot become C source. Other builds
+// say "unknown", and a new commit does not rebuild them.
+let commit = String((Context.environment["CAPACITYD_COMMIT"] ?? "").filter(\.isHexDigit).prefix(40))
+
 let package = Package(
     name: "capacityd",
     platforms: [.macOS(.v15)],
@@ -26,6 +31,7 @@ let package = Package(
     dependencies: [],
     targets: [
         .target(name: "CSystemShims"),
+        .target(name: "CBuildInfo", cSettings: commit.isEmpty ? [] : [.define("CAPACITYD_COMMIT", to: "\"\(commit)\"")]),
         .target(name: "CZlibShims", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "COpenSSLShims", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // libpq's header only: PostgresStore loads libpq.so.5 when a database is configured (LibPQ.swift).
@@ -68,7 +74,7 @@ let package = Package(
             name: "capacityd",
             dependencies: [
                 // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store).
-                "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores", "ACME",
+                "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores", "ACME", "CBuildInfo",
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
@@ -77,7 +83,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "TLS"]),
-        .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "Scaling", "SystemIO"]),
+        .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "HTTP1", "Scaling", "SystemIO"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling", "SystemIO"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests",

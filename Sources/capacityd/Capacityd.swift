@@ -1,10 +1,11 @@
+import CBuildInfo
 import Glibc
 
 /// `capacityd`: finds the command the words name, adds what the environment says for its options, parses, runs.
 @main
 enum Capacityd {
-    /// Bumped by hand with each release; the image tag carries the commit.
-    static let version = "capacityd 0.4.0"
+    /// The release, bumped by hand with each (CHANGELOG.md), and the commit the binary was built from.
+    static let version = "capacityd 0.4.0 (commit \(String(cString: capacityd_build_commit())))"
 
     static let root = Command(
         "capacityd",

@@ -75,6 +75,7 @@ struct ConfigurationTests {
             (["dimensions", "get", "--help"], 0, "--server <server>"),
             (["db"], 0, "SUBCOMMANDS:"),
             (["serve", "--version"], 0, "capacityd "),
+            (["version"], 0, "(commit "),
             (["help", "nosuch"], 64, "Unknown subcommand 'nosuch'"),
             (["dimensions", "get", "--state-dir", state, "--", "-h"], 1, "-h"),
             (["dimensions", "list", "--server", "http://127.0.0.1:1", "--database-pool", "abc"], 64, "'abc' is invalid for '--database-pool'"),
