@@ -27,8 +27,9 @@ enum AdminClient {
         }
     }
 
+    /// `timeout`: seconds each send and each read may wait for the server.
     static func request(_ method: String, _ path: String, body: [UInt8]? = nil, url: String,
-                        apiKey: String?) throws(Failure) -> Response {
+                        apiKey: String?, timeout: Int = 30) throws(Failure) -> Response {
         let address = try address(of: url)
         var request = Array("\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n".utf8)
         if let apiKey { request += Array("x-api-key: \(apiKey)\r\n".utf8) }
@@ -39,7 +40,7 @@ enum AdminClient {
         }
         let received: [UInt8]
         do {
-            received = try exchange(request, with: address)
+            received = try exchange(request, with: address, timeout: timeout)
         } catch {
             throw Failure(description: "\(url): \(error)")
         }
@@ -53,13 +54,14 @@ enum AdminClient {
     }
 
     /// Sends `request` and reads until the server closes (it answers `Connection: close`).
-    private static func exchange(_ request: [UInt8], with address: SocketAddress) throws(SystemError) -> [UInt8] {
+    private static func exchange(_ request: [UInt8], with address: SocketAddress, timeout: Int) throws(SystemError) -> [UInt8] {
         let socket = FileDescriptor(try blockingSyscall("socket") {
             Glibc.socket(address.family == .ipv4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         })
         defer { socket.close() }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        _ = setsockopt(socket.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        _ = setsockopt(socket.rawValue, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        _ = setsockopt(socket.rawValue, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         _ = try address.connect(socket.rawValue)
         var sent = 0
         while sent < request.count {

@@ -12,7 +12,7 @@ enum Capacityd {
         abstract: "The REST backend AWS Application Auto Scaling calls for a custom resource.",
         discussion: "Every option of serve can also be set by an environment variable named after it: --state-dir is CAPACITYD_STATE_DIR, --no-http is CAPACITYD_NO_HTTP=true, a repeatable option takes a comma-separated list. The command line wins.",
         subcommands: [
-            .serve, .checkConfig, DimensionsCommand.command, ImportCommand.command, DatabaseCommand.command,
+            .serve, .checkConfig, HealthcheckCommand.command, DimensionsCommand.command, ImportCommand.command, DatabaseCommand.command,
             Command("version", abstract: "Print the version.") { _ in
                 print(version)
                 return 0

@@ -19,6 +19,31 @@ struct OperationsTests {
         server.stop()
     }
 
+    /// `capacityd healthcheck` (the image's HEALTHCHECK) asks the listener serve's options and their variables
+    /// name: the metrics listener first, else the first plain-HTTP address, a wildcard one on loopback.
+    @Test func healthcheckFollowsTheConfiguredListener() throws {
+        let metricsPort = freePort()
+        let server = try ServerProcess(["--metrics-listen", "0.0.0.0:\(metricsPort)"])
+        let closed = "127.0.0.1:\(freePort())"
+        let rows: [(arguments: [String], environment: [String: String], status: Int32)] = [
+            (["--http", "127.0.0.1:\(server.port)"], [:], 0),
+            ([], ["CAPACITYD_HTTP": "127.0.0.1:\(server.port)"], 0),
+            ([], ["CAPACITYD_HTTP": "0.0.0.0:\(server.port)"], 0),
+            ([], ["CAPACITYD_HTTP": closed, "CAPACITYD_METRICS_LISTEN": "0.0.0.0:\(metricsPort)"], 0),
+            ([], ["CAPACITYD_HTTP": closed], 1),
+            (["--http", "127.0.0.1:\(server.port)", "--metrics-listen", closed], [:], 1),
+            (["--no-http"], [:], 64),
+        ]
+        for row in rows {
+            let (status, output) = try runCapacityd(["healthcheck"] + row.arguments, environment: row.environment)
+            #expect(status == row.status, "\(row): \(output)")
+            if row.status == 1 { #expect(output.hasPrefix("unhealthy: "), "\(output)") }
+        }
+        server.stop()
+        let (status, output) = try runCapacityd(["healthcheck", "--http", "127.0.0.1:\(server.port)"])
+        #expect(status == 1 && output.contains("Connection refused"), "\(output)")
+    }
+
     @Test func metricsAreValidPrometheusTextWithTheRightCounts() throws {
         let pki = try TestPKI()
         let (root, chain, key) = try pki.serverChain()
