@@ -36,6 +36,10 @@ enum Capacityd {
             print(command.help(path), terminator: "")
             exit(0)
         }
+        if optionWords.contains("--help-markdown") {
+            print(command.markdownOptions(), terminator: "")
+            exit(0)
+        }
         if optionWords.contains("--version") && !command.options.contains(where: { $0.name == "version" }) {
             print(version)
             exit(0)

@@ -90,6 +90,25 @@ struct Command: Sendable {
         return text
     }
 
+    /// The options as a Markdown table, from the same declarations as `--help` and the environment variables:
+    /// `capacityd serve --help-markdown` writes docs/configuration.md's table, and a test keeps the two equal.
+    func markdownOptions() -> String {
+        var text = "| option | environment variable | default | meaning |\n|---|---|---|---|\n"
+        for option in options {
+            let head = option.kind == .flag ? "`--\(option.name)`" : "`--\(option.name) <\(option.valueName)>`"
+            var variable = "—"
+            if option.fromEnvironment {
+                variable = "`\(EnvironmentOptions.variableName(option.name))`"
+                if option.kind == .flag { variable += " (`true`)" }
+                if option.kind == .repeatable { variable += " (comma-separated)" }
+            }
+            let defaultText = option.defaultText.map { "`\($0)`" } ?? ""
+            let help = option.help.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+            text += "| \(head) | \(variable) | \(defaultText) | \(help) |\n"
+        }
+        return text
+    }
+
     /// `  --name <value>          The help, wrapped at 100 columns.`
     private static func entry(_ head: String, _ help: String) -> String {
         let column = 30
