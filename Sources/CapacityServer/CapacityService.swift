@@ -50,7 +50,8 @@ public enum CapacityService {
                 try FileSystem.makeDirectory(directory, mode: 0o750)
             } catch {
                 store.close()
-                throw StartError(description: "\(what) \(directory): \(error)")
+                let fix = FileSystem.permissionFix(for: error, at: directory).map { "; " + $0 } ?? ""
+                throw StartError(description: "\(what) \(directory): \(error)\(fix)")
             }
         }
         var tls: ReloadableTLSContext?

@@ -118,6 +118,16 @@ public enum FileSystem {
         if mkdir(path, mode) != 0 && cs_errno() != EEXIST { throw SystemError(call: "mkdir(\(path))", errno: cs_errno()) }
     }
 
+    /// For an error making or opening `path`: when it is a denied permission, the one step that fixes it, naming
+    /// this process's user and the deepest directory on the way that exists (a host directory mounted into a
+    /// container belongs to the host's user, not the image's); nil for any other error.
+    public static func permissionFix(for error: SystemError, at path: String) -> String? {
+        guard error.errno == EACCES || error.errno == EPERM else { return nil }
+        var existing = path
+        while existing != "/" && existing != "." && access(existing, F_OK) != 0 { existing = parentDirectory(of: existing) }
+        return "capacityd runs as uid \(geteuid()); give it the directory: chown \(geteuid()):\(getegid()) \(existing)"
+    }
+
     /// The directory `path` is in: what to sync for `path`'s name to be durable.
     public static func parentDirectory(of path: String) -> String {
         var trimmed = Substring(path)
