@@ -2,8 +2,9 @@
 public enum StoreError: Error, Equatable, Sendable {
     /// There is no such dimension (a deletion of an id that does not exist; reads answer nil instead).
     case notFound(DimensionID)
-    /// The store could not be read, or could not make a change durable; nothing changed. The cause is for the
-    /// log and the 503's message (never a secret: stores leave credentials out of it).
+    /// The store could not be read, or could not make a change durable; nothing changed. The cause (a path, an
+    /// errno, the database's words; never a credential) is for operators: the logs, `/readyz`, the commands that
+    /// open a store. API clients get a fixed message without it (`APIError`).
     case unavailable(cause: String)
 
     public var message: String {
