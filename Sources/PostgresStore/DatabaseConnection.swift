@@ -11,6 +11,8 @@ final class DatabaseConnection: @unchecked Sendable {
     private let pq: LibPQ
     /// How long past the server's statement timeout capacityd waits for an answer before giving up on it.
     private let answerDeadlineMilliseconds: Int
+    /// Why the connection stopped working, in libpq's words: the first loss it reported, for the server's log.
+    private(set) var lostBecause: String?
 
     /// Connects, then sets the session up in one round trip: `synchronous_commit=on` whatever the server's default
     /// (an acknowledged change must survive a crash of the database), and the statement and lock timeouts.
@@ -60,6 +62,29 @@ final class DatabaseConnection: @unchecked Sendable {
     /// Whether libpq still considers the connection usable.
     var isUsable: Bool { pq.PQstatus(connection) == CONNECTION_OK }
 
+    /// Why an idle connection no longer works, or nil if it does. An idle session has nothing to say, so a
+    /// readable socket means the server ended it (shut down, crashed, `pg_terminate_backend`): finding that out
+    /// costs one `poll` and no round trip. A server that stops answering without closing anything (paused,
+    /// partitioned, powered off) shows nothing on the socket; `roundTrip` sends `SELECT 1` as well, bounded by
+    /// the statement deadline like any other statement. Whatever is readable is read by that statement too, so a
+    /// notice that arrived while idle does not make the next check look again.
+    func problem(roundTrip: Bool) -> DatabaseError? {
+        guard isUsable else { return lost(Self.oneLine(pq.PQerrorMessage(connection))) }
+        let socket = pq.PQsocket(connection)
+        guard socket >= 0 else { return lost("the connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let quiet = if case .done(0)? = try? syscall("poll", { poll(&descriptor, 1, 0) }) { true } else { false }
+        if quiet && !roundTrip { return nil }
+        do {
+            _ = try execute("SELECT 1")
+            return nil
+        } catch {
+            // The server may answer the statement with the error that ended the session before libpq reads the
+            // end of the stream: a refusal of `SELECT 1` is a connection not to keep either.
+            return error
+        }
+    }
+
     /// Runs one statement (`$1`… bound to `parameters`, NULL for nil) and returns its rows as text.
     func execute(_ sql: String, _ parameters: [String?] = []) throws(DatabaseError) -> [[String?]] {
         let deadline = Clock.monotonicMilliseconds() + Int64(answerDeadlineMilliseconds)
@@ -68,12 +93,12 @@ final class DatabaseConnection: @unchecked Sendable {
         let sent = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
             pq.PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
         }
-        guard sent == 1 else { throw .lost(Self.oneLine(pq.PQerrorMessage(connection))) }
+        guard sent == 1 else { throw lost(Self.oneLine(pq.PQerrorMessage(connection))) }
         // Push the statement out, then read until libpq has the whole answer.
         while true {
             let flushed = pq.PQflush(connection)
             if flushed == 0 { break }
-            guard flushed == 1 else { throw .lost(Self.oneLine(pq.PQerrorMessage(connection))) }
+            guard flushed == 1 else { throw lost(Self.oneLine(pq.PQerrorMessage(connection))) }
             try receive(POLLIN | POLLOUT, until: deadline)
         }
         while pq.PQisBusy(connection) == 1 {
@@ -90,7 +115,7 @@ final class DatabaseConnection: @unchecked Sendable {
                 rows = self.rows(of: result)
             default:
                 if pq.PQstatus(connection) != CONNECTION_OK {
-                    failure = .lost(Self.oneLine(pq.PQerrorMessage(connection)))
+                    failure = lost(Self.oneLine(pq.PQerrorMessage(connection)))
                 } else {
                     let sqlstate = pq.PQresultErrorField(result, cpq_diag_sqlstate()).map { String(cString: $0) } ?? "?????"
                     failure = .refused(sqlstate: sqlstate, message: Self.oneLine(pq.PQresultErrorMessage(result)))
@@ -109,26 +134,32 @@ final class DatabaseConnection: @unchecked Sendable {
     /// Waits until the socket is ready for `events` (or the deadline passes), then lets libpq read what came.
     private func receive(_ events: Int32, until deadline: Int64) throws(DatabaseError) {
         try waitFor(events, until: deadline)
-        guard pq.PQconsumeInput(connection) == 1 else { throw .lost(Self.oneLine(pq.PQerrorMessage(connection))) }
+        guard pq.PQconsumeInput(connection) == 1 else { throw lost(Self.oneLine(pq.PQerrorMessage(connection))) }
     }
 
     private func waitFor(_ events: Int32, until deadline: Int64) throws(DatabaseError) {
         let socket = pq.PQsocket(connection)
-        guard socket >= 0 else { throw .lost("the connection has no socket") }
+        guard socket >= 0 else { throw lost("the connection has no socket") }
         var descriptor = pollfd(fd: socket, events: Int16(events), revents: 0)
         while true {
             let remaining = deadline - Clock.monotonicMilliseconds()
             guard remaining > 0 else {
-                throw .lost("no answer within \(answerDeadlineMilliseconds) ms")
+                throw lost("no answer within \(answerDeadlineMilliseconds) ms")
             }
             do {
                 if case .done(let ready) = try syscall("poll", { poll(&descriptor, 1, Int32(min(remaining, 60_000))) }), ready > 0 {
                     return
                 }
             } catch {
-                throw .lost(error.description)
+                throw lost(error.description)
             }
         }
+    }
+
+    /// The error for a connection that broke or stopped answering, remembered as the reason it was lost.
+    private func lost(_ message: String) -> DatabaseError {
+        if lostBecause == nil { lostBecause = message }
+        return .lost(message)
     }
 
     private func rows(of result: OpaquePointer) -> [[String?]] {

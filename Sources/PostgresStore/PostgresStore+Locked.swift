@@ -61,7 +61,7 @@ extension PostgresStore {
                     continue
                 }
                 let cause = committing ? "\(error.description); whether the change was made is unknown" : error.description
-                recordFailedWrite(cause)
+                recordFailedWrite(cause, connectionLost: !(connection.isUsable && error.isRefusal))
                 if connection.isUsable && error.isRefusal { _ = try? connection.execute("ROLLBACK") }
                 completion(.failure(.store(.unavailable(cause: cause))))
                 return connection.isUsable && error.isRefusal

@@ -154,7 +154,7 @@ extension PostgresStore {
                 usable = false
                 cause = writes ? "\(error.description); whether the change was made is unknown" : error.description
             }
-            if writes { recordFailedWrite(cause) } else { lock.withLock { counters.errors += 1 } }
+            if writes { recordFailedWrite(cause, connectionLost: !usable) } else { lock.withLock { counters.errors += 1 } }
             fail(entries.map { works[$0.work] }, .unavailable(cause: cause))
             for entry in entries { works[entry.work].done = true }
             return usable
@@ -279,17 +279,18 @@ extension PostgresStore {
             return true
         } catch {
             let cause = error.isRefusal ? error.description : "\(error.description); whether the deletion was made is unknown"
-            recordFailedWrite(cause)
+            recordFailedWrite(cause, connectionLost: !(connection.isUsable && error.isRefusal))
             completion(.failure(.unavailable(cause: cause)))
             return connection.isUsable && error.isRefusal
         }
     }
 
-    func recordFailedWrite(_ cause: String) {
+    /// `connectionLost`: the write failed because its connection broke, which a new connection mends.
+    func recordFailedWrite(_ cause: String, connectionLost: Bool = false) {
         lock.withLock {
             counters.failedWrites += 1
             counters.errors += 1
-            lastWriteFailure = cause
+            lastWriteFailure = WriteFailure(cause: cause, connectionLost: connectionLost)
         }
     }
 

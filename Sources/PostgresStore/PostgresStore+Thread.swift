@@ -3,12 +3,16 @@ import Scaling
 import SystemIO
 
 extension PostgresStore {
-    /// One database thread: keeps its connection (reconnecting with backoff), takes batches and serves them,
-    /// until the store closes and the queue is empty.
+    /// One database thread: keeps its connection (reconnecting with backoff), takes batches and serves them, and
+    /// while idle checks that the connection still works (`idleCheckMicroseconds`), until the store closes and
+    /// the queue is empty. `connections` counts only connections that worked when last used or checked.
     func runThread(_ initial: DatabaseConnection?) {
         var connection = initial
         var everConnected = initial != nil
         var failedAttempts = 0
+        // When the connection last answered a statement, and when to look at it next if nothing comes.
+        var lastAnswer = Clock.monotonicMicroseconds()
+        var nextCheck = lastAnswer + Self.idleCheckMicroseconds
         while true {
             if connection == nil {
                 // Closing: the threads still connected finish the queue; with none left, nobody will.
@@ -19,40 +23,81 @@ extension PostgresStore {
                 do {
                     connection = try DatabaseConnection(settings)
                     failedAttempts = 0
-                    lock.withLock {
+                    lastAnswer = Clock.monotonicMicroseconds()
+                    nextCheck = lastAnswer + Self.idleCheckMicroseconds
+                    let wasUnreachable = lock.withLock {
                         connections += 1
-                        unreachable = nil
                         if everConnected { counters.reconnects += 1 }
+                        // A write that failed only because its connection broke says nothing about the database
+                        // once a new connection works: readiness must not wait for a client's write to come back.
+                        if lastWriteFailure?.connectionLost == true { lastWriteFailure = nil }
+                        defer { unreachable = nil }
+                        return unreachable != nil
                     }
+                    if wasUnreachable { log("capacityd: the database is reachable again (\(settings.displayName))") }
                     everConnected = true
                 } catch {
                     failedAttempts += 1
-                    let waiting: [Operation] = lock.withLock {
+                    let (waiting, newlyUnreachable): ([Operation], Bool) = lock.withLock {
                         counters.errors += 1
-                        guard connections == 0 else { return [] }
+                        guard connections == 0 else { return ([], false) }
                         // Nobody can serve what waits: answer it now rather than after the next attempt.
+                        let newly = unreachable == nil
                         unreachable = error.description
                         defer { queue.removeAll() }
-                        return queue
+                        return (queue, newly)
+                    }
+                    if newlyUnreachable {
+                        log("capacityd: the database is unreachable, reconnecting with backoff: \(error)")
                     }
                     for operation in waiting { operation.fail(.unavailable(cause: error.description)) }
                     backOff(attempt: failedAttempts)
                     continue
                 }
             }
-            guard let batch = takeBatch() else {
+            switch takeBatch(idleUntil: nextCheck) {
+            case .stop:
                 connection = nil
                 lock.withLock { connections -= 1 }
                 return
+            case .idle:
+                let now = Clock.monotonicMicroseconds()
+                nextCheck = now + Self.idleCheckMicroseconds
+                let roundTrip = now - lastAnswer >= Self.idleRoundTripMicroseconds
+                if let problem = connection!.problem(roundTrip: roundTrip) {
+                    lock.withLock { counters.errors += 1 }
+                    drop(&connection, because: problem.description)
+                } else if roundTrip {
+                    lastAnswer = Clock.monotonicMicroseconds()
+                }
+            case .batch(let batch):
+                let usable = serve(batch, on: connection!)
+                lock.withLock {
+                    for operation in batch { if let id = operation.id { inFlight.remove(id) } }
+                    lock.broadcast()
+                }
+                lastAnswer = Clock.monotonicMicroseconds()
+                nextCheck = lastAnswer + Self.idleCheckMicroseconds
+                if !usable {
+                    let cause = connection!.lostBecause ?? "it can no longer be used"
+                    drop(&connection, because: cause)
+                }
             }
-            let usable = serve(batch, on: connection!)
-            lock.withLock {
-                for operation in batch { if let id = operation.id { inFlight.remove(id) } }
-                if !usable { connections -= 1 }
-                lock.broadcast()
-            }
-            if !usable { connection = nil }
         }
+    }
+
+    /// Gives up a connection that no longer works: it stops counting at once, so `health` and the connections
+    /// gauge say what the pool can really do; the thread reconnects next.
+    private func drop(_ connection: inout DatabaseConnection?, because cause: String) {
+        connection = nil
+        lock.withLock { connections -= 1 }
+        log("capacityd: a database connection was lost, reconnecting: \(cause)")
+    }
+
+    /// One line on the server's log (stderr). What libpq says of a failure is for the operator, here and in
+    /// `/readyz`; API clients get a 503 without it.
+    func log(_ line: String) {
+        FileSystem.printError(line)
     }
 
     /// Waits 100 ms × 2^(attempt-1), at most 5 s, with ±25 % jitter so that the threads of many processes do not
@@ -66,9 +111,17 @@ extension PostgresStore {
         }
     }
 
+    enum Next {
+        case batch([Operation])
+        /// Nothing to take until the deadline passed: time to check the connection.
+        case idle
+        /// The store closed with nothing left to serve.
+        case stop
+    }
+
     /// The next batch: queued operations whose ids no statement has now, at most one per id, in queue order;
-    /// a list runs alone. Waits while there is none; nil once the store closes with nothing left.
-    private func takeBatch() -> [Operation]? {
+    /// a list runs alone. Waits while there is none, until `deadline` (`Clock.monotonicMicroseconds()`).
+    private func takeBatch(idleUntil deadline: Int64) -> Next {
         lock.withLock {
             while true {
                 var batch: [Operation] = []
@@ -98,10 +151,11 @@ extension PostgresStore {
                     inFlight.formUnion(taken)
                     // Others may find work among what is left.
                     if !queue.isEmpty { lock.signal() }
-                    return batch
+                    return .batch(batch)
                 }
-                if stopping && queue.isEmpty { return nil }
-                lock.wait()
+                if stopping && queue.isEmpty { return .stop }
+                if Clock.monotonicMicroseconds() >= deadline { return .idle }
+                lock.wait(untilMonotonicMicroseconds: deadline)
             }
         }
     }

@@ -29,9 +29,13 @@ import SystemIO
 /// after the statement was sent, every operation in it is answered unavailable and nothing is retried: a retry
 /// could apply a change twice.
 ///
-/// **Database down.** A thread that loses its connection reconnects at once, then with jittered exponential
-/// backoff (100 ms to 5 s). While no connection can be made, operations are refused at once (503) instead of
-/// queueing, and `health` says why; the store comes back by itself when the database does.
+/// **Database down.** An idle connection does not notice that the server went away, so each idle thread looks at
+/// its connection every second (the socket: no round trip) and sends `SELECT 1` once it has gone ten seconds
+/// without a statement; a connection that fails a check, or a statement, stops counting at once. A thread that
+/// loses its connection reconnects at once, then with jittered exponential backoff (100 ms to 5 s). While no
+/// connection works, `health` says the database is unreachable and why (libpq's words, also on the server's
+/// log), and once a connection attempt has failed, operations are refused at once (503) instead of queueing; the
+/// store comes back by itself when the database does, without waiting for a request to find out.
 public final class PostgresStore: DimensionStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// Most operations one statement carries.
@@ -53,6 +57,14 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     /// id in between) is then served under a row lock, which guarantees it progress.
     static let optimisticRounds = 2
 
+    /// How long a database thread waits for work before it looks at its idle connection's socket: a server that
+    /// shut down or ended the session has closed it, which costs nothing to see.
+    static let idleCheckMicroseconds: Int64 = 1_000_000
+    /// How long a connection goes without a statement before its idle check also sends `SELECT 1`: a server that
+    /// stopped answering (paused, partitioned, powered off) closes nothing, and the socket alone would show it
+    /// only once TCP keepalives give up (`keepaliveIdleSeconds` and half a minute more).
+    static let idleRoundTripMicroseconds: Int64 = 10_000_000
+
     public let settings: DatabaseSettings
     let options: Options
 
@@ -64,10 +76,12 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     /// The last state seen of each id (nil: seen absent) and its revision: the base an update is computed from.
     /// Only ever a guess: every write and every unchanged result is checked against the row.
     var known: [DimensionID: Known] = [:]
+    /// Connections that worked when last used or checked.
     var connections = 0
-    /// Why the last connection attempt failed, while none is open.
+    /// Why the last connection attempt failed, while none works.
     var unreachable: String?
-    var lastWriteFailure: String?
+    /// Cleared by the next write that succeeds, or, when the connection broke under it, by the next connection made.
+    var lastWriteFailure: WriteFailure?
     var counters = Counters()
     var stopping = false
 
@@ -76,6 +90,11 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     struct Known {
         var revision: Int64
         var dimension: Dimension?
+    }
+
+    struct WriteFailure {
+        var cause: String
+        var connectionLost: Bool
     }
 
     struct Counters {
@@ -167,13 +186,16 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
 
     public var health: StoreHealth {
         let (connections, unreachable, failure, counters, queued) = lock.withLock {
-            (self.connections, self.unreachable, lastWriteFailure, self.counters, queue.count)
+            (self.connections, self.unreachable, lastWriteFailure?.cause, self.counters, queue.count)
         }
         var problems: [String] = []
-        if connections == 0 { problems.append("no database connection: \(unreachable ?? "connecting")") }
+        if connections == 0 {
+            problems.append("the database is unreachable: \(unreachable ?? "every connection was lost; reconnecting")")
+        }
         if let failure { problems.append("the last database write failed: \(failure)") }
         return StoreHealth(problem: problems.isEmpty ? nil : problems.joined(separator: "; "), figures: [
-            StoreFigure(name: "capacityd_store_database_connections", help: "Open connections to PostgreSQL.",
+            StoreFigure(name: "capacityd_store_database_connections",
+                        help: "Connections to PostgreSQL that worked when last used or checked (idle ones are checked every second).",
                         .gauge(Double(connections))),
             StoreFigure(name: "capacityd_store_database_pool_size", help: "Connections the store keeps when it can.",
                         .gauge(Double(settings.poolSize))),
