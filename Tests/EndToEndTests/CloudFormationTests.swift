@@ -175,7 +175,7 @@ struct CloudFormationTests {
         #expect(environment["CAPACITYD_DATABASE_URL"]?.contains("sslmode=verify-full") == true)
         for (name, value) in environment {
             environment[name] = value
-                .replacingOccurrences(of: "/usr/local/share/capacityd/rds-global-bundle.pem", with: root.certificate)
+                .replacingOccurrences(of: "/usr/local/share/capacityd/database-ca/rds-global-bundle.pem", with: root.certificate)
                 .replacing(#/^(/var/lib/capacityd|/tmp)/#, with: directory)
                 .replacing(#/^0\.0\.0\.0:[0-9]+$/#, with: "127.0.0.1:\(freePort())")
         }
