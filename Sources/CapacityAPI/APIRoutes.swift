@@ -13,7 +13,7 @@ public enum APIRoutes {
         public var readiness: @Sendable () -> HTTPResponse
         /// Renders `/metrics`; nil serves no `/metrics` on these listeners (it has a listener of its own).
         public var metrics: MetricsExposition?
-        /// With `--redirect-http`: applied to every plain-HTTP request but ACME challenges.
+        /// With `--redirect-http`: applied to every plain-HTTP request but ACME challenges and health probes.
         public var redirect: HTTPSRedirect?
         /// With `--rate-limit`: applied to the dimension and admin routes (not to health checks or metrics).
         public var rateLimiter: RateLimiter?

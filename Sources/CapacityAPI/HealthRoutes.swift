@@ -9,8 +9,12 @@ import TLS
 public enum HealthRoutes {
     static func routes(readiness: @escaping @Sendable () -> HTTPResponse) -> [Route] {
         [
-            Route("/healthz", [Route.Operation(.get, openAPI: livenessOperation) { _, _, _ in liveness() }]),
-            Route("/readyz", [Route.Operation(.get, openAPI: readinessOperation) { _, _, _ in readiness() }]),
+            // Not redirected to HTTPS: a probe (the image's HEALTHCHECK, a load balancer) asks where it is configured
+            // to and takes a redirect for a failure.
+            Route("/healthz", listenerPoliciesApply: false,
+                  [Route.Operation(.get, openAPI: livenessOperation) { _, _, _ in liveness() }]),
+            Route("/readyz", listenerPoliciesApply: false,
+                  [Route.Operation(.get, openAPI: readinessOperation) { _, _, _ in readiness() }]),
         ]
     }
 

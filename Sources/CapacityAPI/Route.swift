@@ -44,7 +44,7 @@ public struct Route: Sendable {
     /// Checked after the method matched, before the handler (client certificate, API key).
     let policies: [any RequestPolicy]
     /// Whether the listener's own policies (the HTTPS redirect) apply; an ACME challenge must be answered over
-    /// plain HTTP, so its route opts out.
+    /// plain HTTP, and so must a health probe, so their routes opt out.
     let listenerPoliciesApply: Bool
     /// For a pattern with a parameter, everything before it (`/v1/scalableTargetDimensions/`).
     let prefix: String?

@@ -35,7 +35,7 @@ public struct ServiceSettings: Sendable {
     public var acmeWebroot: String?
     /// `--acme-domain`: capacityd obtains and renews a certificate for these names itself; nil without.
     public var acme: ACMEManager.Settings?
-    /// Answer plain-HTTP requests (but ACME challenges) with a redirect to the first HTTPS listener.
+    /// Answer plain-HTTP requests (but ACME challenges and health probes) with a redirect to the first HTTPS listener.
     public var redirectHTTP: Bool
     /// Keys required for PATCHes that set the operator fields; nil requires none.
     public var apiKeysFile: String?

@@ -58,7 +58,7 @@ enum ServeOptions {
         Option("acme-directory", help: "ACME directory URL (default: Let's Encrypt, \(ACMEManager.Settings.letsEncrypt))."),
         Option("acme-staging", .flag, help: "Use Let's Encrypt's staging directory (untrusted certificates, generous rate limits)."),
         Option("acme-ca-root", help: "PEM file trusted for the ACME CA's HTTPS API instead of the system's store (a test CA such as pebble)."),
-        Option("redirect-http", .flag, help: "Redirect plain-HTTP requests (but ACME challenges) to the first --https address."),
+        Option("redirect-http", .flag, help: "Redirect plain-HTTP requests (but ACME challenges, /healthz and /readyz) to the first --https address."),
         Option("mode", default: standard.mode.rawValue, help: "How dimensions move between statuses (see the README)."),
     ]
 

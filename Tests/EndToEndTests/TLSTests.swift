@@ -260,6 +260,10 @@ struct TLSTests {
         #expect(redirected.headers["location"] == "https://127.0.0.1:\(server.tlsPort)/time?x=1")
         let named = try curl(server.baseURL + dimension, ["-H", "Host: api.example.com:80"])
         #expect(named.headers["location"] == "https://api.example.com:\(server.tlsPort)\(dimension)")
+        // Health probes get their answer on the plain listener, and so does `capacityd healthcheck`.
+        for path in ["/healthz", "/readyz"] { #expect(try curl(server.baseURL + path).status == 200, "\(path)") }
+        let probe = try runCapacityd(["healthcheck", "--http", "127.0.0.1:\(server.port)"])
+        #expect(probe.status == 0, "\(probe.output)")
         let forged = try curl(server.baseURL + "/time", ["-H", "Host: evil.com/x?"])
         #expect(forged.status == 400)
         #expect(try curl("https://127.0.0.1:\(server.tlsPort)/time", ["-k"]).status == 200)
