@@ -50,8 +50,7 @@ public enum CapacityService {
                 try FileSystem.makeDirectory(directory, mode: 0o750)
             } catch {
                 store.close()
-                let fix = FileSystem.permissionFix(for: error, at: directory).map { "; " + $0 } ?? ""
-                throw StartError(description: "\(what) \(directory): \(error)\(fix)")
+                throw StartError(description: "\(what) \(directory): \(FileSystem.describe(error, at: directory))")
             }
         }
         var tls: ReloadableTLSContext?

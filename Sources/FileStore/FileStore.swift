@@ -99,8 +99,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             try FileSystem.makeDirectory(directory)
             lockFile = try FileSystem.open(directory + "/" + Self.lockName, flags: O_RDWR | O_CREAT)
         } catch {
-            let fix = FileSystem.permissionFix(for: error, at: directory).map { "; " + $0 } ?? ""
-            throw OpenError(description: "state directory \(directory): \(error)\(fix)")
+            throw OpenError(description: "state directory \(directory): \(FileSystem.describe(error, at: directory))")
         }
         guard flock(lockFile.rawValue, LOCK_EX | LOCK_NB) == 0 else {
             throw OpenError(description: "state directory \(directory) is in use by another capacityd process", inUse: true)

@@ -125,7 +125,13 @@ public enum FileSystem {
         guard error.errno == EACCES || error.errno == EPERM else { return nil }
         var existing = path
         while existing != "/" && existing != "." && access(existing, F_OK) != 0 { existing = parentDirectory(of: existing) }
-        return "capacityd runs as uid \(geteuid()); give it the directory: chown \(geteuid()):\(getegid()) \(existing)"
+        // -R: a directory that an earlier run as another user wrote into holds files of that user too.
+        return "capacityd runs as uid \(geteuid()); give it the directory: chown -R \(geteuid()):\(getegid()) \(existing)"
+    }
+
+    /// `error` for a message about `path`, with the step that fixes a denied permission when it is one.
+    public static func describe(_ error: SystemError, at path: String) -> String {
+        permissionFix(for: error, at: path).map { "\(error); \($0)" } ?? error.description
     }
 
     /// The directory `path` is in: what to sync for `path`'s name to be durable.

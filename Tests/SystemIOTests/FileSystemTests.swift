@@ -21,7 +21,7 @@ struct FileSystemTests {
     func permissionFix(_ row: (errno: Int32, path: String, directory: String?)) {
         let fix = FileSystem.permissionFix(for: SystemError(call: "mkdir", errno: row.errno), at: row.path)
         if let directory = row.directory {
-            #expect(fix == "capacityd runs as uid \(geteuid()); give it the directory: chown \(geteuid()):\(getegid()) \(directory)")
+            #expect(fix == "capacityd runs as uid \(geteuid()); give it the directory: chown -R \(geteuid()):\(getegid()) \(directory)")
         } else {
             #expect(fix == nil)
         }
