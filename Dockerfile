@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # capacityd: built with the Swift toolchain, run on a slim Debian with only the libraries the binary links.
 #   docker build --build-arg COMMIT="$(git rev-parse --short HEAD)" -t capacityd .
 # Configuration comes only from the environment (CAPACITYD_*, docs/configuration.md and config/*.env).

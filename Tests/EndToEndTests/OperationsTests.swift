@@ -24,7 +24,8 @@ struct OperationsTests {
     @Test func healthcheckFollowsTheConfiguredListener() throws {
         let metricsPort = freePort()
         let server = try ServerProcess(["--metrics-listen", "0.0.0.0:\(metricsPort)"])
-        let closed = "127.0.0.1:\(freePort())"
+        let closedPort = ClosedPort()
+        let closed = "127.0.0.1:\(closedPort.number)"
         let rows: [(arguments: [String], environment: [String: String], status: Int32)] = [
             (["--http", "127.0.0.1:\(server.port)"], [:], 0),
             ([], ["CAPACITYD_HTTP": "127.0.0.1:\(server.port)"], 0),
@@ -39,9 +40,9 @@ struct OperationsTests {
             #expect(status == row.status, "\(row): \(output)")
             if row.status == 1 { #expect(output.hasPrefix("unhealthy: "), "\(output)") }
         }
-        server.stop()
-        let (status, output) = try runCapacityd(["healthcheck", "--http", "127.0.0.1:\(server.port)"])
+        let (status, output) = try runCapacityd(["healthcheck", "--http", closed])
         #expect(status == 1 && output.contains("Connection refused"), "\(output)")
+        server.stop()
     }
 
     @Test func metricsAreValidPrometheusTextWithTheRightCounts() throws {

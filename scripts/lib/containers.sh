@@ -62,6 +62,8 @@ ensure_swift_image() {
     # swift is TOOLCHAIN/usr/bin/swift (a link to swift-driver beside it).
     local toolchain
     toolchain="$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")"
+    [ "$toolchain" != / ] && [ -x "$toolchain/usr/bin/swift-driver" ] \
+        || { echo "image: no Swift toolchain at $toolchain (swift is $(command -v swift))" >&2; return 1; }
     echo "image: making $name from $base and the toolchain in $toolchain" >&2
     bah bud --quiet --isolation chroot --network host --pull=never --layers=false --build-arg "BASE=$base" \
         -f "$(dirname "${BASH_SOURCE[0]}")/swift-image.Containerfile" -t "$name" "$toolchain" >/dev/null
