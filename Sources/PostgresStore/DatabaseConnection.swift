@@ -114,10 +114,12 @@ final class DatabaseConnection: @unchecked Sendable {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
                 rows = self.rows(of: result)
             default:
+                let sqlstate = pq.PQresultErrorField(result, cpq_diag_sqlstate()).map { String(cString: $0) } ?? "?????"
                 if pq.PQstatus(connection) != CONNECTION_OK {
                     failure = lost(Self.oneLine(pq.PQerrorMessage(connection)))
+                } else if Self.endsSession(sqlstate) {
+                    failure = lost("\(Self.oneLine(pq.PQresultErrorMessage(result))) (SQLSTATE \(sqlstate))")
                 } else {
-                    let sqlstate = pq.PQresultErrorField(result, cpq_diag_sqlstate()).map { String(cString: $0) } ?? "?????"
                     failure = .refused(sqlstate: sqlstate, message: Self.oneLine(pq.PQresultErrorMessage(result)))
                 }
             }
@@ -129,6 +131,17 @@ final class DatabaseConnection: @unchecked Sendable {
         }
         if let failure { throw failure }
         return rows
+    }
+
+    /// Whether an error with this SQLSTATE means the session is over, or cannot be trusted, even if libpq has not
+    /// yet read the end of the stream: connection exceptions (class 08) and the server ending or refusing the
+    /// session (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57P04 database dropped,
+    /// 57P05 idle-session timeout). Such an error is a lost connection, not a refusal: the connection is not used
+    /// again, its thread reconnects, and a write in it is reported with an unknown outcome, the safe side for an
+    /// error sent by a server on its way out. 57014 (the statement timeout, a cancel) ends the statement, not the
+    /// session: a refusal.
+    static func endsSession(_ sqlstate: String) -> Bool {
+        sqlstate.hasPrefix("08") || sqlstate.hasPrefix("57P")
     }
 
     /// Waits until the socket is ready for `events` (or the deadline passes), then lets libpq read what came.

@@ -61,10 +61,12 @@ extension PostgresStore {
                     continue
                 }
                 let cause = committing ? "\(error.description); whether the change was made is unknown" : error.description
-                recordFailedWrite(cause, connectionLost: !(connection.isUsable && error.isRefusal))
-                if connection.isUsable && error.isRefusal { _ = try? connection.execute("ROLLBACK") }
+                // Decided after the ROLLBACK, which may find the connection broken: a connection the thread drops
+                // must count as lost here too, or its reconnect would leave the store unready.
+                let usable = connection.isUsable && error.isRefusal && (try? connection.execute("ROLLBACK")) != nil
+                recordFailedWrite(cause, connectionLost: !usable)
                 completion(.failure(.store(.unavailable(cause: cause))))
-                return connection.isUsable && error.isRefusal
+                return usable
             }
         }
         completion(.failure(.store(.unavailable(cause: "\(id.value) is being written by other instances too often; try again"))))

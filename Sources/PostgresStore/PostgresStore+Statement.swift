@@ -279,9 +279,11 @@ extension PostgresStore {
             return true
         } catch {
             let cause = error.isRefusal ? error.description : "\(error.description); whether the deletion was made is unknown"
-            recordFailedWrite(cause, connectionLost: !(connection.isUsable && error.isRefusal))
+            // One answer for both: the connection the thread drops is the one whose loss a reconnect mends.
+            let usable = connection.isUsable && error.isRefusal
+            recordFailedWrite(cause, connectionLost: !usable)
             completion(.failure(.unavailable(cause: cause)))
-            return connection.isUsable && error.isRefusal
+            return usable
         }
     }
 

@@ -1,0 +1,100 @@
+import DimensionStorage
+import Foundation
+@testable import PostgresStore
+import PostgresTestServer
+import Scaling
+import SystemIO
+import Testing
+
+/// The PostgreSQL store's own handling of its connections, beyond the shared contract: which errors mean the
+/// connection is gone, and readiness after such an error. Here because this target has the store and the suite's
+/// PostgreSQL server.
+@Suite("PostgreSQL store: connections")
+struct PostgresConnectionTests {
+    /// Connection exceptions (class 08) and the sessions the server ends or refuses (57P01 admin shutdown, 57P02
+    /// crash shutdown, 57P03 cannot connect now, 57P04 database dropped, 57P05 idle-session timeout) mean the
+    /// connection is gone, whatever libpq's status still says; other errors, the statement timeout (57014)
+    /// among them, are the server refusing one statement on a connection that still works.
+    static let sqlstates: [(String, lost: Bool)] = [
+        ("08000", true), ("08003", true), ("08006", true), ("08P01", true),
+        ("57P01", true), ("57P02", true), ("57P03", true), ("57P04", true), ("57P05", true),
+        ("57014", false), ("40001", false), ("23505", false), ("P0001", false),
+    ]
+
+    /// Fails if an error carrying one of these SQLSTATEs is not reported as a lost connection, or another error
+    /// is not reported as a refusal. The server is made to raise the SQLSTATE itself (and keep the session), so
+    /// the SQLSTATE alone decides.
+    @Test(arguments: sqlstates)
+    func connectionEndingSQLStatesMeanTheConnectionIsLost(sqlstate: String, lost: Bool) throws {
+        let connection = try DatabaseConnection(DatabaseSettings(url: PostgresTestServer.shared.url()))
+        do {
+            _ = try connection.execute("DO $$ BEGIN RAISE EXCEPTION 'raised by a test' USING ERRCODE = '\(sqlstate)'; END $$")
+            Issue.record("the statement succeeded")
+        } catch {
+            switch error {
+            case .lost(let message): #expect(lost, "\(sqlstate) reported as lost: \(message)")
+            case .refused(let reported, _):
+                #expect(!lost, "\(sqlstate) reported as a refusal")
+                #expect(reported == sqlstate)
+            case .connect: Issue.record("\(error)")
+            }
+        }
+    }
+
+    /// Fails if a write refused with an ordinary error does not keep the store unready (that is the contract:
+    /// nothing says the next write will fare better), or if a write that failed because the server ended its
+    /// session keeps the store unready once a new connection works, which would wait for a client's write to
+    /// succeed (a load balancer sends none to an instance it considers down).
+    @Test func aWriteThatLostItsSessionDoesNotKeepTheStoreUnready() throws {
+        let server = PostgresTestServer.shared
+        let settings = DatabaseSettings(url: try server.createDatabase(), poolSize: 1)
+        let database = PostgresTestServer.databaseName(of: settings.url)
+        defer { server.dropDatabase(url: settings.url) }
+        _ = try PostgresStore.migrate(settings)
+        let store = try PostgresStore(settings: settings)
+        defer { store.close() }
+        try put(store, sample("a", desired: 1))
+        #expect(store.health.problem == nil)
+
+        // The server answers every write of a dimension with `sqlstate`, on a session that stays open.
+        func refuseWrites(with sqlstate: String) throws {
+            try server.psql("""
+                CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'refused by a test trigger' USING ERRCODE = '\(sqlstate)'; END $$;
+                CREATE OR REPLACE TRIGGER test_refuse BEFORE INSERT OR UPDATE ON \(Schema.dimensionsTable)
+                    FOR EACH ROW EXECUTE FUNCTION test_refuse();
+                """, database: database)
+        }
+
+        try refuseWrites(with: "23514")
+        let refused = store.updateAndWait(id("a"), setTo(sample("a", desired: 2)))
+        #expect(refused.failure?.isStoreUnavailable == true, "\(refused)")
+        #expect(store.health.problem?.contains("the last database write failed") == true, "\(store.health.problem ?? "ready")")
+        #expect(reconnects(store) == 0, "an ordinary refusal cost the connection")
+
+        try refuseWrites(with: "57P01")
+        let lost = store.updateAndWait(id("a"), setTo(sample("a", desired: 3)))
+        #expect(lost.failure?.isStoreUnavailable == true, "\(lost)")
+        // The thread reconnects at once; no write is sent until the store is ready again.
+        let deadline = seconds() + 30
+        while store.health.problem != nil && seconds() < deadline { usleep(20_000) }
+        #expect(store.health.problem == nil, "still not ready: \(store.health.problem ?? "")")
+        #expect(reconnects(store) >= 1)
+
+        try server.psql("DROP TRIGGER test_refuse ON \(Schema.dimensionsTable)", database: database)
+        try put(store, sample("a", desired: 4))
+        #expect(try read(store, id("a")) == sample("a", desired: 4))
+    }
+
+    private func seconds() -> Double { Double(SystemIO.Clock.monotonicMicroseconds()) / 1_000_000 }
+
+    private func reconnects(_ store: PostgresStore) -> Double { counter("capacityd_store_reconnects_total", of: store) }
+
+    private func counter(_ name: String, of store: PostgresStore) -> Double {
+        guard case .counter(let value)? = store.health.figures.first(where: { $0.name == name })?.value else {
+            Issue.record("no counter \(name)")
+            return -1
+        }
+        return value
+    }
+}
