@@ -106,8 +106,10 @@ extension PostgresStore {
         let base = min(5_000_000, 100_000 << min(attempt - 1, 10))
         let delay = Int64(Double(base) * Double.random(in: 0.75...1.25))
         let deadline = Clock.monotonicMicroseconds() + delay
-        lock.withLock {
-            while !stopping && Clock.monotonicMicroseconds() < deadline { lock.wait(untilMonotonicMicroseconds: deadline) }
+        backoff.withLock {
+            while !backoffCancelled && Clock.monotonicMicroseconds() < deadline {
+                backoff.wait(untilMonotonicMicroseconds: deadline)
+            }
         }
     }
 

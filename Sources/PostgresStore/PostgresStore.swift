@@ -85,6 +85,12 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     var counters = Counters()
     var stopping = false
 
+    /// What a thread waits on between connection attempts. Not `lock`'s condition: `submit` wakes one waiter
+    /// there, which must be a thread that can take the operation, never one sitting out its backoff.
+    let backoff = ConditionLock()
+    /// Guarded by `backoff`: the store is closing, so no more waiting between attempts.
+    var backoffCancelled = false
+
     private var threads: [PosixThread] = []
 
     struct Known {
@@ -142,6 +148,10 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         lock.withLock {
             stopping = true
             lock.broadcast()
+        }
+        backoff.withLock {
+            backoffCancelled = true
+            backoff.broadcast()
         }
         for thread in threads { thread.join() }
         threads = []

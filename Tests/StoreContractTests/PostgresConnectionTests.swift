@@ -7,8 +7,8 @@ import SystemIO
 import Testing
 
 /// The PostgreSQL store's own handling of its connections, beyond the shared contract: which errors mean the
-/// connection is gone, and readiness after such an error. Here because this target has the store and the suite's
-/// PostgreSQL server.
+/// connection is gone, readiness after such an error, and requests while a connection is being retried. Here
+/// because this target has the store and the suite's PostgreSQL server.
 @Suite("PostgreSQL store: connections")
 struct PostgresConnectionTests {
     /// Connection exceptions (class 08) and the sessions the server ends or refuses (57P01 admin shutdown, 57P02
@@ -86,9 +86,52 @@ struct PostgresConnectionTests {
         #expect(try read(store, id("a")) == sample("a", desired: 4))
     }
 
+    /// Fails if requests wait for a database thread's idle deadline while another thread of the pool is backing
+    /// off between connection attempts: the request must go to the thread that has a connection at once. The
+    /// database's role admits one connection, so of a pool of two, one thread keeps failing to connect.
+    @Test func aThreadBackingOffDoesNotDelayRequests() throws {
+        let server = PostgresTestServer.shared
+        let role = "limited_" + UUID().uuidString.prefix(8).lowercased()
+        let url = try server.createDatabase()
+        let database = PostgresTestServer.databaseName(of: url)
+        defer {
+            server.dropDatabase(url: url)
+            _ = try? server.psql("DROP ROLE IF EXISTS \(role)")
+        }
+        _ = try PostgresStore.migrate(DatabaseSettings(url: url))
+        try server.psql("CREATE ROLE \(role) LOGIN CONNECTION LIMIT 1")
+        try server.psql("""
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role);
+            GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(role);
+            """, database: database)
+        let settings = DatabaseSettings(url: url.replacingOccurrences(of: "user=postgres", with: "user=\(role)"), poolSize: 2)
+        let store = try PostgresStore(settings: settings)
+        defer { store.close() }
+
+        // The second thread's attempts fail (too many connections for the role) and its backoff grows: after the
+        // fourth failure it waits 1.6 s at least, and 5 s at most, longer than the idle check's second.
+        let deadline = seconds() + 30
+        while errors(store) < 4 && seconds() < deadline { usleep(20_000) }
+        #expect(errors(store) >= 4, "the second connection was never refused")
+        #expect(store.health.problem == nil, "\(store.health.problem ?? "")")
+
+        try put(store, sample("a"))
+        var slow: [Double] = []
+        for _ in 0..<40 {
+            let started = seconds()
+            #expect(try read(store, id("a")) == sample("a"))
+            let took = seconds() - started
+            if took > 0.5 { slow.append(took) }
+        }
+        // A read takes milliseconds; one that waited for the idle deadline takes up to a second (and not every
+        // request meets the thread backing off). One slow read is left to a machine under load.
+        #expect(slow.count <= 1, "reads waited: \(slow.map { String(format: "%.2f s", $0) })")
+    }
+
     private func seconds() -> Double { Double(SystemIO.Clock.monotonicMicroseconds()) / 1_000_000 }
 
     private func reconnects(_ store: PostgresStore) -> Double { counter("capacityd_store_reconnects_total", of: store) }
+    private func errors(_ store: PostgresStore) -> Double { counter("capacityd_store_database_errors_total", of: store) }
 
     private func counter(_ name: String, of store: PostgresStore) -> Double {
         guard case .counter(let value)? = store.health.figures.first(where: { $0.name == name })?.value else {
