@@ -4,11 +4,6 @@ import Scaling
 
 /// The one place where errors become HTTP: every error response is `{"message": "..."}` with its status.
 enum APIError {
-    /// What a client is told when the store fails. The cause names the store's insides (a file's path and errno,
-    /// libpq's text with the database's socket or host), which are for the operator: the access log records it,
-    /// and `/readyz` says why the store is not ready.
-    static let storeUnavailableMessage = "The state store is unavailable"
-
     static func status(for error: ScalingError) -> HTTPStatus {
         switch error {
         case .invalidID, .invalidUpdate, .unknownFields, .operatorFieldsNotAllowed: .badRequest
@@ -20,10 +15,12 @@ enum APIError {
         }
     }
 
-    /// The message the client reads: the error's own, but for the store's failures (see `storeUnavailableMessage`).
+    /// The message the client reads: the error's own, but for the store's failures only the part before the cause.
+    /// The cause names the store's insides (a file's path and errno, libpq's text with the database's socket or
+    /// host), which are for the operator: the access log records it, and `/readyz` says why the store is not ready.
     static func message(for error: ScalingError) -> String {
         switch error {
-        case .store(.unavailable): storeUnavailableMessage
+        case .store(.unavailable): StoreError.unavailableMessage
         default: error.message
         }
     }

@@ -7,10 +7,14 @@ public enum StoreError: Error, Equatable, Sendable {
     /// open a store. API clients get a fixed message without it (`APIError`).
     case unavailable(cause: String)
 
+    /// What `unavailable` says without its cause: the whole of what an API client is told, and the start of what
+    /// the logs record, so that the two read alike.
+    public static let unavailableMessage = "The state store is unavailable"
+
     public var message: String {
         switch self {
         case .notFound(let id): "Dimension \(id.value) does not exist"
-        case .unavailable(let cause): "The state store is unavailable: \(cause)"
+        case .unavailable(let cause): "\(Self.unavailableMessage): \(cause)"
         }
     }
 }
