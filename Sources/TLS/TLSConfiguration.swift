@@ -46,12 +46,4 @@ public struct TLSConfiguration: Sendable, Equatable {
         self.clientCertificateMode = clientCertificateMode
         self.clientVerifyDepth = clientVerifyDepth
     }
-
-    /// One operator-provided pair, as before SNI.
-    public init(certificateChainFile: String, privateKeyFile: String, clientTrustFile: String? = nil,
-                clientCertificateMode: ClientCertificateMode = .off, clientVerifyDepth: Int = 1) {
-        self.init(certificates: [CertificateFiles(chainFile: certificateChainFile, keyFile: privateKeyFile)],
-                  clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
-                  clientVerifyDepth: clientVerifyDepth)
-    }
 }
