@@ -56,9 +56,6 @@ final class DatabaseConnection: @unchecked Sendable {
 
     deinit { pq.PQfinish(connection) }
 
-    /// The server process serving this connection (what `pg_terminate_backend` takes).
-    var serverProcessID: Int32 { pq.PQbackendPID(connection) }
-
     /// Whether libpq still considers the connection usable.
     var isUsable: Bool { pq.PQstatus(connection) == CONNECTION_OK }
 

@@ -14,7 +14,6 @@ struct LibPQ: @unchecked Sendable {
     let PQerrorMessage: @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<CChar>?
     let PQfinish: @convention(c) (OpaquePointer?) -> Void
     let PQsetnonblocking: @convention(c) (OpaquePointer?, Int32) -> Int32
-    let PQbackendPID: @convention(c) (OpaquePointer?) -> Int32
     let PQsendQueryParams: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32, UnsafePointer<Oid>?,
                                            UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32) -> Int32
     let PQflush: @convention(c) (OpaquePointer?) -> Int32
@@ -50,7 +49,6 @@ struct LibPQ: @unchecked Sendable {
         PQerrorMessage = try symbol("PQerrorMessage")
         PQfinish = try symbol("PQfinish")
         PQsetnonblocking = try symbol("PQsetnonblocking")
-        PQbackendPID = try symbol("PQbackendPID")
         PQsendQueryParams = try symbol("PQsendQueryParams")
         PQflush = try symbol("PQflush")
         PQisBusy = try symbol("PQisBusy")
