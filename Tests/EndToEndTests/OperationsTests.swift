@@ -22,8 +22,19 @@ struct OperationsTests {
     /// `capacityd healthcheck` (the image's HEALTHCHECK) asks the listener serve's options and their variables
     /// name: the metrics listener first, else the first plain-HTTP address, a wildcard one on loopback.
     @Test func healthcheckFollowsTheConfiguredListener() throws {
-        let metricsPort = freePort()
-        let server = try ServerProcess(["--metrics-listen", "0.0.0.0:\(metricsPort)"])
+        // The rows need the metrics port as a number: a free one, and another should a process take it first.
+        var metricsPort = freePort()
+        var attempt = 1
+        var started: ServerProcess?
+        while started == nil {
+            do {
+                started = try ServerProcess(["--metrics-listen", "0.0.0.0:\(metricsPort)"])
+            } catch let failure as ServerProcess.StartFailed where attempt < 3 && failure.stderr.lowercased().contains("in use") {
+                attempt += 1
+                metricsPort = freePort()
+            }
+        }
+        let server = started!
         let closedPort = ClosedPort()
         let closed = "127.0.0.1:\(closedPort.number)"
         let rows: [(arguments: [String], environment: [String: String], status: Int32)] = [
