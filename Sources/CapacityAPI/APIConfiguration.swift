@@ -23,11 +23,4 @@ public struct APIConfiguration: Sendable {
         self.dimensionsNeedClientCertificate = dimensionsNeedClientCertificate
         self.acmeWebroot = acmeWebroot
     }
-
-    /// The dimension a request acts on: the stored one, or a new one with the defaults if auto-creation is on.
-    func existing(_ current: Dimension?, id: DimensionID) throws(ScalingError) -> Dimension {
-        if let current { return current }
-        guard autoCreate else { throw .notFound(id) }
-        return defaults.makeDimension(id: id)
-    }
 }

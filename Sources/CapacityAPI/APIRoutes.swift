@@ -46,7 +46,8 @@ public enum APIRoutes {
         ]
         routes += HealthRoutes.routes(readiness: dependencies.readiness)
         if let metrics = dependencies.metrics { routes.append(MetricsRoute.route(store: dependencies.store, exposition: metrics)) }
-        routes += AdminRoutes(store: dependencies.store, defaults: configuration.defaults, maxCapacity: configuration.maxCapacity)
+        routes += AdminRoutes(store: dependencies.store, transitions: dependencies.transitions,
+                              defaults: configuration.defaults, maxCapacity: configuration.maxCapacity)
             .routes(apiKeys: dependencies.apiKeys, rateLimiter: dependencies.rateLimiter)
         if configuration.acmeWebroot != nil || dependencies.acmeChallenges != nil {
             routes.append(ACMEChallenge.route(webroot: configuration.acmeWebroot, memory: dependencies.acmeChallenges))

@@ -11,11 +11,14 @@ public final class AdminRoutes: Sendable {
     public static let prefix = "/admin/v1/dimensions"
 
     private let store: DimensionStore
+    /// Told of each numbered change made here, which its log does not show, so the lines of later ones follow.
+    private let transitions: TransitionLog
     private let defaults: DimensionDefaults
     private let maxCapacity: Double
 
-    init(store: DimensionStore, defaults: DimensionDefaults, maxCapacity: Double) {
+    init(store: DimensionStore, transitions: TransitionLog, defaults: DimensionDefaults, maxCapacity: Double) {
         self.store = store
+        self.transitions = transitions
         self.defaults = defaults
         self.maxCapacity = maxCapacity
     }
@@ -43,17 +46,19 @@ public final class AdminRoutes: Sendable {
     private func list(context: RequestContext) -> HTTPResponse? {
         let promise = context.deferResponse()
         store.allDimensions { outcome in
-            switch outcome {
-            case .success(let dimensions):
-                var body = Array("[".utf8)
-                for (index, dimension) in dimensions.enumerated() {
-                    if index > 0 { body += Array(", ".utf8) }
-                    DimensionJSON.append(dimension, to: &body)
+            promise.onLoop {
+                switch outcome {
+                case .success(let dimensions):
+                    var body = Array("[".utf8)
+                    for (index, dimension) in dimensions.enumerated() {
+                        if index > 0 { body += Array(", ".utf8) }
+                        DimensionJSON.append(dimension, to: &body)
+                    }
+                    body.append(UInt8(ascii: "]"))
+                    promise.succeed(JSONContent.response(body))
+                case .failure(let error):
+                    promise.succeed(APIError.response(for: .store(error)))
                 }
-                body.append(UInt8(ascii: "]"))
-                promise.succeed(JSONContent.response(body))
-            case .failure(let error):
-                promise.succeed(APIError.response(for: .store(error)))
             }
         }
         return nil
@@ -67,10 +72,13 @@ public final class AdminRoutes: Sendable {
             return APIError.response(for: error)
         }
         let promise = context.deferResponse()
+        // Called by the store, on any thread: the answer is built on the connection's loop.
         let answer: @Sendable (Result<Dimension, ScalingError>) -> Void = { outcome in
-            switch outcome {
-            case .success(let dimension): promise.succeed(JSONContent.response(DimensionJSON.encode(dimension)))
-            case .failure(let error): promise.succeed(APIError.response(for: error))
+            promise.onLoop {
+                switch outcome {
+                case .success(let dimension): promise.succeed(JSONContent.response(DimensionJSON.encode(dimension)))
+                case .failure(let error): promise.succeed(APIError.response(for: error))
+                }
             }
         }
         switch request.head.method {
@@ -88,17 +96,17 @@ public final class AdminRoutes: Sendable {
                 answer(.failure(error))
                 return nil
             }
-            let creating = request.head.method == .post
-            let defaults = self.defaults
-            let maxCapacity = self.maxCapacity
-            store.update(id, { current throws(ScalingError) in
-                if creating {
-                    guard current == nil else { throw .alreadyExists(id) }
-                    return try fields.applied(to: defaults.makeDimension(id: id), maxCapacity: maxCapacity)
+            let edit = DimensionEdit(fields: fields, creating: request.head.method == .post ? defaults : nil,
+                                     maxCapacity: maxCapacity)
+            let transitions = self.transitions
+            store.update(id, edit) { outcome in
+                promise.onLoop {
+                    if case .success(let change) = outcome, let numbers = change.numbers {
+                        transitions.pass(id: id, numbers: numbers)
+                    }
+                    answer(outcome.map(\.after))
                 }
-                guard let current else { throw .notFound(id) }
-                return try fields.applied(to: current, maxCapacity: maxCapacity)
-            }, completion: { outcome in answer(outcome.map(\.after)) })
+            }
         }
         return nil
     }

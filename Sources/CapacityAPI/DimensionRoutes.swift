@@ -6,7 +6,9 @@ import Scaling
 /// `GET` and `PATCH /v1/scalableTargetDimensions/{id}`: the resource Application Auto Scaling reads and scales.
 /// Each request becomes one store update (a GET too, since in the demo and step modes reading advances an
 /// unfinished dimension), logged to the transition log and answered once the change is durable; a GET that changes
-/// nothing is answered from the durable state the store holds in memory, when it holds it.
+/// nothing is answered from the durable state the store holds in memory, when it holds it. The store gets the
+/// request as a value of the domain (`ScalingRequest`) and its result comes back to the connection's event loop
+/// before anything is rendered, logged or answered: nothing of this type runs on a store's thread.
 final class DimensionRoutes: Sendable {
     static let pattern = "/v1/scalableTargetDimensions/{id}"
 
@@ -54,18 +56,19 @@ final class DimensionRoutes: Sendable {
                 update = decoded
             }
         }
+        let transition = ScalingRequest(update: update, mode: configuration.mode,
+                                        creation: configuration.autoCreate ? configuration.defaults : nil)
         // A read that changes nothing (production mode, or a finished dimension) needs no store update, so no
         // `Waiting` object and no deferred answer: it is answered at once from the durable state the store holds in
         // memory. The store gives none while a write of the id is on its way, so a GET that follows a PATCH closely
         // still waits for it below.
-        if update == nil, let known = store.knownDimension(id),
-           ScalingMachine.observe(known, mode: configuration.mode) == known {
-            return answer(DimensionChange(before: known, after: known), id: id, update: nil, body: request.body)
+        if update == nil, let result = store.unchangedResult(id, transition) {
+            return answer(result, id: id, update: nil, body: request.body)
         }
         let waiting = Waiting(routes: self, id: id, update: update, body: request.body, promise: context.deferResponse())
-        // Each closure captures the one object and nothing else, which makes it the closure's context: no
-        // allocation of its own for either.
-        store.update(id, { current throws(ScalingError) in try waiting.change(current) }) { waiting.finish($0) }
+        // The closure captures the one object and nothing else, which makes it the closure's context: no
+        // allocation of its own.
+        store.update(id, transition) { waiting.finish($0) }
         return nil
     }
 
@@ -87,25 +90,15 @@ final class DimensionRoutes: Sendable {
             self.promise = promise
         }
 
-        func change(_ current: Dimension?) throws(ScalingError) -> Dimension {
-            // A call on the whole configuration copies it (a retain of each of its many fields): made only to create
-            // a dimension; otherwise one field is read.
-            let existing: Dimension
-            if let current {
-                existing = current
-            } else {
-                existing = try routes.configuration.existing(nil, id: id)
-            }
-            if let update { return ScalingMachine.apply(update, to: existing) }
-            return ScalingMachine.observe(existing, mode: routes.configuration.mode)
-        }
-
+        /// Called by the store, on any thread: the answer is built on the connection's loop.
         func finish(_ outcome: Result<DimensionChange, ScalingError>) {
-            switch outcome {
-            case .success(let result):
-                promise.succeed(routes.answer(result, id: id, update: update, body: body))
-            case .failure(let error):
-                promise.succeed(APIError.response(for: error))
+            promise.onLoop {
+                switch outcome {
+                case .success(let result):
+                    self.promise.succeed(self.routes.answer(result, id: self.id, update: self.update, body: self.body))
+                case .failure(let error):
+                    self.promise.succeed(APIError.response(for: error))
+                }
             }
         }
     }
@@ -115,7 +108,7 @@ final class DimensionRoutes: Sendable {
         let rendered = RenderedDimension.of(result.after)
         transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
                            before: result.before ?? configuration.defaults.makeDimension(id: id),
-                           after: result.after, rendered: rendered)
+                           after: result.after, rendered: rendered, numbers: result.numbers)
         var response = JSONContent.response(rendered.json)
         // What the old transition-log format has no room for.
         if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }

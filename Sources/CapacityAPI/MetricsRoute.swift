@@ -15,9 +15,11 @@ enum MetricsRoute {
         Route("/metrics", [Route.Operation(.get, openAPI: operation) { _, _, context in
             let promise = context.deferResponse()
             store.allDimensions { dimensions in
-                let text = exposition.render(now: WallClock.now().seconds, dimensions: dimensions)
-                promise.succeed(HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                                             body: Array(text.utf8)))
+                promise.onLoop {
+                    let text = exposition.render(now: WallClock.now().seconds, dimensions: dimensions)
+                    promise.succeed(HTTPResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                                                 body: Array(text.utf8)))
+                }
             }
             return nil
         }])

@@ -1,4 +1,5 @@
 import Bytes
+import DimensionStorage
 import Glibc
 import JSON
 import Scaling
@@ -22,6 +23,44 @@ public final class TransitionLog: Sendable {
         /// Lines not written yet, all of one day (`pendingDay`).
         var pending: [UInt8] = []
         var pendingDay = ""
+        var order = LineOrder()
+    }
+
+    /// Puts the lines of a store's numbered results (`ChangeNumbers`) in the order the store decided them, whatever
+    /// order the event loops that answered them log them in: each result's lines follow those of the result before
+    /// it. Every numbered result a server is given is logged or passed (`pass`), so nothing waits for ever.
+    private struct LineOrder: Sendable {
+        struct Held: Sendable {
+            let numbers: ChangeNumbers
+            /// nil for a result passed, not logged.
+            let record: Record?
+        }
+
+        /// Per id, the number of the latest result logged or passed.
+        private var logged: [DimensionID: UInt64] = [:]
+        /// Per id, results whose predecessor is not logged yet.
+        private var held: [DimensionID: [Held]] = [:]
+
+        func isNext(_ id: DimensionID, _ numbers: ChangeNumbers) -> Bool {
+            numbers.before == 0 || logged[id] == numbers.before
+        }
+
+        mutating func wrote(_ id: DimensionID, _ numbers: ChangeNumbers) {
+            logged[id] = numbers.after
+        }
+
+        mutating func hold(_ id: DimensionID, _ record: Held) {
+            held[id, default: []].append(record)
+        }
+
+        /// The held result of `id` that may follow now, if any.
+        mutating func takeNext(_ id: DimensionID) -> Held? {
+            guard !held.isEmpty, var records = held[id],
+                  let index = records.firstIndex(where: { isNext(id, $0.numbers) }) else { return nil }
+            let record = records.remove(at: index)
+            held[id] = records.isEmpty ? nil : records
+            return record
+        }
     }
 
     /// Written at once past this size, without waiting for the loop's turn to end.
@@ -37,54 +76,114 @@ public final class TransitionLog: Sendable {
     /// Logs a request that was answered `200` and what it did: `before` is the dimension as it was, or the
     /// defaults it was created with (the old sample created them first, then applied the request to them);
     /// `rendered` is `after`'s rendering, which the caller answers with too. Refusals are not logged here: the old
-    /// sample never wrote them, and the access log has them.
-    func record(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension) {
-        // The id the lines name is the dimension's own: the lines kept with it name it too.
-        let id = after.id.value
-        assert(rendered.json == RenderedDimension.of(after).json, "the rendering of another dimension")
-        // The body's Python form (a PATCH's) is worked out before the lock. A GET's request line, and the response
-        // line of a request that changed nothing, are kept with the dimension (the response's JSON is too, so this
-        // renders nothing new); the rest is built straight into the pending bytes.
-        let loggedBody = Self.loggedBody(body)
-        let isPlainGet = method == "GET" && body.isEmpty
-        let isUnchanged = before == after
+    /// sample never wrote them, and the access log has them. With the store's `numbers`, the lines wait for those
+    /// of the change they follow (`LineOrder`).
+    func record(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension,
+                numbers: ChangeNumbers?) {
+        let record = Record(method: method, body: body, before: before, after: after, rendered: rendered)
+        file.withLock { open in log(record, numbers: numbers, &open) }
+    }
+
+    /// Takes the place of a numbered result that is not logged (an administrator's edit), so the lines of the
+    /// results after it do not wait for it.
+    func pass(id: DimensionID, numbers: ChangeNumbers) {
         file.withLock { open in
-            // Read under the lock, so stamps never go back a second between neighbouring lines. The coarse clock
-            // (the kernel's last tick, a fifth of a precise reading's cost) may be a few milliseconds
-            // behind, which a stamp in whole seconds can afford.
-            let epochSeconds = Clock.epochSecondsCoarse()
-            if open.second != epochSeconds {
-                open.second = epochSeconds
-                let stamps = WallClock.localStamps(epochSeconds: epochSeconds)
-                open.stampDay = stamps.day
-                open.stamp = Array(stamps.stamp.utf8)
-                open.stamp.append(UInt8(ascii: " "))
+            guard open.order.isNext(id, numbers) else {
+                open.order.hold(id, LineOrder.Held(numbers: numbers, record: nil))
+                return
             }
-            if open.pendingDay != open.stampDay {
-                writePending(&open)
-                open.pendingDay = open.stampDay
-            }
-            let stamp = open.stamp
-            // Two stamps and ids, the body, four capacities (Python reprs are at most 24 bytes), the rest literals.
-            let bound = 2 * (stamp.count + id.utf8.count) + method.utf8.count + loggedBody.count + 4 * 32 + 160
-            ByteWriter.append(to: &open.pending, atMost: bound) { out in
-                out.append(stamp)
-                if isPlainGet {
-                    out.append(rendered.getRequestLine)
-                } else {
-                    Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &out)
-                }
-                out.append(byte: 10)
-                out.append(stamp)
-                if isUnchanged {
-                    out.append(rendered.unchangedResponseLine)
-                } else {
-                    Self.appendResponseLine(id: id, before: before, after: after, to: &out)
-                }
-                out.append(byte: 10)
-            }
-            if open.pending.count >= Self.flushBytes { writePending(&open) }
+            open.order.wrote(id, numbers)
+            release(id, &open)
         }
+    }
+
+    /// One request's two lines, as logged.
+    private struct Record: Sendable {
+        let method: String
+        let body: [UInt8]
+        let before: Dimension
+        let after: Dimension
+        let rendered: RenderedDimension
+
+        init(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension) {
+            assert(rendered.json == RenderedDimension.of(after).json, "the rendering of another dimension")
+            self.method = method
+            self.body = body
+            self.before = before
+            self.after = after
+            self.rendered = rendered
+        }
+    }
+
+    /// Called with the lock held: writes `record` now, or holds it until the change it follows is logged.
+    private func log(_ record: Record, numbers: ChangeNumbers?, _ open: inout OpenFile) {
+        let id = record.after.id
+        guard let numbers else {
+            append(record, &open)
+            return
+        }
+        guard open.order.isNext(id, numbers) else {
+            open.order.hold(id, LineOrder.Held(numbers: numbers, record: record))
+            return
+        }
+        append(record, &open)
+        open.order.wrote(id, numbers)
+        release(id, &open)
+    }
+
+    /// Called with the lock held: writes the held records of `id` that may follow now, in order.
+    private func release(_ id: DimensionID, _ open: inout OpenFile) {
+        while let held = open.order.takeNext(id) {
+            if let record = held.record { append(record, &open) }
+            open.order.wrote(id, held.numbers)
+        }
+    }
+
+    /// Called with the lock held: appends `record`'s two lines, stamped, to what `flush` writes.
+    private func append(_ record: Record, _ open: inout OpenFile) {
+        // The id the lines name is the dimension's own: the lines kept with it name it too.
+        let id = record.after.id.value
+        // A GET's request line, and the response line of a request that changed nothing, are kept with the
+        // dimension (the response's JSON is too, so this renders nothing new); the rest is built straight into the
+        // pending bytes.
+        let loggedBody = Self.loggedBody(record.body)
+        let isPlainGet = record.method == "GET" && record.body.isEmpty
+        let isUnchanged = record.before == record.after
+        // Read under the lock, so stamps never go back a second between neighbouring lines. The coarse clock (the
+        // kernel's last tick, a fifth of a precise reading's cost) may be a few milliseconds behind, which a stamp
+        // in whole seconds can afford.
+        let epochSeconds = Clock.epochSecondsCoarse()
+        if open.second != epochSeconds {
+            open.second = epochSeconds
+            let stamps = WallClock.localStamps(epochSeconds: epochSeconds)
+            open.stampDay = stamps.day
+            open.stamp = Array(stamps.stamp.utf8)
+            open.stamp.append(UInt8(ascii: " "))
+        }
+        if open.pendingDay != open.stampDay {
+            writePending(&open)
+            open.pendingDay = open.stampDay
+        }
+        let stamp = open.stamp
+        // Two stamps and ids, the body, four capacities (Python reprs are at most 24 bytes), the rest literals.
+        let bound = 2 * (stamp.count + id.utf8.count) + record.method.utf8.count + loggedBody.count + 4 * 32 + 160
+        ByteWriter.append(to: &open.pending, atMost: bound) { out in
+            out.append(stamp)
+            if isPlainGet {
+                out.append(record.rendered.getRequestLine)
+            } else {
+                Self.appendRequestLine(method: record.method, id: id, loggedBody: loggedBody, to: &out)
+            }
+            out.append(byte: 10)
+            out.append(stamp)
+            if isUnchanged {
+                out.append(record.rendered.unchangedResponseLine)
+            } else {
+                Self.appendResponseLine(id: id, before: record.before, after: record.after, to: &out)
+            }
+            out.append(byte: 10)
+        }
+        if open.pending.count >= Self.flushBytes { writePending(&open) }
     }
 
     /// Writes what was logged since the last flush: the event loops call it after each turn.

@@ -52,9 +52,7 @@ public enum DatabaseAdmin {
         defer { target.close() }
         var report = CopyReport()
         for dimension in dimensions {
-            let outcome = target.updateAndWait(dimension.id) { current throws(ScalingError) in
-                overwrite || current == nil ? dimension : current!
-            }
+            let outcome = target.updateAndWait(dimension.id, DimensionImport(dimension, overwrite: overwrite))
             switch outcome {
             case .success(let change) where change.before != nil && !overwrite: report.skipped.append(dimension.id)
             case .success: report.copied.append(dimension.id)

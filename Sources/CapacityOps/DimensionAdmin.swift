@@ -73,10 +73,7 @@ public enum DimensionAdmin {
         case .server(let url, let apiKey):
             return try remote("POST", id, body: fields.encode(), url: url, apiKey: apiKey, output: output)
         case .store(let location):
-            return try change(id, location, output: output) { current throws(ScalingError) in
-                guard current == nil else { throw .alreadyExists(id) }
-                return try fields.applied(to: defaults.makeDimension(id: id))
-            }
+            return try change(id, location, output: output, DimensionEdit(fields: fields, creating: defaults))
         }
     }
 
@@ -88,10 +85,7 @@ public enum DimensionAdmin {
         case .server(let url, let apiKey):
             return try remote("PUT", id, body: fields.encode(), url: url, apiKey: apiKey, output: output)
         case .store(let location):
-            return try change(id, location, output: output) { current throws(ScalingError) in
-                guard let current else { throw .notFound(id) }
-                return try fields.applied(to: current)
-            }
+            return try change(id, location, output: output, DimensionEdit(fields: fields, creating: nil))
         }
     }
 
@@ -153,8 +147,8 @@ public enum DimensionAdmin {
     // MARK: On the store
 
     private static func change(_ id: DimensionID, _ location: StoreLocation, output: Output,
-                               _ body: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension) throws(Failure) -> String {
-        let outcome = try withStore(location) { store in store.updateAndWait(id, body) }
+                               _ edit: DimensionEdit) throws(Failure) -> String {
+        let outcome = try withStore(location) { store in store.updateAndWait(id, edit) }
         switch outcome {
         case .success(let change): return describe(change.after, output)
         case .failure(let error): throw Failure(description: error.message)

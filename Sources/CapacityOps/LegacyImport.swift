@@ -43,9 +43,7 @@ public enum LegacyImport {
                 report.skipped.append(name)
                 report.lines.append("skipped \(name): \(reason.description)")
             case .success(let dimension):
-                let outcome = store.updateAndWait(dimension.id) { current throws(ScalingError) in
-                    overwrite || current == nil ? dimension : current!
-                }
+                let outcome = store.updateAndWait(dimension.id, DimensionImport(dimension, overwrite: overwrite))
                 switch outcome {
                 case .success(let change) where change.before != nil && !overwrite:
                     report.skipped.append(name)

@@ -11,10 +11,15 @@ extension DimensionStore {
         waitFor { done in allDimensions(completion: done) }
     }
 
+    public func updateAndWait(_ id: DimensionID, _ transition: some DimensionTransition)
+        -> Result<DimensionChange, ScalingError> {
+        waitFor { done in update(id, transition, completion: done) }
+    }
+
     public func updateAndWait(_ id: DimensionID,
                               _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension)
         -> Result<DimensionChange, ScalingError> {
-        waitFor { done in update(id, change, completion: done) }
+        updateAndWait(id, DimensionChangeFunction(change))
     }
 
     public func deleteAndWait(_ id: DimensionID) -> Result<Dimension, StoreError> {

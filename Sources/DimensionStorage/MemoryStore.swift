@@ -5,7 +5,9 @@ import SystemIO
 /// gone when it exits. For tests, fuzzing and throwaway demos. Every operation completes before it returns.
 public final class MemoryStore: DimensionStore {
     private struct State {
-        var dimensions: [DimensionID: Dimension] = [:]
+        var dimensions: [DimensionID: KnownDimension] = [:]
+        /// The number of the last state made.
+        var number: UInt64 = 0
         var writes: UInt64 = 0
         var failedWrites: UInt64 = 0
         var lastFailure: String?
@@ -19,46 +21,55 @@ public final class MemoryStore: DimensionStore {
     public init(_ dimensions: [Dimension] = [], writeFault: (@Sendable () -> String?)? = nil) {
         self.writeFault = writeFault
         state.withLock { state in
-            for dimension in dimensions { state.dimensions[dimension.id] = dimension }
+            for dimension in dimensions { state.dimensions[dimension.id] = KnownDimension(dimension, number: 0) }
         }
     }
 
     public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
-        completion(.success(state.withLock { $0.dimensions[id] }))
+        completion(.success(state.withLock { $0.dimensions[id]?.dimension }))
     }
 
     /// Every write is made before `update` returns: nothing is ever on its way.
-    public func knownDimension(_ id: DimensionID) -> Dimension? {
-        state.withLock { $0.dimensions[id] }
+    public func unchangedResult(_ id: DimensionID, _ transition: some DimensionTransition) -> DimensionChange? {
+        state.withLock { state in
+            guard let known = state.dimensions[id], (try? transition.next(known.dimension, id: id)) == known.dimension
+            else { return nil }
+            return Self.numberResult(id, before: known.dimension, after: known.dimension, &state)
+        }
+    }
+
+    /// Gives the next number to a result of `id`, and keeps `after` with it.
+    private static func numberResult(_ id: DimensionID, before: Dimension?, after: Dimension,
+                                     _ state: inout State) -> DimensionChange {
+        state.number += 1
+        let previous = state.dimensions[id]?.number ?? 0
+        state.dimensions[id] = KnownDimension(after, number: state.number)
+        return DimensionChange(before: before, after: after, numbers: ChangeNumbers(before: previous, after: state.number))
     }
 
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
-        completion(.success(state.withLock { $0.dimensions.values.sorted { $0.id < $1.id } }))
+        completion(.success(state.withLock { $0.dimensions.values.map(\.dimension).sorted { $0.id < $1.id } }))
     }
 
-    public func update(_ id: DimensionID,
-                       _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+    public func update(_ id: DimensionID, _ transition: some DimensionTransition,
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
         let outcome: Result<DimensionChange, ScalingError> = state.withLock { state in
-            let before = state.dimensions[id]
+            let before = state.dimensions[id]?.dimension
             let after: Dimension
             do throws(ScalingError) {
-                after = try change(before)
+                after = try transition.next(before, id: id)
             } catch {
                 return .failure(error)
             }
-            if after != before {
-                if let failure = write(&state) { return .failure(.store(failure)) }
-                state.dimensions[id] = after
-            }
-            return .success(DimensionChange(before: before, after: after))
+            if after != before, let failure = write(&state) { return .failure(.store(failure)) }
+            return .success(Self.numberResult(id, before: before, after: after, &state))
         }
         completion(outcome)
     }
 
     public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
         let outcome: Result<Dimension, StoreError> = state.withLock { state in
-            guard let before = state.dimensions[id] else { return .failure(.notFound(id)) }
+            guard let before = state.dimensions[id]?.dimension else { return .failure(.notFound(id)) }
             if let failure = write(&state) { return .failure(failure) }
             state.dimensions[id] = nil
             return .success(before)

@@ -1,3 +1,4 @@
+import DimensionStorage
 import Glibc
 import Scaling
 import SystemIO
@@ -77,9 +78,9 @@ extension FileStore {
             counters.records += UInt64(records)
             for write in batch {
                 switch write.record {
-                case .dimension(let dimension)?: committed[write.id] = dimension
+                case .dimension(let dimension)?: committed[write.id] = KnownDimension(dimension, number: write.sequence)
                 case .deletion?: committed[write.id] = nil
-                case nil: break
+                case nil: committed[write.id]?.number = write.sequence
                 }
                 if pending[write.id]?.sequence == write.sequence { pending[write.id] = nil }
             }

@@ -56,8 +56,10 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     let lock = ConditionLock()
     // Guarded by `lock`:
-    var committed: [DimensionID: Dimension]
-    /// States queued but not yet durable; a nil dimension is a queued deletion.
+    /// Each with the number of its id's latest result (`ChangeNumbers`); 0 for what recovery read.
+    var committed: [DimensionID: KnownDimension]
+    /// States queued but not yet durable, with the number of their id's latest result; a nil dimension is a
+    /// queued deletion.
     var pending: [DimensionID: (dimension: Dimension?, sequence: UInt64)] = [:]
     var queue: [QueuedWrite] = []
     var sequence: UInt64 = 0
@@ -105,7 +107,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             throw OpenError(description: "state directory \(directory) is in use by another capacityd process", inUse: true)
         }
         let recovered = try Self.recover(directory: directory)
-        committed = recovered.dimensions
+        committed = recovered.dimensions.mapValues { KnownDimension($0, number: 0) }
         log = recovered.log
         logSize = recovered.logSize
         do {
@@ -137,16 +139,25 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     /// Reads are answered from memory at once: the state in memory is exactly what is durable.
     public func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void) {
-        completion(.success(lock.withLock { committed[id] }))
+        completion(.success(lock.withLock { committed[id]?.dimension }))
     }
 
-    public func knownDimension(_ id: DimensionID) -> Dimension? {
+    public func unchangedResult(_ id: DimensionID, _ transition: some DimensionTransition) -> DimensionChange? {
         lock.withLock {
             // A write of `id` on its way: a GET that asks `update` waits for it and answers with it, as a GET that
             // follows a PATCH closely expects.
-            guard pending.isEmpty || pending[id] == nil else { return nil }
-            return committed[id]
+            guard pending.isEmpty || pending[id] == nil, let known = committed[id],
+                  (try? transition.next(known.dimension, id: id)) == known.dimension else { return nil }
+            return numberRead(id, known)
         }
+    }
+
+    /// Numbers a result that changed nothing and waits for nothing (called with the lock held).
+    private func numberRead(_ id: DimensionID, _ known: KnownDimension) -> DimensionChange {
+        sequence += 1
+        committed[id]?.number = sequence
+        return DimensionChange(before: known.dimension, after: known.dimension,
+                               numbers: ChangeNumbers(before: known.number, after: sequence))
     }
 
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
@@ -154,27 +165,32 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     }
 
     func committedDimensions() -> [Dimension] {
-        lock.withLock { committed.values.sorted { $0.id < $1.id } }
+        lock.withLock { committed.values.map(\.dimension).sorted { $0.id < $1.id } }
     }
 
-    public func update(_ id: DimensionID,
-                       _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+    public func update(_ id: DimensionID, _ transition: some DimensionTransition,
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
         let immediate: Result<DimensionChange, ScalingError>? = lock.withLock {
             // Most of the time nothing is pending: one hash of the id instead of two.
             let latestPending = pending.isEmpty ? nil : pending[id]
-            let latest = latestPending.map { $0.dimension } ?? committed[id]
+            let known = latestPending == nil ? committed[id] : nil
+            let latest = latestPending.map { $0.dimension } ?? known?.dimension
+            // The number of the id's latest result; a deletion ends the line: what follows it follows nothing.
+            let latestNumber = latestPending.map { $0.dimension == nil ? 0 : $0.sequence } ?? known?.number ?? 0
             let after: Dimension
-            switch Result(catching: { () throws(ScalingError) -> Dimension in try change(latest) }) {
+            switch Result(catching: { () throws(ScalingError) -> Dimension in try transition.next(latest, id: id) }) {
             case .failure(let error): return .failure(error)
             case .success(let computed): after = computed
             }
-            let result = DimensionChange(before: latest, after: after)
-            if after == latest && latestPending == nil { return .success(result) }
+            let unchanged = after == latest
+            if unchanged, let known { return .success(numberRead(id, known)) }
             guard !stopping else { return .failure(.store(.unavailable(cause: "the server is shutting down"))) }
             sequence += 1
-            if after != latest { pending[id] = (after, sequence) }
-            queue.append(QueuedWrite(id: id, sequence: sequence, record: after == latest ? nil : .dimension(after),
+            let result = DimensionChange(before: latest, after: after,
+                                         numbers: ChangeNumbers(before: latestNumber, after: sequence))
+            // A read waiting for the pending write is the id's latest result too.
+            pending[id] = (after, sequence)
+            queue.append(QueuedWrite(id: id, sequence: sequence, record: unchanged ? nil : .dimension(after),
                                      completion: { outcome in completion(outcome.map { result }.mapError { .store($0) }) }))
             if queue.count == 1 { lock.signal() }
             return nil
@@ -187,7 +203,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
         let refusal: StoreError? = lock.withLock {
             let latestPending = pending[id]
-            guard let latest = latestPending.map({ $0.dimension }) ?? committed[id] else { return .notFound(id) }
+            guard let latest = latestPending.map({ $0.dimension }) ?? committed[id]?.dimension else { return .notFound(id) }
             guard !stopping else { return .unavailable(cause: "the store is closing") }
             sequence += 1
             pending[id] = (nil, sequence)

@@ -46,6 +46,17 @@ public struct ResponsePromise: Sendable {
         self.token = token
     }
 
+    /// Runs `body` on the connection's event loop: at once when called there, else as a task of the loop. What
+    /// answers a request from another thread (a store's completion) builds the answer there, so the responder's
+    /// code never runs on the other thread.
+    public func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if loop.inEventLoop {
+            body()
+        } else {
+            loop.execute(body)
+        }
+    }
+
     public func succeed(_ response: consuming HTTPResponse) {
         // Fulfilled on the loop itself (the answer was ready at once): no hop through the task queue.
         if loop.inEventLoop {

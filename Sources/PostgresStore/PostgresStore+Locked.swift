@@ -7,7 +7,7 @@ extension PostgresStore {
     /// again; a deadlock or lock timeout rolls it back and it tries again, at most three times. Returns whether
     /// the connection can still be used.
     func serveLocked(_ work: inout Work, on connection: DatabaseConnection) -> Bool {
-        guard case .update(let id, let change, let completion) = work.operation else { return true }
+        guard case .update(let id, let transition, let completion) = work.operation else { return true }
         work.done = true
         for _ in 1...3 {
             var committing = false
@@ -20,7 +20,7 @@ extension PostgresStore {
                 }
                 let after: Dimension
                 do throws(ScalingError) {
-                    after = try change(current.dimension)
+                    after = try transition.next(current.dimension, id: id)
                 } catch {
                     _ = try connection.execute("ROLLBACK")
                     remember(id, current)

@@ -87,7 +87,7 @@ extension PostgresStore {
             switch work.operation {
             case .read(let id, _):
                 entries.append(Entry(work: index, id: id, expected: -1, write: nil))
-            case .update(let id, let change, let completion):
+            case .update(let id, let transition, let completion):
                 guard let base = work.base else {
                     entries.append(Entry(work: index, id: id, expected: -1, write: nil))
                     continue
@@ -97,7 +97,7 @@ extension PostgresStore {
                     continue
                 }
                 works[index].rounds += 1
-                switch Result(catching: { () throws(ScalingError) -> Dimension in try change(base.dimension) }) {
+                switch Result(catching: { () throws(ScalingError) -> Dimension in try transition.next(base.dimension, id: id) }) {
                 case .failure where !work.fresh:
                     // Refused on what this instance saw earlier: another instance may have created, changed or
                     // deleted the id since, so the refusal stands only once it is computed from the row.

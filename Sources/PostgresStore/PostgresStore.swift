@@ -164,16 +164,15 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     }
 
     /// Other processes write the same rows: only the database knows the latest state.
-    public func knownDimension(_ id: DimensionID) -> Dimension? { nil }
+    public func unchangedResult(_ id: DimensionID, _ transition: some DimensionTransition) -> DimensionChange? { nil }
 
     public func allDimensions(completion: @escaping @Sendable (Result<[Dimension], StoreError>) -> Void) {
         submit(.list(completion))
     }
 
-    public func update(_ id: DimensionID,
-                       _ change: @escaping @Sendable (Dimension?) throws(ScalingError) -> Dimension,
+    public func update(_ id: DimensionID, _ transition: some DimensionTransition,
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
-        submit(.update(id, change, completion))
+        submit(.update(id, transition, completion))
     }
 
     public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
@@ -233,10 +232,8 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
 
 /// What a request asks of the store, with the completion that answers it.
 enum Operation {
-    typealias Change = @Sendable (Dimension?) throws(ScalingError) -> Dimension
-
     case read(DimensionID, @Sendable (Result<Dimension?, StoreError>) -> Void)
-    case update(DimensionID, Change, @Sendable (Result<DimensionChange, ScalingError>) -> Void)
+    case update(DimensionID, any DimensionTransition, @Sendable (Result<DimensionChange, ScalingError>) -> Void)
     case delete(DimensionID, @Sendable (Result<Dimension, StoreError>) -> Void)
     case list(@Sendable (Result<[Dimension], StoreError>) -> Void)
 

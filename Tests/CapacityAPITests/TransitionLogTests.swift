@@ -111,6 +111,59 @@ struct TransitionLogTests {
     @Test(arguments: demo + demoFailure + step + production)
     func recordedLinesMatchTheOldSample(_ row: Row) throws {
         let (before, after) = try Self.run(row)
+        let lines = try Self.logged { log in
+            for _ in 0..<2 {
+                log.record(method: row.method, body: Array(row.body.utf8), before: before, after: after,
+                           rendered: RenderedDimension.of(after), numbers: nil)
+            }
+        }
+        #expect(lines == [row.request, row.response, row.request, row.response])
+    }
+
+    /// Lines logged in any order come out in the order of the store's numbers, each result after the one it names
+    /// as its predecessor; an administrator's change is passed, not logged.
+    @Test(arguments: [
+        [0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [3, 1, 5, 0, 4, 2], [2, 0, 4, 1, 5, 3], [4, 5, 2, 3, 0, 1],
+    ])
+    func linesFollowTheStoresOrder(_ arrival: [Int]) throws {
+        let id = try DimensionID("x")
+        func state(_ desired: Double) -> Dimension {
+            Dimension(id: id, version: "v", resourceName: "r", dimensionName: "d", actualCapacity: 1,
+                      desiredCapacity: desired, scalingStatus: .successful)
+        }
+        // In the store's order: created (first in this process), read, changed, an administrator's edit (passed,
+        // not logged), changed, read.
+        let records: [(before: Double, after: Double, numbers: ChangeNumbers, passed: Bool)] = [
+            (1, 2, ChangeNumbers(before: 0, after: 1), false),
+            (2, 2, ChangeNumbers(before: 1, after: 2), false),
+            (2, 3, ChangeNumbers(before: 2, after: 3), false),
+            (3, 4, ChangeNumbers(before: 3, after: 4), true),
+            (4, 5, ChangeNumbers(before: 4, after: 5), false),
+            (5, 5, ChangeNumbers(before: 5, after: 6), false),
+        ]
+        let lines = try Self.logged { log in
+            for index in arrival {
+                let record = records[index]
+                if record.passed {
+                    log.pass(id: id, numbers: record.numbers)
+                } else {
+                    let after = state(record.after)
+                    log.record(method: "GET", body: [], before: state(record.before), after: after,
+                               rendered: RenderedDimension.of(after), numbers: record.numbers)
+                }
+            }
+        }
+        #expect(lines.filter { $0.hasPrefix("Response") } == [
+            "Response: dimensionId: x  desiredCapacity: 1.0 -> 2.0  ",
+            "Response: dimensionId: x  actualCapacity: 1.0 = desiredCapacity: 2.0  ",
+            "Response: dimensionId: x  desiredCapacity: 2.0 -> 3.0  ",
+            "Response: dimensionId: x  desiredCapacity: 4.0 -> 5.0  ",
+            "Response: dimensionId: x  actualCapacity: 1.0 = desiredCapacity: 5.0  ",
+        ])
+    }
+
+    /// The lines `write` logs, without their time stamps.
+    private static func logged(_ write: (TransitionLog) -> Void) throws -> [String] {
         var template = Array("/tmp/capacityd-transitions.XXXXXX".utf8CString)
         let directory = try #require(template.withUnsafeMutableBufferPointer { template in
             mkdtemp(template.baseAddress!).map { String(cString: $0) }
@@ -122,10 +175,7 @@ struct TransitionLogTests {
             rmdir(directory)
         }
         let log = TransitionLog(directory: directory)
-        for _ in 0..<2 {
-            log.record(method: row.method, body: Array(row.body.utf8), before: before, after: after,
-                       rendered: RenderedDimension.of(after))
-        }
+        write(log)
         log.flush()
         // One file a day (`api-YYYYMMDD`, in date order by name): two, should midnight pass between the records.
         var text = ""
@@ -133,7 +183,6 @@ struct TransitionLogTests {
             text += String(decoding: try #require(try FileSystem.read(directory + "/" + file)), as: UTF8.self)
         }
         // Each line starts with its time stamp, `YYYYMMDD-HHMMSS `.
-        let lines = text.split(separator: "\n").map { String($0.dropFirst(16)) }
-        #expect(lines == [row.request, row.response, row.request, row.response])
+        return text.split(separator: "\n").map { String($0.dropFirst(16)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Transition and access logs")
@@ -43,6 +44,59 @@ struct LogTests {
         #expect(records.map { $0["created"] as? Bool } == [true, nil, nil, nil, true])
         #expect(records[3]["status"] as? Int == 400)
         #expect((records[3]["error"] as? String)?.contains("desiredCapacity") == true, "\(records[3])")
+    }
+
+    /// Concurrent PATCHes and GETs of one id, on connections spread over several event loops, in demo mode (where
+    /// a GET advances the dimension too): the transition log's lines come in the order the changes were made, so
+    /// each `Response` line starts from where the one before it ended.
+    @Test func transitionLinesOfOneIdFollowTheOrderOfItsChanges() throws {
+        let logs = ServerProcess.temporaryDirectory()
+        let server = try ServerProcess(["--mode", "demo", "--log-dir", logs, "--event-loops", "4"])
+        let path = "/v1/scalableTargetDimensions/ordered"
+        let clients = 8
+        let rounds = 40
+        let failures = Atomic<Int>(0)
+        let port = server.port
+        DispatchQueue.concurrentPerform(iterations: clients) { client in
+            guard let connection = try? RawConnection(port: port) else {
+                failures.add(1, ordering: .relaxed)
+                return
+            }
+            for round in 0..<rounds {
+                let request: String
+                if (client + round) % 3 == 0 {
+                    let body = #"{"desiredCapacity": \#((client * rounds + round) % 5 + 1)}"#
+                    request = "PATCH \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                } else {
+                    request = "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n"
+                }
+                connection.send(request)
+                if connection.readResponses(1).first?.status != 200 { failures.add(1, ordering: .relaxed) }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(server.stop() == 0)
+
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first)
+        let responses = try String(contentsOfFile: logs + "/" + name, encoding: .utf8).split(separator: "\n")
+            .map { String($0.dropFirst(16)) }.filter { $0.hasPrefix("Response: dimensionId: ordered  ") }
+        #expect(responses.count == clients * rounds)
+        // The defaults a created dimension starts from.
+        var current = ["desiredCapacity": "1.0", "actualCapacity": "1.0", "scalingStatus": "Successful"]
+        for (index, line) in responses.enumerated() {
+            let fields = line.dropFirst("Response: dimensionId: ordered  ".count)
+            if let unchanged = fields.wholeMatch(of: #/actualCapacity: (\S+) = desiredCapacity: (\S+)  /#) {
+                #expect(String(unchanged.1) == current["actualCapacity"] && String(unchanged.2) == current["desiredCapacity"],
+                        "line \(index): \(line) after \(current)")
+                continue
+            }
+            for change in fields.matches(of: /(\w+): (\S+) -> (\S+)/) {
+                let field = String(change.1)
+                #expect(String(change.2) == current[field], "line \(index): \(line) after \(current)")
+                current[field] = String(change.3)
+            }
+        }
     }
 
     /// Fails if a failure reason shows in the transition log, or is missing from the access log.

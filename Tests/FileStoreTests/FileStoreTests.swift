@@ -191,7 +191,7 @@ struct FileStoreTests {
         #expect(try store.dimensionAndWait(id).get() == nil)
     }
 
-    /// `knownDimension` shows only durable states, and none of an id whose write is on its way (a GET then waits
+    /// `unchangedResult` shows only durable states, and none of an id whose write is on its way (a GET then waits
     /// for that write through `update`). The writer is held in the write-fault seam, before it writes the batch.
     @Test func aKnownDimensionIsDurableAndNoneWhileItsWriteIsOnItsWay() throws {
         let writerReached = DispatchSemaphore(value: 0)
@@ -398,4 +398,11 @@ private final class LockedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     @discardableResult
     func update<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
+}
+
+extension DimensionStore {
+    /// What a production-mode GET is answered with from the store's memory, if it can be.
+    fileprivate func knownDimension(_ id: DimensionID) -> Dimension? {
+        unchangedResult(id, ScalingRequest(update: nil, mode: .production, creation: nil))?.after
+    }
 }

@@ -13,7 +13,7 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
     /// Whether an acknowledged change survives `reopen` (a store keeping nothing only promises the in-process part).
     var isDurable: Bool { get }
 
-    /// Whether `knownDimension` answers from this process's memory; false for a store that always asks elsewhere
+    /// Whether `unchangedResult` answers from this process's memory; false for a store that always asks elsewhere
     /// (and so always answers nil).
     var knowsItsDimensions: Bool { get }
 

@@ -176,3 +176,10 @@ struct VisibilityContractTests {
         }
     }
 }
+
+extension DimensionStore {
+    /// What a production-mode GET is answered with from the store's memory, if it can be.
+    func knownDimension(_ id: DimensionID) -> Dimension? {
+        unchangedResult(id, ScalingRequest(update: nil, mode: .production, creation: nil))?.after
+    }
+}
