@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
-// HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → COpenSSLShims (Debian's libssl); EventLoop → CSystemShims;
+// HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → {Crypto, COpenSSLShims} (Debian's libssl);
+// Crypto (SHA-256, P-256 keys) → COpenSSLShims (libcrypto); ACME → {Crypto, TLS}; EventLoop → CSystemShims;
 // FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq's header; the library is loaded at run time); Metrics (histograms, Prometheus text) imports nothing.
 // Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
 // files) imports only CSystemShims.
@@ -37,7 +38,9 @@ let package = Package(
         // libpq's header only: PostgresStore loads libpq.so.5 when a database is configured (LibPQ.swift).
         .target(name: "CPostgresShims"),
         .target(name: "SystemIO", dependencies: ["CSystemShims"], swiftSettings: optimized),
-        .target(name: "TLS", dependencies: ["COpenSSLShims", "SystemIO"], swiftSettings: optimized),
+        // SHA-256 digests and P-256 keys (ES256, CSRs) through libcrypto: what API keys and the ACME client need.
+        .target(name: "Crypto", dependencies: ["COpenSSLShims"], swiftSettings: optimized),
+        .target(name: "TLS", dependencies: ["COpenSSLShims", "Crypto", "SystemIO"], swiftSettings: optimized),
         // Writing a message of many small pieces into an array in one append: response heads, JSON, log lines.
         .target(name: "Bytes", swiftSettings: optimized),
         .target(name: "HTTP1", dependencies: ["Bytes"], swiftSettings: optimized),
@@ -56,10 +59,10 @@ let package = Package(
         // The store factory: the one target that names the concrete stores.
         .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
-        .target(name: "ACME", dependencies: ["TLS", "JSON", "SystemIO"], swiftSettings: optimized),
+        .target(name: "ACME", dependencies: ["Crypto", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
-                dependencies: ["Bytes", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
+                dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // Commands that work on a store, directly or through a running server: admin, import.
         .target(name: "CapacityOps",
@@ -82,7 +85,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
-        .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "TLS"]),
+        .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
         .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "HTTP1", "Scaling", "SystemIO"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling", "SystemIO"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).

@@ -1,7 +1,7 @@
+import Crypto
 import Glibc
 import JSON
 import SystemIO
-import TLS
 
 /// RFC 8555 from the client's side, for HTTP-01 only: the directory, nonces (one per request, the last
 /// `Replay-Nonce` reused, `badNonce` retried), JWS requests signed ES256 by the account key (`jwk` to create the

@@ -1,7 +1,7 @@
+import Crypto
 import HTTP1
 import Scaling
 import SystemIO
-import TLS
 
 /// The keys that let the operator's scaling system PATCH `actualCapacity`, `scalingStatus` and `failureReason`
 /// (`--api-keys FILE`). Sent as `x-api-key: KEY` (API Gateway's convention) or `Authorization: Bearer KEY`.

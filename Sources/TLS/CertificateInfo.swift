@@ -1,4 +1,5 @@
 import COpenSSLShims
+import Crypto
 import Glibc
 
 /// What an operator needs to know about a certificate: whose it is, when it expires, and how to recognize it

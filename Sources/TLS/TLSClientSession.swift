@@ -1,4 +1,5 @@
 import COpenSSLShims
+import Crypto
 
 /// A blocking TLS client over a connected socket, for the ACME client's few requests to its CA: TLS 1.2 or
 /// 1.3, the server's certificate verified against the system's trust store (or `trustFile`, for a test CA) and

@@ -1,4 +1,5 @@
 import COpenSSLShims
+import Crypto
 import Glibc
 import SystemIO
 

@@ -1,4 +1,5 @@
 import COpenSSLShims
+import Crypto
 
 /// A TLS failure with what OpenSSL said about it: the reasons on its thread-local error queue, drained.
 public struct TLSError: Error, CustomStringConvertible, Sendable {
@@ -10,29 +11,7 @@ public struct TLSError: Error, CustomStringConvertible, Sendable {
 
     /// `what`, followed by every reason OpenSSL queued, which are then cleared.
     static func drained(_ what: String) -> TLSError {
-        let reasons = OpenSSLErrors.drain()
-        return TLSError(reasons.isEmpty ? what : "\(what): \(reasons)")
-    }
-}
-
-enum OpenSSLErrors {
-    /// OpenSSL reports by queueing errors per thread; a stale one would be blamed on the next call, so every
-    /// TLS call starts from an empty queue (the OpenSSL man pages' advice, and what NIOSSL does).
-    static func clear() { ERR_clear_error() }
-
-    /// The queued reasons as one line, oldest first; empties the queue.
-    static func drain() -> String {
-        var reasons: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            if let reason = ERR_reason_error_string(code) {
-                reasons.append(String(cString: reason))
-            } else {
-                reasons.append("error \(code)")
-            }
-        }
-        return reasons.joined(separator: "; ")
+        TLSError(OpenSSLErrors.drained(what))
     }
 }
 

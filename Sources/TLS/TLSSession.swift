@@ -1,4 +1,5 @@
 import COpenSSLShims
+import Crypto
 
 /// One server-side TLS connection over a non-blocking socket. The handshake happens inside the first reads and
 /// writes; "want read" and "want write" come back as values so the event loop can wait for the right readiness.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import ACME
-import TLS
+import Crypto
 
 @Suite("ACME client: the pieces, as tables")
 struct ACMEPiecesTests {
@@ -173,11 +173,11 @@ struct ACMEKeyTests {
     @Test func aKeyThatIsNotP256IsRefused() throws {
         #expect(try openssl(["genpkey", "-algorithm", "ed25519", "-out", directory + "/ed.pem"]).status == 0)
         let pem = Array(try Data(contentsOf: Foundation.URL(fileURLWithPath: directory + "/ed.pem")))
-        #expect(throws: TLSError.self) { try ECKey(pem: pem) }
-        #expect(throws: TLSError.self) { try ECKey(pem: Array("not a key".utf8)) }
+        #expect(throws: CryptoError.self) { try ECKey(pem: pem) }
+        #expect(throws: CryptoError.self) { try ECKey(pem: Array("not a key".utf8)) }
         // Same size, other curve: the JWK would lie about it.
         #expect(try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", directory + "/k1.pem"]).status == 0)
         let k1 = Array(try Data(contentsOf: Foundation.URL(fileURLWithPath: directory + "/k1.pem")))
-        #expect(throws: TLSError.self) { try ECKey(pem: k1) }
+        #expect(throws: CryptoError.self) { try ECKey(pem: k1) }
     }
 }
