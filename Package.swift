@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "ACME", dependencies: ["Crypto", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
-                dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
+                dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // Commands that work on a store, directly or through a running server: admin, import.
         .target(name: "CapacityOps",

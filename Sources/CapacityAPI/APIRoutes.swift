@@ -9,8 +9,8 @@ public enum APIRoutes {
         public var store: DimensionStore
         public var transitions: TransitionLog
         public var apiKeys: APIKeys?
-        /// The `/readyz` answer, as of now.
-        public var readiness: @Sendable () -> HTTPResponse
+        /// What `/readyz` answers from, as of now.
+        public var readiness: @Sendable () -> Readiness
         /// Renders `/metrics`; nil serves no `/metrics` on these listeners (it has a listener of its own).
         public var metrics: MetricsExposition?
         /// With `--redirect-http`: applied to every plain-HTTP request but ACME challenges and health probes.
@@ -21,7 +21,7 @@ public enum APIRoutes {
         public var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
 
         public init(store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
-                    readiness: @escaping @Sendable () -> HTTPResponse, metrics: MetricsExposition?,
+                    readiness: @escaping @Sendable () -> Readiness, metrics: MetricsExposition?,
                     redirect: HTTPSRedirect?, rateLimiter: RateLimiter? = nil,
                     acmeChallenges: (@Sendable (Substring) -> [UInt8]?)? = nil) {
             self.rateLimiter = rateLimiter
@@ -59,7 +59,7 @@ public enum APIRoutes {
 
     /// `--metrics-listen`: what a load balancer's health check and a Prometheus scrape need, and nothing else.
     public static func metrics(store: DimensionStore, exposition: MetricsExposition,
-                               readiness: @escaping @Sendable () -> HTTPResponse) -> RouteTable {
+                               readiness: @escaping @Sendable () -> Readiness) -> RouteTable {
         RouteTable([MetricsRoute.route(store: store, exposition: exposition)] + HealthRoutes.routes(readiness: readiness))
     }
 }

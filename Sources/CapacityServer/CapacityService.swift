@@ -80,13 +80,9 @@ public enum CapacityService {
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
         var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
         if let acme { acmeChallenges = { token in acme.challengeResponse(token: token) } }
-        let acmeProblem: @Sendable () -> [String] = { acme?.readinessProblem().map { [$0] } ?? [] }
         let dependencies = APIRoutes.Dependencies(
             store: store, transitions: transitions, apiKeys: apiKeys,
-            readiness: { [tls] in
-                HealthRoutes.readiness(store: store, tls: tls, now: WallClock.now().seconds,
-                                       more: acmeProblem())
-            },
+            readiness: { [tls] in ServiceReadiness.current(store: store, tls: tls, acme: acme, now: WallClock.now().seconds) },
             metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter,
             acmeChallenges: acmeChallenges)
         let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
