@@ -144,10 +144,10 @@ public enum CapacityService {
         store.close()
         // Lines of writes the store finished while closing, after the loops' last turn.
         transitions.flush()
-        let counters = store.health.figures.compactMap { figure -> String? in
-            guard case .counter(let value) = figure.value else { return nil }
-            let name = figure.name.replacing("capacityd_store_", with: "").replacing("_total", with: "")
-            return "\(name.replacing("_", with: " ")) \(Int(value))"
+        let counters = store.health.figures.map(ServiceMetrics.family).compactMap { family -> String? in
+            guard case .counter(let value) = family.sample else { return nil }
+            let name = family.name.replacing("capacityd_store_", with: "").replacing("_total", with: "")
+            return "\(name.replacing("_", with: " ")) \(value)"
         }
         ServiceLog.write(.info, "capacityd: stopped; the store's counters: " + counters.joined(separator: ", "))
         return 0

@@ -135,15 +135,7 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
                 out.sample("capacityd_dimensions", [("status", status.rawValue)], Double(byStatus[status] ?? 0))
             }
         }
-        for figure in store.health.figures {
-            switch figure.value {
-            case .counter(let value): out.single(figure.name, type: "counter", help: figure.help, value)
-            case .gauge(let value): out.single(figure.name, type: "gauge", help: figure.help, value)
-            case .histogram(let histogram):
-                out.family(figure.name, type: "histogram", help: figure.help)
-                out.histogram(figure.name, [], histogram)
-            }
-        }
+        Self.render(store.health.figures, into: &out)
         if let figures = rateLimiter?.figures {
             out.single("capacityd_rate_limited_total", type: "counter",
                        help: "Requests refused with 429 because their client was over --rate-limit.", Double(figures.limited))

@@ -92,12 +92,7 @@ public final class MemoryStore: DimensionStore {
 
     public var health: StoreHealth {
         state.withLock { state in
-            StoreHealth(problem: state.lastFailure.map { "the last store write failed: \($0)" }, figures: [
-                StoreFigure(name: "capacityd_store_records_total", help: "Dimension records written.",
-                            .counter(Double(state.writes))),
-                StoreFigure(name: "capacityd_store_write_failures_total", help: "Writes that failed (answered 503).",
-                            .counter(Double(state.failedWrites))),
-            ])
+            StoreHealth(problem: state.lastFailure.map { "the last store write failed: \($0)" }, figures: [.recordsWritten(state.writes), .failedWrites(state.failedWrites)])
         }
     }
 

@@ -229,14 +229,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             problems.append("less than 1 MiB free in \(directory)")
         }
         return StoreHealth(problem: problems.isEmpty ? nil : problems.joined(separator: "; "), figures: [
-            StoreFigure(name: "capacityd_store_syncs_total", help: "fdatasync calls that made writes durable.",
-                        .counter(Double(statistics.syncs))),
-            StoreFigure(name: "capacityd_store_records_total", help: "Dimension records written.",
-                        .counter(Double(statistics.records))),
-            StoreFigure(name: "capacityd_store_write_failures_total", help: "Write batches that failed (answered 503).",
-                        .counter(Double(statistics.failedWrites))),
-            StoreFigure(name: "capacityd_store_write_duration_seconds",
-                        help: "Time to write and fdatasync one batch of records.", .histogram(statistics.writeSeconds)),
+            .syncs(statistics.syncs), .recordsWritten(statistics.records), .failedWriteBatches(statistics.failedWrites),
+            .writeDuration(statistics.writeSeconds),
         ])
     }
 

@@ -203,29 +203,10 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         }
         if let failure { problems.append("the last database write failed: \(failure)") }
         return StoreHealth(problem: problems.isEmpty ? nil : problems.joined(separator: "; "), figures: [
-            StoreFigure(name: "capacityd_store_database_connections",
-                        help: "Connections to PostgreSQL that worked when last used or checked (idle ones are checked every second).",
-                        .gauge(Double(connections))),
-            StoreFigure(name: "capacityd_store_database_pool_size", help: "Connections the store keeps when it can.",
-                        .gauge(Double(settings.poolSize))),
-            StoreFigure(name: "capacityd_store_queued_operations", help: "Operations waiting for a database connection.",
-                        .gauge(Double(queued))),
-            StoreFigure(name: "capacityd_store_statements_total", help: "Statements sent to PostgreSQL (each carries a batch of operations).",
-                        .counter(Double(counters.statements))),
-            StoreFigure(name: "capacityd_store_operations_total", help: "Reads, updates and deletions served.",
-                        .counter(Double(counters.operations))),
-            StoreFigure(name: "capacityd_store_records_total", help: "Dimension rows written.",
-                        .counter(Double(counters.records))),
-            StoreFigure(name: "capacityd_store_conflicts_total", help: "Updates computed again because another process wrote the id first.",
-                        .counter(Double(counters.conflicts))),
-            StoreFigure(name: "capacityd_store_write_failures_total", help: "Statements with writes that failed or whose outcome is unknown (answered 503).",
-                        .counter(Double(counters.failedWrites))),
-            StoreFigure(name: "capacityd_store_database_errors_total", help: "Failed statements and connection attempts.",
-                        .counter(Double(counters.errors))),
-            StoreFigure(name: "capacityd_store_reconnects_total", help: "Connections made after the first.",
-                        .counter(Double(counters.reconnects))),
-            StoreFigure(name: "capacityd_store_statement_duration_seconds", help: "Time from sending a statement to its whole answer.",
-                        .histogram(counters.statementSeconds)),
+            .databaseConnections(connections), .databasePoolSize(settings.poolSize), .queuedOperations(queued),
+            .statements(counters.statements), .operations(counters.operations), .rowsWritten(counters.records),
+            .conflicts(counters.conflicts), .failedWriteStatements(counters.failedWrites), .databaseErrors(counters.errors),
+            .reconnects(counters.reconnects), .statementDuration(counters.statementSeconds),
         ])
     }
 }

@@ -130,13 +130,18 @@ struct PostgresConnectionTests {
 
     private func seconds() -> Double { Double(SystemIO.Clock.monotonicMicroseconds()) / 1_000_000 }
 
-    private func reconnects(_ store: PostgresStore) -> Double { counter("capacityd_store_reconnects_total", of: store) }
-    private func errors(_ store: PostgresStore) -> Double { counter("capacityd_store_database_errors_total", of: store) }
+    private func reconnects(_ store: PostgresStore) -> UInt64 {
+        counter("reconnects", of: store) { if case .reconnects(let count) = $0 { count } else { nil } }
+    }
 
-    private func counter(_ name: String, of store: PostgresStore) -> Double {
-        guard case .counter(let value)? = store.health.figures.first(where: { $0.name == name })?.value else {
-            Issue.record("no counter \(name)")
-            return -1
+    private func errors(_ store: PostgresStore) -> UInt64 {
+        counter("database errors", of: store) { if case .databaseErrors(let count) = $0 { count } else { nil } }
+    }
+
+    private func counter(_ what: String, of store: PostgresStore, _ count: (StoreFigure) -> UInt64?) -> UInt64 {
+        guard let value = store.health.figures.lazy.compactMap(count).first else {
+            Issue.record("no figure of \(what)")
+            return 0
         }
         return value
     }

@@ -17,9 +17,9 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
     /// (and so always answers nil).
     var knowsItsDimensions: Bool { get }
 
-    /// The `health.figures` counter of records written, if the store keeps one: it must not move when nothing is
-    /// written. nil skips that part of the check.
-    var recordsWrittenFigure: String? { get }
+    /// Whether the store counts the records (or rows) it writes among its `health.figures`: the count must not
+    /// move when nothing is written. false skips that part of the check.
+    var countsRecordsWritten: Bool { get }
 
     /// A fresh, empty store in a place of its own (a new directory, schema, database), whose writes fail while
     /// `faults` says so — asked once per write, batch of writes or transaction, as the store makes them.
@@ -53,7 +53,7 @@ struct MemoryStoreHarness: StoreHarness {
     var testDescription: String { "memory" }
     var isDurable: Bool { false }
     var knowsItsDimensions: Bool { true }
-    var recordsWrittenFigure: String? { "capacityd_store_records_total" }
+    var countsRecordsWritten: Bool { true }
 
     func makeStore(faults: WriteFaults) throws -> any DimensionStore {
         MemoryStore(writeFault: { faults.nextWriteFailure() })
@@ -70,7 +70,7 @@ struct FileStoreHarness: StoreHarness {
     var testDescription: String { "file" }
     var isDurable: Bool { true }
     var knowsItsDimensions: Bool { true }
-    var recordsWrittenFigure: String? { "capacityd_store_records_total" }
+    var countsRecordsWritten: Bool { true }
 
     func makeStore(faults: WriteFaults) throws -> any DimensionStore {
         let directory = NSTemporaryDirectory() + "capacityd-contract-" + UUID().uuidString
@@ -117,7 +117,7 @@ struct PostgresStoreHarness: StoreHarness {
     var testDescription: String { "postgres" }
     var isDurable: Bool { true }
     var knowsItsDimensions: Bool { false }
-    var recordsWrittenFigure: String? { "capacityd_store_records_total" }
+    var countsRecordsWritten: Bool { true }
 
     func makeStore(faults: WriteFaults) throws -> any DimensionStore {
         let settings = DatabaseSettings(url: try PostgresTestServer.shared.createDatabase())
@@ -228,16 +228,16 @@ final class StoreUnderTest {
         store = try harness.reopen(store, faults: faults)
     }
 
-    /// The store's records-written counter, when its harness names one.
-    func recordsWritten(sourceLocation: SourceLocation = #_sourceLocation) throws -> Double? {
-        guard let name = harness.recordsWrittenFigure else { return nil }
-        let figure = try #require(store.health.figures.first { $0.name == name },
-                                  "\(harness.testDescription) reports no \(name)", sourceLocation: sourceLocation)
-        guard case .counter(let value) = figure.value else {
-            Issue.record("\(name) is not a counter", sourceLocation: sourceLocation)
-            return nil
-        }
-        return value
+    /// The store's count of records written, when its harness says it keeps one.
+    func recordsWritten(sourceLocation: SourceLocation = #_sourceLocation) throws -> UInt64? {
+        guard harness.countsRecordsWritten else { return nil }
+        let written = store.health.figures.lazy.compactMap { figure -> UInt64? in
+            switch figure {
+            case .recordsWritten(let count), .rowsWritten(let count): count
+            default: nil
+            }
+        }.first
+        return try #require(written, "\(harness.testDescription) reports no records written", sourceLocation: sourceLocation)
     }
 
     fileprivate func discard() { harness.discard(store) }
