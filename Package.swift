@@ -5,7 +5,8 @@ import PackageDescription
 // HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → {Crypto, COpenSSLShims} (Debian's libssl);
 // Crypto (SHA-256, P-256 keys) → COpenSSLShims (libcrypto); ACME → {Crypto, TLS}; EventLoop → CSystemShims;
 // FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq's header; the library is loaded at run time); Metrics (histograms, Prometheus text) imports nothing.
-// Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
+// Configuration (a broken setting's message, its settings named by field) imports nothing; PostgresStore, Stores,
+// CapacityServer and capacityd use it. Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
 // files) imports only CSystemShims.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
@@ -47,6 +48,8 @@ let package = Package(
         .target(name: "JSON", dependencies: ["Bytes"], swiftSettings: optimized),
         .target(name: "Metrics", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
+        // A configuration rule broken, its settings named by field for the executable to call by their flags.
+        .target(name: "Configuration", swiftSettings: optimized),
         .target(name: "EventLoop", dependencies: ["CSystemShims", "SystemIO"], swiftSettings: optimized),
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "SystemIO", "CSystemShims", "CZlibShims"],
                 swiftSettings: optimized),
@@ -54,10 +57,10 @@ let package = Package(
         .target(name: "FileStore", dependencies: ["DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
         // The store several instances share: PostgreSQL through libpq (Debian's libpq5).
-        .target(name: "PostgresStore", dependencies: ["CPostgresShims", "DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
+        .target(name: "PostgresStore", dependencies: ["CPostgresShims", "Configuration", "DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
         // The store factory: the one target that names the concrete stores.
-        .target(name: "Stores", dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
+        .target(name: "Stores", dependencies: ["Configuration", "DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
         .target(name: "ACME", dependencies: ["Crypto", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
@@ -70,14 +73,15 @@ let package = Package(
                 swiftSettings: optimized),
         // The composition root: settings, start-up, signals, check-config, observability.
         .target(name: "CapacityServer",
-                dependencies: ["ACME", "Bytes", "CapacityAPI", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
+                dependencies: ["ACME", "Bytes", "CapacityAPI", "Configuration", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
                                "JSON", "Metrics", "SystemIO"],
                 swiftSettings: optimized),
         .executableTarget(
             name: "capacityd",
             dependencies: [
-                // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store).
-                "CapacityServer", "CapacityOps", "Scaling", "TLS", "Stores", "ACME", "CBuildInfo",
+                // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store),
+                // Configuration for the messages of their checks.
+                "CapacityServer", "CapacityOps", "Configuration", "Scaling", "TLS", "Stores", "ACME", "CBuildInfo",
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),

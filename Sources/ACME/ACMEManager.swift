@@ -52,14 +52,14 @@ public final class ACMEManager: Sendable {
         }
 
         /// A name the CA can validate over HTTP-01 and that is safe in logs: LDH labels (RFC 1123), no wildcard
-        /// (HTTP-01 cannot prove one), at most 253 characters. nil when fine, else why not.
+        /// (HTTP-01 cannot prove one), at most 253 characters. nil when fine, else why not, starting with the name.
         public static func problem(withName name: String) -> String? {
             let labels = name.split(separator: ".", omittingEmptySubsequences: false)
             guard name.utf8.count <= 253, labels.count >= 1, labels.allSatisfy({ label in
                 (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
                     && label.utf8.allSatisfy { $0 == 45 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
             }) else {
-                return "--acme-domain \(name): not a DNS name (letters, digits and hyphens in dot-separated labels; no wildcard, which HTTP-01 cannot validate)"
+                return "\(name): not a DNS name (letters, digits and hyphens in dot-separated labels; no wildcard, which HTTP-01 cannot validate)"
             }
             return nil
         }

@@ -1,5 +1,6 @@
 import ACME
 import CapacityAPI
+import Configuration
 import HTTP1
 import HTTPServer
 import Scaling
@@ -68,74 +69,78 @@ public struct ServiceOptions: Sendable {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
+    /// The options, for the messages of `validate()`; a store's are `store`'s.
+    public enum Field: Sendable {
+        case http, https, metricsListen, tlsCertificates, tlsKeys, clientTrustFile, clientCertificateMode, clientVerifyDepth
+        case acmeDomains, acmeEmail, acmeDirectory, acmeStaging, acmeCARoot, redirectHTTP
+        case headerTimeout, bodyTimeout, idleTimeout, writeTimeout, shutdownGrace
+        case maxConnections, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, gzipMinimumBytes
+        case eventLoops, maxCapacity, defaultCapacity, migrate, rateLimit, rateBurst, rateLimitClients
+        case store(StoreSelection.Field)
     }
 
-    /// The cross-option rules; the first broken one, in the words the command line would use.
-    public func validate() throws(Invalid) {
-        for (option, addresses) in [("--http", http), ("--https", https), ("--metrics-listen", metricsListen.map { [$0] } ?? [])] {
+    /// The cross-option rules; the first broken one.
+    public func validate() throws(InvalidSetting<Field>) {
+        for (field, addresses) in [(Field.http, http), (.https, https), (.metricsListen, metricsListen.map { [$0] } ?? [])] {
             for address in addresses {
                 do {
                     _ = try SocketAddress(parsing: address)
                 } catch {
-                    throw Invalid(description: "\(option) \(error.description)")
+                    throw "\(field) \(error.description)"
                 }
             }
         }
-        func check(_ rule: Bool, _ message: String) throws(Invalid) {
-            if !rule { throw Invalid(description: message) }
+        func check(_ rule: Bool, _ problem: InvalidSetting<Field>) throws(InvalidSetting<Field>) {
+            if !rule { throw problem }
         }
-        try check(!plainAddresses.isEmpty || !https.isEmpty, "nothing to listen on: give --http or --https")
+        try check(!plainAddresses.isEmpty || !https.isEmpty, "nothing to listen on: give \(.http) or \(.https)")
         try check(tlsCertificates.count == tlsKeys.count,
-                  "--tls-cert and --tls-key come in pairs: \(tlsCertificates.count) certificates, \(tlsKeys.count) keys")
+                  "\(.tlsCertificates) and \(.tlsKeys) come in pairs: \(tlsCertificates.count) certificates, \(tlsKeys.count) keys")
         try check(https.isEmpty || !tlsCertificates.isEmpty || !acmeDomains.isEmpty,
-                  "--https needs --tls-cert and --tls-key, or --acme-domain")
+                  "\(.https) needs \(.tlsCertificates) and \(.tlsKeys), or \(.acmeDomains)")
         for name in acmeDomains {
-            if let problem = ACMEManager.Settings.problem(withName: name) { throw Invalid(description: problem) }
+            if let problem = ACMEManager.Settings.problem(withName: name) { throw "\(.acmeDomains) \(problem)" }
         }
         try check(acmeDomains.isEmpty || (!https.isEmpty && !plainAddresses.isEmpty),
-                  "--acme-domain needs --https, and an --http listener where the CA fetches the HTTP-01 challenge (port 80)")
+                  "\(.acmeDomains) needs \(.https), and an \(.http) listener where the CA fetches the HTTP-01 challenge (port 80)")
         try check(!acmeDomains.isEmpty || (acmeEmail == nil && acmeDirectory == nil && !acmeStaging && acmeCARoot == nil),
-                  "--acme-email, --acme-directory, --acme-staging and --acme-ca-root are used only with --acme-domain")
-        try check(acmeDirectory == nil || !acmeStaging, "--acme-staging and --acme-directory exclude each other")
+                  "\(.acmeEmail), \(.acmeDirectory), \(.acmeStaging) and \(.acmeCARoot) are used only with \(.acmeDomains)")
+        try check(acmeDirectory == nil || !acmeStaging, "\(.acmeStaging) and \(.acmeDirectory) exclude each other")
         if let directory = acmeDirectory {
-            try check(directory.hasPrefix("https://"), "--acme-directory must be an https URL")
+            try check(directory.hasPrefix("https://"), "\(.acmeDirectory) must be an https URL")
         }
-        try check(!https.isEmpty || tlsCertificates.isEmpty, "--tls-cert and --tls-key are used only with --https")
+        try check(!https.isEmpty || tlsCertificates.isEmpty, "\(.tlsCertificates) and \(.tlsKeys) are used only with \(.https)")
         try check(clientCertificateMode == .off || (!https.isEmpty && clientTrustFile != nil),
-                  "--client-cert \(clientCertificateMode.rawValue) needs --https and --client-ca")
+                  "\(.clientCertificateMode) \(clientCertificateMode.rawValue) needs \(.https) and \(.clientTrustFile)")
         try check(clientCertificateMode != .off || clientTrustFile == nil,
-                  "--client-ca is used only with --client-cert optional or required")
+                  "\(.clientTrustFile) is used only with \(.clientCertificateMode) optional or required")
         try check(!redirectHTTP || (!https.isEmpty && !plainAddresses.isEmpty),
-                  "--redirect-http needs both --http and --https addresses")
-        try check((0...16).contains(clientVerifyDepth), "--client-verify-depth must be 0 to 16")
-        for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
-                              ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout),
-                              ("--shutdown-grace", shutdownGrace)] {
-            try check(value > 0 && value <= 86400, "\(name) must be between 0 and 86400 seconds")
+                  "\(.redirectHTTP) needs both \(.http) and \(.https) addresses")
+        try check((0...16).contains(clientVerifyDepth), "\(.clientVerifyDepth) must be 0 to 16")
+        for (field, value) in [(Field.headerTimeout, headerTimeout), (.bodyTimeout, bodyTimeout), (.idleTimeout, idleTimeout),
+                               (.writeTimeout, writeTimeout), (.shutdownGrace, shutdownGrace)] {
+            try check(value > 0 && value <= 86400, "\(field) must be between 0 and 86400 seconds")
         }
-        for (name, value) in [("--max-connections", maxConnections), ("--max-request-line-bytes", maxRequestLineBytes),
-                              ("--max-header-bytes", maxHeaderBytes), ("--max-header-count", maxHeaderCount),
-                              ("--max-body-bytes", maxBodyBytes)] {
-            try check(value >= 1, "\(name) must be at least 1")
+        for (field, value) in [(Field.maxConnections, maxConnections), (.maxRequestLineBytes, maxRequestLineBytes),
+                               (.maxHeaderBytes, maxHeaderBytes), (.maxHeaderCount, maxHeaderCount), (.maxBodyBytes, maxBodyBytes)] {
+            try check(value >= 1, "\(field) must be at least 1")
         }
-        try check(gzipMinimumBytes >= 0, "--gzip-min-bytes must be 0 or more")
-        try check(eventLoops.map { (1...256).contains($0) } ?? true, "--event-loops must be 1 to 256")
-        try check(maxCapacity.isFinite && maxCapacity >= 0, "--max-capacity must be a number >= 0")
+        try check(gzipMinimumBytes >= 0, "\(.gzipMinimumBytes) must be 0 or more")
+        try check(eventLoops.map { (1...256).contains($0) } ?? true, "\(.eventLoops) must be 1 to 256")
+        try check(maxCapacity.isFinite && maxCapacity >= 0, "\(.maxCapacity) must be a number >= 0")
         try check(defaults.capacity.isFinite && defaults.capacity >= 0 && defaults.capacity <= maxCapacity,
-                  "--default-capacity must be from 0 to --max-capacity (\(DimensionUpdate.describe(maxCapacity)))")
-        try check(!migrate || store.databaseURL != nil, "--migrate needs --database-url")
+                  "\(.defaultCapacity) must be from 0 to \(.maxCapacity) (\(DimensionUpdate.describe(maxCapacity)))")
+        try check(!migrate || store.databaseURL != nil, "\(.migrate) needs \(.store(.databaseURL))")
         if let rateLimit {
-            try check(Self.perSecond(rateLimit) != nil, "--rate-limit must be requests per second, such as 50/s (more than 0)")
+            try check(Self.perSecond(rateLimit) != nil, "\(.rateLimit) must be requests per second, such as 50/s (more than 0)")
         }
-        try check(rateBurst.map { $0.isFinite && $0 >= 1 } ?? true, "--rate-burst must be 1 or more")
-        try check(rateBurst == nil || rateLimit != nil, "--rate-burst is used only with --rate-limit")
-        try check(rateLimitClients >= 1, "--rate-limit-clients must be 1 or more")
+        try check(rateBurst.map { $0.isFinite && $0 >= 1 } ?? true, "\(.rateBurst) must be 1 or more")
+        try check(rateBurst == nil || rateLimit != nil, "\(.rateBurst) is used only with \(.rateLimit)")
+        try check(rateLimitClients >= 1, "\(.rateLimitClients) must be 1 or more")
         do {
             try store.validate()
         } catch {
-            throw Invalid(description: error.description)
+            throw error.map(Field.store)
         }
     }
 

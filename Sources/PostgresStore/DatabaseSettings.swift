@@ -1,4 +1,5 @@
 import CPostgresShims
+import Configuration
 import Glibc
 
 /// How capacityd reaches PostgreSQL: a libpq connection string and the limits it puts on the connections. What the
@@ -29,30 +30,31 @@ public struct DatabaseSettings: Sendable, Equatable {
         self.keepaliveIdleSeconds = keepaliveIdleSeconds
     }
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
+    /// The settings, for the messages of `validate()`.
+    public enum Field: Sendable {
+        case url, poolSize, connectTimeout, statementTimeout, lockTimeout, keepaliveIdle
     }
 
     /// Checks the connection string parses and the limits are sane. libpq's parse message is left out: it can
     /// quote the part of the string it choked on, which may be the password.
-    public func validate() throws(Invalid) {
+    public func validate() throws(InvalidSetting<Field>) {
         let pq: LibPQ
         switch LibPQ.loaded {
         case .success(let loaded): pq = loaded
-        case .failure(let error): throw Invalid(description: "--database-url: \(error)")
+        case .failure(let error): throw "\(.url): \(error)"
         }
         guard let options = pq.PQconninfoParse(url, nil) else {
-            throw Invalid(description: "--database-url is not a libpq connection string (a postgresql:// URI or keyword=value pairs)")
+            throw "\(.url) is not a libpq connection string (a postgresql:// URI or keyword=value pairs)"
         }
         pq.PQconninfoFree(options)
-        func check(_ rule: Bool, _ message: String) throws(Invalid) {
-            if !rule { throw Invalid(description: message) }
+        func check(_ rule: Bool, _ problem: InvalidSetting<Field>) throws(InvalidSetting<Field>) {
+            if !rule { throw problem }
         }
-        try check((1...64).contains(poolSize), "--database-pool must be 1 to 64")
-        try check((2...300).contains(connectTimeoutSeconds), "--database-connect-timeout must be 2 to 300 seconds")
-        try check((100...600_000).contains(statementTimeoutMilliseconds), "--database-statement-timeout must be 0.1 to 600 seconds")
-        try check((100...600_000).contains(lockTimeoutMilliseconds), "--database-lock-timeout must be 0.1 to 600 seconds")
-        try check((1...7200).contains(keepaliveIdleSeconds), "keepalives_idle must be 1 to 7200 seconds")
+        try check((1...64).contains(poolSize), "\(.poolSize) must be 1 to 64")
+        try check((2...300).contains(connectTimeoutSeconds), "\(.connectTimeout) must be 2 to 300 seconds")
+        try check((100...600_000).contains(statementTimeoutMilliseconds), "\(.statementTimeout) must be 0.1 to 600 seconds")
+        try check((100...600_000).contains(lockTimeoutMilliseconds), "\(.lockTimeout) must be 0.1 to 600 seconds")
+        try check((1...7200).contains(keepaliveIdleSeconds), "\(.keepaliveIdle) must be 1 to 7200 seconds")
     }
 
     /// The parameters for `PQconnectdbParams`, in order: capacityd's defaults first, each left out where libpq's

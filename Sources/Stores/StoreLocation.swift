@@ -81,7 +81,7 @@ extension StoreLocation {
     /// the versions before and after. The file store has no schema to migrate.
     public func migrate() throws(OpenError) -> (from: Int, to: Int) {
         guard case .postgres(let settings) = self else {
-            throw OpenError(description: "only a database (--database-url) has a schema to migrate")
+            throw OpenError(description: "only a database has a schema to migrate")
         }
         do {
             return try PostgresStore.migrate(settings)

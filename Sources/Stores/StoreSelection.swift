@@ -1,3 +1,4 @@
+import Configuration
 import PostgresStore
 
 /// The store options every command that opens a store takes (`serve`, `check-config`, `dimensions`, `import`,
@@ -17,16 +18,27 @@ public struct StoreSelection: Sendable, Equatable {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
+    /// The options, for the messages of `validate()`.
+    public enum Field: Sendable {
+        case databaseURL, databasePool, databaseConnectTimeout, databaseStatementTimeout, databaseLockTimeout
+        /// libpq's `keepalives_idle`, which no option sets: its default always passes.
+        case databaseKeepaliveIdle
     }
 
-    public func validate() throws(Invalid) {
-        guard let database else { return }
+    public func validate() throws(InvalidSetting<Field>) {
         do {
-            try database.validate()
+            try database?.validate()
         } catch {
-            throw Invalid(description: error.description)
+            throw error.map { field in
+                switch field {
+                case .url: .databaseURL
+                case .poolSize: .databasePool
+                case .connectTimeout: .databaseConnectTimeout
+                case .statementTimeout: .databaseStatementTimeout
+                case .lockTimeout: .databaseLockTimeout
+                case .keepaliveIdle: .databaseKeepaliveIdle
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import ACME
 import CapacityServer
+import Configuration
 import Scaling
 import Stores
 import TLS
@@ -28,7 +29,7 @@ enum StoreOptions {
         do {
             try selection.validate()
         } catch {
-            throw UsageError(error.description)
+            throw UsageError(error.message(naming: SettingFlags.flag))
         }
         return selection
     }
@@ -141,7 +142,7 @@ enum ServeOptions {
         do {
             try options.validate()
         } catch {
-            throw UsageError(error.description)
+            throw UsageError(error.message(naming: SettingFlags.flag))
         }
         return options
     }

@@ -92,6 +92,30 @@ struct ConfigurationTests {
         #expect(status == 1 && output.contains("--odd-id") && !output.contains("Unexpected argument"), "\(status) \(output)")
     }
 
+    /// The settings' own rules, checked in the layers that own them, read as the flags they were given by, from the
+    /// command line or the environment: fails if a message names a setting other than by its flag, or says more or
+    /// less than its one line.
+    @Test(arguments: [
+        (["--tls-cert", "chain.pem"], [:], "--tls-cert and --tls-key come in pairs: 1 certificates, 0 keys"),
+        (["--https", "127.0.0.1:0"], [:], "--https needs --tls-cert and --tls-key, or --acme-domain"),
+        (["--https", "127.0.0.1:0", "--acme-domain", "*.example.com"], [:],
+         "--acme-domain *.example.com: not a DNS name (letters, digits and hyphens in dot-separated labels; no wildcard, which HTTP-01 cannot validate)"),
+        (["--client-cert", "required"], [:], "--client-cert required needs --https and --client-ca"),
+        (["--header-timeout", "0"], [:], "--header-timeout must be between 0 and 86400 seconds"),
+        (["--max-body-bytes", "0"], [:], "--max-body-bytes must be at least 1"),
+        (["--migrate"], [:], "--migrate needs --database-url"),
+        ([], ["CAPACITYD_RATE_BURST": "2"], "--rate-burst is used only with --rate-limit"),
+        (["--database-url", "postgresql://127.0.0.1/capacityd", "--database-pool", "0"], [:], "--database-pool must be 1 to 64"),
+        ([], ["DATABASE_URL": "postgresql://127.0.0.1/capacityd", "CAPACITYD_DATABASE_LOCK_TIMEOUT": "0.01"], "--database-lock-timeout must be 0.1 to 600 seconds"),
+    ] as [([String], [String: String], String)])
+    func settingsRulesNameTheirFlags(arguments: [String], environment: [String: String], line: String) throws {
+        let state = ServerProcess.temporaryDirectory()
+        let (status, output) = try runCapacityd(["check-config", "--http", "127.0.0.1:0", "--state-dir", state] + arguments,
+                                                environment: environment)
+        #expect(status == 64, "\(output)")
+        #expect(output.split(separator: "\n").first.map(String.init) == "Error: " + line, "\(output)")
+    }
+
     /// The table of environment variables must know every option `serve --help` lists.
     @Test func everyServeOptionHasItsVariable() throws {
         let help = try runCapacityd(["serve", "--help"]).output
