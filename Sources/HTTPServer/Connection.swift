@@ -151,8 +151,7 @@ final class Connection: EventHandler {
                 output.append(contentsOf: ResponseSerializer.continueResponse)
                 action = machine.proceed(now: now)
             case .writeResponse(let closing):
-                let response = readyResponse.take()
-                    ?? responder.errorResponse(status: .internalServerError, message: "Internal server error")
+                let response = readyResponse.take() ?? responder.missingResponse()
                 write(response, closing: closing)
                 action = machine.proceed(now: now)
             case .refuse(let refusal):
@@ -199,7 +198,7 @@ final class Connection: EventHandler {
     /// it returns wins over that.
     private func dispatch(_ request: HTTPRequest, now: Int64) -> Action {
         current = CurrentRequest(request: request, startMicroseconds: context.requestClockMicroseconds())
-        if let response = responder.respond(to: request, context: RequestContext(connection: self)) {
+        if let response = responder.respond(to: request, context: RequestContext(origin: .connection(self))) {
             readyResponse = response
         }
         if readyResponse != nil { deferredToken += 1 }

@@ -11,62 +11,110 @@ public protocol HTTPResponder: Sendable {
     func errorResponse(status: HTTPStatus, message: String) -> HTTPResponse
 }
 
-/// What the engine knows about the connection a request arrived on. Valid only during `respond`.
+/// What the engine knows about the connection a request arrived on, or, for a `LocalExchange`, what its caller
+/// said. Valid only during `respond`.
 public struct RequestContext {
-    let connection: Connection
-    public var peer: String { connection.peer }
+    /// Where the request came from.
+    enum Origin {
+        case connection(Connection)
+        case local(LocalExchange)
+    }
+
+    let origin: Origin
+
+    public var peer: String {
+        switch origin {
+        case .connection(let connection): connection.peer
+        case .local(let exchange): exchange.peer
+        }
+    }
+
     /// Whether the request came over TLS.
-    public var isSecure: Bool { connection.transport.isSecure }
+    public var isSecure: Bool {
+        switch origin {
+        case .connection(let connection): connection.transport.isSecure
+        case .local(let exchange): exchange.isSecure
+        }
+    }
+
     /// The client certificate that verified against the trust file, if the client sent one.
-    public var clientIdentity: ClientIdentity? { connection.transport.clientIdentity }
+    public var clientIdentity: ClientIdentity? {
+        switch origin {
+        case .connection(let connection): connection.transport.clientIdentity
+        case .local(let exchange): exchange.clientIdentity
+        }
+    }
 
     /// Attaches a number of the responder's own to this request's access record (`AccessRecord.responderTag`):
     /// which of its routes served it, say, so its observer need not find that out again from the target.
     public func setResponderTag(_ tag: Int) {
-        connection.setResponderTag(tag)
+        switch origin {
+        case .connection(let connection): connection.setResponderTag(tag)
+        case .local(let exchange): exchange.setResponderTag(tag)
+        }
     }
 
     /// Promises a response that will be given later. The connection answers nothing else (pipelined requests
     /// wait) until it is fulfilled, so responses stay in order.
     public func deferResponse() -> ResponsePromise {
-        connection.beginDeferredResponse()
+        switch origin {
+        case .connection(let connection): connection.beginDeferredResponse()
+        case .local(let exchange): exchange.beginDeferredResponse()
+        }
     }
 }
 
 /// A response to be given later, from any thread. Fulfilling it twice, or after the connection closed, does nothing.
 /// A value, kept inside whatever waits to answer rather than allocated on its own.
 public struct ResponsePromise: Sendable {
-    private let loop: EventLoop
-    private let connection: LoopBound<Connection>
-    private let token: UInt64
+    private enum Receiver: Sendable {
+        /// The connection's loop takes the answer, if `token` still names the response it owes.
+        case connection(EventLoop, LoopBound<Connection>, token: UInt64)
+        case local(LocalExchange)
+    }
+
+    private let receiver: Receiver
 
     init(loop: EventLoop, connection: Connection, token: UInt64) {
-        self.loop = loop
-        self.connection = LoopBound(connection)
-        self.token = token
+        receiver = .connection(loop, LoopBound(connection), token: token)
+    }
+
+    init(exchange: LocalExchange) {
+        receiver = .local(exchange)
     }
 
     /// Runs `body` on the connection's event loop: at once when called there, else as a task of the loop. What
     /// answers a request from another thread (a store's completion) builds the answer there, so the responder's
-    /// code never runs on the other thread.
+    /// code never runs on the other thread. A local exchange has no loop: `body` runs at once.
     public func onLoop(_ body: @escaping @Sendable () -> Void) {
-        if loop.inEventLoop {
-            body()
-        } else {
+        switch receiver {
+        case .connection(let loop, _, _) where !loop.inEventLoop:
             loop.execute(body)
+        default:
+            body()
         }
     }
 
     public func succeed(_ response: consuming HTTPResponse) {
-        // Fulfilled on the loop itself (the answer was ready at once): no hop through the task queue.
-        if loop.inEventLoop {
-            connection.value.finishDeferredResponse(consume response, token: token)
-            return
+        switch receiver {
+        case .connection(let loop, let connection, let token):
+            // Fulfilled on the loop itself (the answer was ready at once): no hop through the task queue.
+            if loop.inEventLoop {
+                connection.value.finishDeferredResponse(consume response, token: token)
+                return
+            }
+            let response = response
+            loop.execute { connection.value.finishDeferredResponse(response, token: token) }
+        case .local(let exchange):
+            exchange.finishDeferredResponse(consume response)
         }
-        let connection = self.connection
-        let token = self.token
-        let response = response
-        loop.execute { connection.value.finishDeferredResponse(response, token: token) }
+    }
+}
+
+extension HTTPResponder {
+    /// What a request gets whose responder neither answered it nor took a promise.
+    func missingResponse() -> HTTPResponse {
+        errorResponse(status: .internalServerError, message: "Internal server error")
     }
 }
 
