@@ -90,7 +90,9 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
-        .testTarget(name: "CapacityAPITests", dependencies: ["CapacityAPI", "HTTP1", "Scaling", "SystemIO"]),
+        // The API's routes and policies, asked in memory through `LocalExchange` (Tests/CapacityAPITests/APIHarness.swift).
+        .testTarget(name: "CapacityAPITests",
+                    dependencies: ["CapacityAPI", "DimensionStorage", "HTTP1", "HTTPServer", "JSON", "Scaling", "SystemIO", "TLS"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling", "SystemIO"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests",
