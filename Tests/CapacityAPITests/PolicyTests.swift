@@ -110,6 +110,22 @@ struct PolicyTests {
         #expect(try api.get("/time").status == 200)
     }
 
+    /// Fails if two valid API keys share a bucket, or if made-up keys get buckets of their own (each would be a
+    /// fresh burst) instead of counting against their address.
+    @Test func validKeysAreClientsMadeUpKeysAreNot() throws {
+        let limiter = RateLimiter(RateLimiter.Settings(perSecond: 0.5, burst: 2), now: { 0 })
+        let api = try APIHarness(apiKeys: ["first-key-0123456789", "second-key-0123456789"], rateLimiter: limiter)
+        func statuses(_ key: String, count: Int) throws -> [Int] {
+            try (0..<count).map { _ in
+                try api.get("/v1/scalableTargetDimensions/k", headers: [("x-api-key", key)]).status
+            }
+        }
+        #expect(try statuses("first-key-0123456789", count: 3) == [200, 200, 429])
+        #expect(try statuses("second-key-0123456789", count: 3) == [200, 200, 429])
+        #expect(try statuses("made-up-key-000000001", count: 1) + statuses("made-up-key-000000002", count: 1)
+                + statuses("made-up-key-000000003", count: 1) == [200, 200, 429])
+    }
+
     /// Another address is another client, and a refused PATCH changes nothing.
     @Test func aClientPastItsRateHoldsBackNoOther() throws {
         let limiter = RateLimiter(RateLimiter.Settings(perSecond: 0.5, burst: 1), now: { 0 })

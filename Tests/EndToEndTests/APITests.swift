@@ -36,23 +36,6 @@ struct APITests {
         #expect(server.stop() == 0)
     }
 
-    @Test func anUnknownIDIsCreatedWithTheDefaults() throws {
-        let server = try ServerProcess()
-        let response = try curl(server.baseURL + dimensions + "new-id")
-        #expect(response.status == 200)
-        let json = try #require(response.json)
-        #expect(json["scalableTargetDimensionId"] as? String == "new-id")
-        #expect(json["version"] as? String == "MyVersion")
-        #expect(json["resourceName"] as? String == "MyService")
-        #expect(json["dimensionName"] as? String == "MyDimension")
-        #expect(json["actualCapacity"] as? Double == 1.0)
-        #expect(json["desiredCapacity"] as? Double == 1.0)
-        #expect(json["scalingStatus"] as? String == "Successful")
-        #expect(json["failureReason"] == nil)
-        #expect(Set(json.keys).count == 7)
-        #expect(server.stop() == 0)
-    }
-
     @Test func defaultsAndAutoCreationAreConfigurable() throws {
         let server = try ServerProcess(["--default-version", "V2", "--default-resource-name", "R2",
                                         "--default-dimension-name", "D2", "--default-capacity", "4"])
@@ -68,103 +51,6 @@ struct APITests {
         let patched = try patch(strict.baseURL + dimensions + "nobody", #"{"desiredCapacity": 2}"#)
         #expect(patched.status == 404)
         strict.stop()
-    }
-
-    @Test func demoModeWalksPendingInProgressSuccessful() throws {
-        let server = try ServerProcess(["--mode", "demo"])
-        let url = server.baseURL + dimensions + "demo"
-        expectState(try patch(url, #"{"desiredCapacity": 3}"#), 1, 3, "Pending")
-        expectState(try curl(url), 1, 3, "InProgress")
-        expectState(try curl(url), 3, 3, "Successful")
-        expectState(try curl(url), 3, 3, "Successful")
-        // The same desired capacity again changes nothing.
-        expectState(try patch(url, #"{"desiredCapacity": 3}"#), 3, 3, "Successful")
-        #expect(server.stop() == 0)
-    }
-
-    @Test func demoFailureFailsAndStaysFailedUntilANewDesiredCapacity() throws {
-        let server = try ServerProcess(["--mode", "demo-failure"])
-        let url = server.baseURL + dimensions + "fails"
-        expectState(try patch(url, #"{"desiredCapacity": 5}"#), 1, 5, "Pending")
-        expectState(try curl(url), 1, 5, "InProgress")
-        let failed = try curl(url)
-        expectState(failed, 1, 5, "Failed")
-        #expect((failed.json?["failureReason"] as? String)?.isEmpty == false)
-        expectState(try curl(url), 1, 5, "Failed")
-        let restarted = try patch(url, #"{"desiredCapacity": 6}"#)
-        expectState(restarted, 1, 6, "Pending")
-        #expect(restarted.json?["failureReason"] == nil)
-        #expect(server.stop() == 0)
-    }
-
-    @Test func stepModeMovesOneUnitPerGet() throws {
-        let server = try ServerProcess(["--mode", "step"])
-        let url = server.baseURL + dimensions + "steps"
-        expectState(try patch(url, #"{"desiredCapacity": 3}"#), 1, 3, "Pending")
-        expectState(try curl(url), 2, 3, "InProgress")
-        expectState(try curl(url), 3, 3, "InProgress")
-        expectState(try curl(url), 3, 3, "Successful")
-        expectState(try patch(url, #"{"desiredCapacity": 2.5}"#), 3, 2.5, "Pending")
-        expectState(try curl(url), 2.5, 2.5, "InProgress")
-        expectState(try curl(url), 2.5, 2.5, "Successful")
-        #expect(server.stop() == 0)
-    }
-
-    @Test func productionModeTakesOperatorFieldsAndGetChangesNothing() throws {
-        let server = try ServerProcess(["--mode", "production"])
-        let url = server.baseURL + dimensions + "prod"
-        expectState(try patch(url, #"{"desiredCapacity": 4, "scalingStatus": "Successful"}"#), 1, 4, "Pending")
-        expectState(try curl(url), 1, 4, "Pending")
-        expectState(try curl(url), 1, 4, "Pending")
-        expectState(try patch(url, #"{"actualCapacity": 2, "scalingStatus": "InProgress"}"#), 2, 4, "InProgress")
-        let failed = try patch(url, #"{"scalingStatus": "Failed", "failureReason": "quota exceeded"}"#)
-        expectState(failed, 2, 4, "Failed")
-        #expect(failed.json?["failureReason"] as? String == "quota exceeded")
-        let done = try patch(url, #"{"actualCapacity": 4, "scalingStatus": "Successful"}"#)
-        expectState(done, 4, 4, "Successful")
-        #expect(done.json?["failureReason"] == nil)
-        #expect(server.stop() == 0)
-    }
-
-    @Test func operatorFieldsAreRefusedOutsideProduction() throws {
-        let server = try ServerProcess(["--mode", "demo"])
-        let url = server.baseURL + dimensions + "guarded"
-        let refused = try patch(url, #"{"actualCapacity": 9}"#)
-        #expect(refused.status == 400)
-        #expect(refused.message?.contains("production mode") == true)
-        expectState(try curl(url), 1, 1, "Successful")
-        #expect(server.stop() == 0)
-    }
-
-    /// Each bad request gets its status and a JSON message, and the dimension is exactly as before.
-    @Test(arguments: [
-        (#"{"desiredCapacity": -1}"#, "application/json", 400),
-        (#"{"desiredCapacity": "3"}"#, "application/json", 400),
-        (#"{"desiredCapacity": 1e999}"#, "application/json", 400),
-        (#"{"desiredCapacity": 2147483648}"#, "application/json", 400),
-        (#"{"desiredCapacity": 184467440737095516160}"#, "application/json", 400),
-        (#"{"actualCapacity": 1e300}"#, "application/json", 400),
-        (#"{"desiredCapacity": 3, "colour": "red"}"#, "application/json", 400),
-        (#"{"desiredCapacity": 3, "desiredCapacity": 4}"#, "application/json", 400),
-        (#"[{"desiredCapacity": 3}]"#, "application/json", 400),
-        (#"{"desiredCapacity": 3"#, "application/json", 400),
-        ("{}", "application/json", 400),
-        ("", "application/json", 400),
-        (#"{"scalingStatus": "Done"}"#, "application/json", 400),
-        (#"{"scalingStatus": "Failed", "failureReason": "a\u0000b"}"#, "application/json", 400),
-        (#"{"desiredCapacity": 3}"#, "text/plain", 415),
-        (#"{"desiredCapacity": 3}"#, "application/x-www-form-urlencoded", 415),
-    ])
-    func badPatchesChangeNothing(body: String, contentType: String, status: Int) throws {
-        let server = try ServerProcess(["--mode", "production"])
-        let url = server.baseURL + dimensions + "target"
-        expectState(try patch(url, #"{"desiredCapacity": 2}"#), 1, 2, "Pending")
-        let response = try patch(url, body, contentType: contentType)
-        #expect(response.status == status, "\(body) → \(response.body)")
-        #expect(response.headers["content-type"] == "application/json")
-        #expect(response.message?.isEmpty == false)
-        expectState(try curl(url), 1, 2, "Pending")
-        #expect(server.stop() == 0)
     }
 
     /// Fails if a capacity at the bound is refused, one past it is accepted or refused without naming the field
@@ -186,24 +72,6 @@ struct APITests {
         #expect(tooLow.status != 0 && tooLow.output.contains("--default-capacity must be from 0 to --max-capacity (10)"), "\(tooLow.output)")
     }
 
-    @Test func unknownFieldsAreNamed() throws {
-        let server = try ServerProcess()
-        let response = try patch(server.baseURL + dimensions + "a", #"{"desiredCapacity": 3, "zeta": 1, "alpha": 2}"#)
-        #expect(response.status == 400)
-        #expect(response.message == "Unknown fields: alpha, zeta")
-        server.stop()
-    }
-
-    @Test func aPatchWithoutABodyIs411() throws {
-        let server = try ServerProcess()
-        let connection = try RawConnection(port: server.port)
-        connection.send("PATCH \(dimensions)a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n")
-        let response = try #require(connection.readResponses(1).first)
-        #expect(response.status == 411)
-        #expect(response.body.hasPrefix("{\"message\": "))
-        server.stop()
-    }
-
     @Test func anOversizedBodyIs413BeforeItIsRead() throws {
         let server = try ServerProcess(["--max-body-bytes", "100"])
         let connection = try RawConnection(port: server.port)
@@ -213,20 +81,6 @@ struct APITests {
         #expect(response.status == 413)
         #expect(response.header("Connection") == "close")
         expectState(try curl(server.baseURL + dimensions + "a"), 1, 1, "Successful")
-        server.stop()
-    }
-
-    @Test(arguments: [
-        ("%2E%2E", 400), ("..", 400), (".", 400), ("a%2Fb", 400), ("a%00b", 400), ("a%zz", 400), ("%", 400),
-        (String(repeating: "x", count: 1601), 400), ("%FF", 400), ("a%7F", 400), ("a%C2%85", 400), ("a%0A", 400),
-        ("%C3", 400), ("a/b", 404),
-    ])
-    func invalidIDsAre400(id: String, status: Int) throws {
-        let server = try ServerProcess()
-        // --path-as-is: curl would otherwise squash the dot segments itself.
-        let response = try curl(server.baseURL + dimensions + id, ["--path-as-is"])
-        #expect(response.status == status, "\(id) → \(response.body)")
-        #expect(response.message?.isEmpty == false)
         server.stop()
     }
 
@@ -268,19 +122,10 @@ struct APITests {
         #expect(direct.status == 0 && direct.output.contains("\"desiredCapacity\": 4"), "\(direct.output)")
     }
 
-    @Test func percentEncodedIDsAreDecoded() throws {
+    /// HEAD on the wire: the GET's headers, Content-Length included, and not one byte of body (else the next
+    /// response on the connection would be misread). Which routes answer HEAD is the API tier's to check.
+    @Test func headSendsTheHeadersAndNoBody() throws {
         let server = try ServerProcess()
-        let id = String(repeating: "y", count: 128)
-        #expect(try curl(server.baseURL + dimensions + id).status == 200)
-        let encoded = try curl(server.baseURL + dimensions + "svc%3Aweb%2Dtier.1_a")
-        #expect(encoded.json?["scalableTargetDimensionId"] as? String == "svc:web-tier.1_a")
-        server.stop()
-    }
-
-    @Test func headAndMethodsAndUnknownPaths() throws {
-        let server = try ServerProcess()
-        // HEAD: the GET's headers, Content-Length included, and not one byte of body (else the next response
-        // on the connection would be misread).
         let connection = try RawConnection(port: server.port)
         connection.send("HEAD /time HTTP/1.1\r\nHost: x\r\n\r\nHEAD \(dimensions)h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let (text, _) = connection.readUntilClosed()
@@ -288,23 +133,6 @@ struct APITests {
         #expect(heads.count == 3 && heads[2].isEmpty, "\(text)")
         #expect(heads[0].hasPrefix("HTTP/1.1 200 ") && heads[0].contains("Content-Length: 38"))
         #expect(heads.count > 1 && heads[1].hasPrefix("HTTP/1.1 200 ") && heads[1].contains("Content-Type: application/json"))
-
-        let post = try curl(server.baseURL + "/time", ["-X", "POST", "-d", "x"])
-        #expect(post.status == 405)
-        #expect(post.headers["allow"] == "GET, HEAD")
-        #expect(post.message?.isEmpty == false)
-
-        let delete = try curl(server.baseURL + dimensions + "h", ["-X", "DELETE"])
-        #expect(delete.status == 405)
-        #expect(delete.headers["allow"] == "GET, HEAD, PATCH")
-
-        for path in ["/", "/index.html", "/v1/scalableTargetDimensions", "/v1/other/x", "/time/x", "/etc/passwd",
-                     "/../../etc/passwd", "/cgi-bin/api.py"] {
-            let missing = try curl(server.baseURL + path, ["--path-as-is"])
-            #expect(missing.status == 404 || missing.status == 400, "\(path)")
-            #expect(missing.headers["content-type"] == "application/json")
-            #expect(missing.message?.isEmpty == false)
-        }
         server.stop()
     }
 
