@@ -23,4 +23,7 @@ public struct APIConfiguration: Sendable {
         self.dimensionsNeedClientCertificate = dimensionsNeedClientCertificate
         self.acmeWebroot = acmeWebroot
     }
+
+    /// What an unknown id starts as; nil when it is not created.
+    var creation: DimensionDefaults? { autoCreate ? defaults : nil }
 }

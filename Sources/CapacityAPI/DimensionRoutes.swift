@@ -17,6 +17,8 @@ final class DimensionRoutes: Sendable {
     private let transitions: TransitionLog
     private let apiKeys: APIKeys?
     private let rateLimiter: RateLimiter?
+    /// What every GET asks of the store.
+    private let observe: ScalingRequest
 
     init(configuration: APIConfiguration, store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
          rateLimiter: RateLimiter? = nil) {
@@ -25,6 +27,7 @@ final class DimensionRoutes: Sendable {
         self.transitions = transitions
         self.apiKeys = apiKeys
         self.rateLimiter = rateLimiter
+        observe = ScalingRequest(update: nil, mode: configuration.mode, creation: configuration.creation)
     }
 
     var route: Route {
@@ -56,8 +59,8 @@ final class DimensionRoutes: Sendable {
                 update = decoded
             }
         }
-        let transition = ScalingRequest(update: update, mode: configuration.mode,
-                                        creation: configuration.autoCreate ? configuration.defaults : nil)
+        let transition = update.map { ScalingRequest(update: $0, mode: configuration.mode, creation: configuration.creation) }
+            ?? observe
         // A read that changes nothing (production mode, or a finished dimension) needs no store update, so no
         // `Waiting` object and no deferred answer: it is answered at once from the durable state the store holds in
         // memory. The store gives none while a write of the id is on its way, so a GET that follows a PATCH closely

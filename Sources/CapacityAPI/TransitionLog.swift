@@ -41,25 +41,32 @@ public final class TransitionLog: Sendable {
         /// Per id, results whose predecessor is not logged yet.
         private var held: [DimensionID: [Held]] = [:]
 
-        func isNext(_ id: DimensionID, _ numbers: ChangeNumbers) -> Bool {
-            numbers.before == 0 || logged[id] == numbers.before
-        }
-
-        mutating func wrote(_ id: DimensionID, _ numbers: ChangeNumbers) {
+        /// Whether a result with `numbers` may be logged now, and if so, takes it as logged. By the entry's index:
+        /// a line hashes its id once here.
+        mutating func advance(_ id: DimensionID, _ numbers: ChangeNumbers) -> Bool {
+            if let index = logged.index(forKey: id) {
+                guard numbers.before == 0 || logged.values[index] == numbers.before else { return false }
+                logged.values[index] = numbers.after
+                return true
+            }
+            guard numbers.before == 0 else { return false }
             logged[id] = numbers.after
+            return true
         }
 
         mutating func hold(_ id: DimensionID, _ record: Held) {
             held[id, default: []].append(record)
         }
 
-        /// The held result of `id` that may follow now, if any.
+        /// The held result of `id` that may follow now, if any, taken as logged.
         mutating func takeNext(_ id: DimensionID) -> Held? {
-            guard !held.isEmpty, var records = held[id],
-                  let index = records.firstIndex(where: { isNext(id, $0.numbers) }) else { return nil }
-            let record = records.remove(at: index)
-            held[id] = records.isEmpty ? nil : records
-            return record
+            guard !held.isEmpty, var records = held[id] else { return nil }
+            for index in records.indices where advance(id, records[index].numbers) {
+                let record = records.remove(at: index)
+                held[id] = records.isEmpty ? nil : records
+                return record
+            }
+            return nil
         }
     }
 
@@ -80,75 +87,65 @@ public final class TransitionLog: Sendable {
     /// of the change they follow (`LineOrder`).
     func record(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension,
                 numbers: ChangeNumbers?) {
-        let record = Record(method: method, body: body, before: before, after: after, rendered: rendered)
-        file.withLock { open in log(record, numbers: numbers, &open) }
+        assert(rendered.json == RenderedDimension.of(after).json, "the rendering of another dimension")
+        file.withLock { open in
+            if let numbers {
+                let id = after.id
+                guard open.order.advance(id, numbers) else {
+                    let record = Record(method: method, body: body, before: before, after: after, rendered: rendered)
+                    open.order.hold(id, LineOrder.Held(numbers: numbers, record: record))
+                    return
+                }
+                append(method: method, body: body, before: before, after: after, rendered: rendered, &open)
+                release(id, &open)
+            } else {
+                append(method: method, body: body, before: before, after: after, rendered: rendered, &open)
+            }
+        }
     }
 
     /// Takes the place of a numbered result that is not logged (an administrator's edit), so the lines of the
     /// results after it do not wait for it.
     func pass(id: DimensionID, numbers: ChangeNumbers) {
         file.withLock { open in
-            guard open.order.isNext(id, numbers) else {
+            guard open.order.advance(id, numbers) else {
                 open.order.hold(id, LineOrder.Held(numbers: numbers, record: nil))
                 return
             }
-            open.order.wrote(id, numbers)
             release(id, &open)
         }
     }
 
-    /// One request's two lines, as logged.
+    /// A request's lines held until the result before it is logged.
     private struct Record: Sendable {
         let method: String
         let body: [UInt8]
         let before: Dimension
         let after: Dimension
         let rendered: RenderedDimension
-
-        init(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension) {
-            assert(rendered.json == RenderedDimension.of(after).json, "the rendering of another dimension")
-            self.method = method
-            self.body = body
-            self.before = before
-            self.after = after
-            self.rendered = rendered
-        }
-    }
-
-    /// Called with the lock held: writes `record` now, or holds it until the change it follows is logged.
-    private func log(_ record: Record, numbers: ChangeNumbers?, _ open: inout OpenFile) {
-        let id = record.after.id
-        guard let numbers else {
-            append(record, &open)
-            return
-        }
-        guard open.order.isNext(id, numbers) else {
-            open.order.hold(id, LineOrder.Held(numbers: numbers, record: record))
-            return
-        }
-        append(record, &open)
-        open.order.wrote(id, numbers)
-        release(id, &open)
     }
 
     /// Called with the lock held: writes the held records of `id` that may follow now, in order.
     private func release(_ id: DimensionID, _ open: inout OpenFile) {
         while let held = open.order.takeNext(id) {
-            if let record = held.record { append(record, &open) }
-            open.order.wrote(id, held.numbers)
+            if let record = held.record {
+                append(method: record.method, body: record.body, before: record.before, after: record.after,
+                       rendered: record.rendered, &open)
+            }
         }
     }
 
-    /// Called with the lock held: appends `record`'s two lines, stamped, to what `flush` writes.
-    private func append(_ record: Record, _ open: inout OpenFile) {
+    /// Called with the lock held: appends a request's two lines, stamped, to what `flush` writes.
+    private func append(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension,
+                        _ open: inout OpenFile) {
         // The id the lines name is the dimension's own: the lines kept with it name it too.
-        let id = record.after.id.value
+        let id = after.id.value
         // A GET's request line, and the response line of a request that changed nothing, are kept with the
         // dimension (the response's JSON is too, so this renders nothing new); the rest is built straight into the
         // pending bytes.
-        let loggedBody = Self.loggedBody(record.body)
-        let isPlainGet = record.method == "GET" && record.body.isEmpty
-        let isUnchanged = record.before == record.after
+        let loggedBody = Self.loggedBody(body)
+        let isPlainGet = method == "GET" && body.isEmpty
+        let isUnchanged = before == after
         // Read under the lock, so stamps never go back a second between neighbouring lines. The coarse clock (the
         // kernel's last tick, a fifth of a precise reading's cost) may be a few milliseconds behind, which a stamp
         // in whole seconds can afford.
@@ -166,20 +163,20 @@ public final class TransitionLog: Sendable {
         }
         let stamp = open.stamp
         // Two stamps and ids, the body, four capacities (Python reprs are at most 24 bytes), the rest literals.
-        let bound = 2 * (stamp.count + id.utf8.count) + record.method.utf8.count + loggedBody.count + 4 * 32 + 160
+        let bound = 2 * (stamp.count + id.utf8.count) + method.utf8.count + loggedBody.count + 4 * 32 + 160
         ByteWriter.append(to: &open.pending, atMost: bound) { out in
             out.append(stamp)
             if isPlainGet {
-                out.append(record.rendered.getRequestLine)
+                out.append(rendered.getRequestLine)
             } else {
-                Self.appendRequestLine(method: record.method, id: id, loggedBody: loggedBody, to: &out)
+                Self.appendRequestLine(method: method, id: id, loggedBody: loggedBody, to: &out)
             }
             out.append(byte: 10)
             out.append(stamp)
             if isUnchanged {
-                out.append(record.rendered.unchangedResponseLine)
+                out.append(rendered.unchangedResponseLine)
             } else {
-                Self.appendResponseLine(id: id, before: record.before, after: record.after, to: &out)
+                Self.appendResponseLine(id: id, before: before, after: after, to: &out)
             }
             out.append(byte: 10)
         }

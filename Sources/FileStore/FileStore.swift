@@ -146,16 +146,19 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         lock.withLock {
             // A write of `id` on its way: a GET that asks `update` waits for it and answers with it, as a GET that
             // follows a PATCH closely expects.
-            guard pending.isEmpty || pending[id] == nil, let known = committed[id],
-                  (try? transition.next(known.dimension, id: id)) == known.dimension else { return nil }
-            return numberRead(id, known)
+            guard pending.isEmpty || pending[id] == nil, let index = committed.index(forKey: id) else { return nil }
+            let known = committed.values[index]
+            guard (try? transition.next(known.dimension, id: id)) == known.dimension else { return nil }
+            return numberRead(at: index)
         }
     }
 
-    /// Numbers a result that changed nothing and waits for nothing (called with the lock held).
-    private func numberRead(_ id: DimensionID, _ known: KnownDimension) -> DimensionChange {
+    /// Numbers a result that changed nothing and waits for nothing (called with the lock held). By the entry's
+    /// index: a GET hashes its id once here.
+    private func numberRead(at index: Dictionary<DimensionID, KnownDimension>.Index) -> DimensionChange {
         sequence += 1
-        committed[id]?.number = sequence
+        let known = committed.values[index]
+        committed.values[index].number = sequence
         return DimensionChange(before: known.dimension, after: known.dimension,
                                numbers: ChangeNumbers(before: known.number, after: sequence))
     }
@@ -173,7 +176,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         let immediate: Result<DimensionChange, ScalingError>? = lock.withLock {
             // Most of the time nothing is pending: one hash of the id instead of two.
             let latestPending = pending.isEmpty ? nil : pending[id]
-            let known = latestPending == nil ? committed[id] : nil
+            let knownIndex = latestPending == nil ? committed.index(forKey: id) : nil
+            let known = knownIndex.map { committed.values[$0] }
             let latest = latestPending.map { $0.dimension } ?? known?.dimension
             // The number of the id's latest result; a deletion ends the line: what follows it follows nothing.
             let latestNumber = latestPending.map { $0.dimension == nil ? 0 : $0.sequence } ?? known?.number ?? 0
@@ -183,7 +187,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             case .success(let computed): after = computed
             }
             let unchanged = after == latest
-            if unchanged, let known { return .success(numberRead(id, known)) }
+            if unchanged, let knownIndex { return .success(numberRead(at: knownIndex)) }
             guard !stopping else { return .failure(.store(.unavailable(cause: "the server is shutting down"))) }
             sequence += 1
             let result = DimensionChange(before: latest, after: after,

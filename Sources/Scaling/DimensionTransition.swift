@@ -12,12 +12,15 @@ public protocol DimensionTransition: Sendable {
 /// What a request of the dimensions API does: a GET observes the dimension (advancing an unfinished one in the
 /// demo and step modes), a validated PATCH applies its update. An unknown id is created with `creation`'s values,
 /// or is not found when there are none.
-public struct ScalingRequest: DimensionTransition, Equatable {
+///
+/// Immutable, and a class: the API makes one for all its GETs, and a store's generic code passes it on with one
+/// retain where a struct of this size would be copied field by field.
+public final class ScalingRequest: DimensionTransition {
     /// A PATCH's validated update; nil for a GET.
-    public var update: DimensionUpdate?
-    public var mode: ScalingMode
+    public let update: DimensionUpdate?
+    public let mode: ScalingMode
     /// What an unknown id starts as; nil refuses it as `.notFound`.
-    public var creation: DimensionDefaults?
+    public let creation: DimensionDefaults?
 
     public init(update: DimensionUpdate?, mode: ScalingMode, creation: DimensionDefaults?) {
         self.update = update
