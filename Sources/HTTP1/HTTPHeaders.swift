@@ -5,10 +5,10 @@ import Glibc
 /// handful, and a table of ranges would be a second allocation for every request (callgrind: ~300 instructions of
 /// a `GET /time`). Names compare case-insensitively (RFC 9110 §5.1).
 public struct HTTPHeaders: Sendable {
-    /// The request head's bytes from its target on (`RequestHead` reads the target there: one allocation for the
-    /// whole head), and from `fieldsStart` to the end, `name: value` lines, each ending in CRLF; each name a token
-    /// with its colon right after it, each value field bytes: what `RequestParser` lets through, and what
-    /// `forEachField` relies on.
+    /// A request head's bytes from its target on (`RequestHead` reads the target there: one allocation for the
+    /// whole head), or a response's from its status line; from `fieldsStart` to the end, `name: value` lines, each
+    /// ending in CRLF; each name a token with its colon right after it, each value field bytes: what `FieldSyntax`
+    /// lets through, and what `forEachField` relies on.
     let storage: [UInt8]
     let fieldsStart: Int
     public let count: Int

@@ -27,6 +27,12 @@ public enum HTTPMethod: Equatable, Hashable, Sendable {
         self = .other(String(decoding: token, as: UTF8.self))
     }
 
+    /// The method called `name`, as a client writes it in its request line.
+    public init(_ name: String) {
+        var name = name
+        self = name.withUTF8 { HTTPMethod(token: $0) }
+    }
+
     public var name: String {
         switch self {
         case .get: "GET"

@@ -37,9 +37,10 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     }
 }
 
-/// Bounds on what a client may send; each is enforced by `RequestParser` and has its own status.
+/// Bounds on a message: on what a client may send, each enforced by `RequestParser` with its own status, and on
+/// what a server may answer, enforced by `ResponseParser`.
 public struct ParserLimits: Sendable, Equatable {
-    /// Longest request line, CRLF excluded (414 past it).
+    /// Longest request line (or a response's status line), CRLF excluded (414 past it).
     public var maxRequestLineBytes: Int
     /// Most bytes in all header field lines together, their CRLFs included, the blank line not (431 past it).
     public var maxHeaderBytes: Int

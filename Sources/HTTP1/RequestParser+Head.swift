@@ -3,7 +3,7 @@ extension RequestParser {
     /// framing they declare (§6.3).
     static func parseHead(_ buffer: UnsafeBufferPointer<UInt8>, scan: HeadScan, headEnd: Int,
                           limits: ParserLimits) -> Result<RequestHead, HTTPParseError> {
-        guard let requestLineEnd = scan.requestLineEnd else { return .failure(.badRequest("missing request line")) }
+        guard let requestLineEnd = scan.startLineEnd else { return .failure(.badRequest("missing request line")) }
         let line = UnsafeBufferPointer(rebasing: buffer[scan.headStart..<requestLineEnd])
 
         // method SP request-target SP HTTP-version, with exactly one space between (RFC 9112 §3).
@@ -36,7 +36,7 @@ extension RequestParser {
         let fieldsEnd = headEnd - 2
         let storage = Array(buffer[targetStart..<fieldsEnd])
         let headers: HTTPHeaders
-        switch parseFields(storage, from: requestLineEnd + 2 - targetStart) {
+        switch FieldSyntax.headers(storage, from: requestLineEnd + 2 - targetStart) {
         case .failure(let error): return .failure(error)
         case .success(let parsed): headers = parsed
         }
@@ -64,37 +64,6 @@ extension RequestParser {
                 && ASCII.equalsLowercase(UnsafeBufferPointer(rebasing: target[..<scheme.utf8CodeUnitCount]), scheme)
         }
         return startsWith("http://") || startsWith("https://")
-    }
-
-    /// Validates the field lines from `fieldsStart` on (each CRLF-terminated except the last): what `HTTPHeaders`
-    /// relies on to find them again.
-    private static func parseFields(_ storage: [UInt8], from fieldsStart: Int) -> Result<HTTPHeaders, HTTPParseError> {
-        var count = 0
-        // Over the contiguous bytes (an Array's subscript checks its bounds at every byte), each line's end found
-        // with memchr: the head scan has refused every CR without its LF.
-        let refusal: HTTPParseError? = storage.withUnsafeBufferPointer { bytes in
-            var lineStart = fieldsStart
-            while lineStart < bytes.count {
-                let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
-                let first = bytes[lineStart]
-                if ASCII.isWhitespace(first) { return .badRequest("obsolete line folding") }
-                var colon = lineStart
-                while colon < lineEnd && bytes[colon] != ASCII.colon {
-                    // RFC 9112 §5.1: no whitespace between the field name and the colon.
-                    guard ASCII.isToken(bytes[colon]) else { return .badRequest("invalid header field name") }
-                    colon += 1
-                }
-                guard colon < lineEnd, colon > lineStart else { return .badRequest("malformed header field") }
-                for index in HTTPHeaders.value(in: bytes, from: colon + 1, to: lineEnd) where !ASCII.isFieldValueByte(bytes[index]) {
-                    return .badRequest("control character in header field value")
-                }
-                count += 1
-                lineStart = lineEnd + 2
-            }
-            return nil
-        }
-        if let refusal { return .failure(refusal) }
-        return .success(HTTPHeaders(storage: storage, fieldsStart: fieldsStart, count: count))
     }
 
     /// The rules that tie fields to framing and connection management (RFC 9112 §§3.2, 6.1, 6.3, 9.3).
@@ -153,7 +122,7 @@ extension RequestParser {
             framing = .chunked
         } else if !contentLengths.isEmpty {
             guard contentLengths.count == 1 else { return .failure(.badRequest("more than one Content-Length")) }
-            switch parseContentLength(headers.storage[contentLengths[0]], limit: limits.maxBodyBytes) {
+            switch FieldSyntax.contentLength(headers.storage[contentLengths[0]], limit: limits.maxBodyBytes) {
             case .failure(let error): return .failure(error)
             case .success(let length): framing = length > 0 ? .length(length) : .none
             }
@@ -162,23 +131,6 @@ extension RequestParser {
         return .success(RequestHead(method: method, targetLength: targetLength, version: version, headers: headers,
                                     framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue,
                                     pathBounds: pathBounds))
-    }
-
-    /// 1*DIGIT, nothing else (RFC 9110 §8.6); a valid length above the limit is 413 before any body is read.
-    private static func parseContentLength(_ bytes: ArraySlice<UInt8>, limit: Int) -> Result<Int, HTTPParseError> {
-        guard !bytes.isEmpty else { return .failure(.badRequest("empty Content-Length")) }
-        var value = 0
-        for byte in bytes {
-            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else {
-                return .failure(.badRequest("malformed Content-Length"))
-            }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            if value > limit {
-                // Keep validating the syntax, but never overflow: any longer number is over the limit too.
-                value = limit + 1
-            }
-        }
-        return value > limit ? .failure(.contentTooLarge) : .success(value)
     }
 
     /// uri-host [":" port]: reg-name, IPv4 or a bracketed IP literal (RFC 3986 §3.2.2).
