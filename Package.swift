@@ -6,7 +6,10 @@ import PackageDescription
 // Crypto (SHA-256, P-256 keys) → COpenSSLShims (libcrypto); ACME → {Crypto, TLS}; EventLoop → CSystemShims;
 // FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq's header; the library is loaded at run time); Metrics (histograms, Prometheus text) imports nothing.
 // Configuration (a broken setting's message, its settings named by field) imports nothing; PostgresStore, Stores,
-// CapacityServer and capacityd use it. Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
+// CapacityServer and capacityd use it.
+// ACME → {HTTP1, TLS, JSON, SystemIO} and CapacityOps → {CapacityAPI, HTTP1, HTTPServer, Stores, …}: both clients
+// read their answers with HTTP1's ResponseParser, the codec the server's requests go through.
+// Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
 // files) imports only CSystemShims.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
@@ -62,14 +65,14 @@ let package = Package(
         // The store factory: the one target that names the concrete stores.
         .target(name: "Stores", dependencies: ["Configuration", "DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
-        .target(name: "ACME", dependencies: ["Crypto", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
+        .target(name: "ACME", dependencies: ["Crypto", "HTTP1", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // Commands that work on a store, directly or through a running server: admin, import.
         .target(name: "CapacityOps",
-                dependencies: ["CapacityAPI", "HTTPServer", "Scaling", "DimensionStorage", "Stores", "JSON", "SystemIO"],
+                dependencies: ["CapacityAPI", "HTTP1", "HTTPServer", "Scaling", "DimensionStorage", "Stores", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // The composition root: settings, start-up, signals, check-config, observability.
         .target(name: "CapacityServer",

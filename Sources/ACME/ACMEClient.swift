@@ -1,5 +1,6 @@
 import Crypto
 import Glibc
+import HTTP1
 import JSON
 import SystemIO
 
@@ -68,7 +69,7 @@ final class ACMEClient {
         payload += Array("}".utf8)
         accountURL = nil
         let response = try post(directory.newAccount, payload: payload)
-        guard response.status == 200 || response.status == 201, let location = response.header("location") else {
+        guard response.status == 200 || response.status == 201, let location = response.headers["location"] else {
             throw ACMEError.badAnswer("newAccount: status \(response.status) without a Location")
         }
         _ = try URL(location)
@@ -94,7 +95,7 @@ final class ACMEClient {
         }
         payload += Array("]}".utf8)
         let response = try post(directory.newOrder, payload: payload)
-        guard response.status == 201, let location = response.header("location") else {
+        guard response.status == 201, let location = response.headers["location"] else {
             throw ACMEError.badAnswer("newOrder: status \(response.status) without a Location")
         }
         return try Self.order(response.body, url: try URL(location))
@@ -167,21 +168,21 @@ final class ACMEClient {
             guard Clock.monotonicMilliseconds() < deadline else {
                 throw ACMEError.badAnswer("\(url): still \(try Self.string(object, "status")) after \(pollLimitSeconds) s")
             }
-            pause(min(10, max(1, response.header("retry-after").flatMap { Int($0) } ?? 1)))
+            pause(min(10, max(1, response.headers["retry-after"].flatMap { Int($0) } ?? 1)))
             guard !isCancelled() else { throw ACMEError.local("the server is shutting down") }
         }
     }
 
     /// A signed request (RFC 8555 §6.2): `payload` nil is a POST-as-GET. A `badNonce` refusal is retried with
     /// the fresh nonce it carries (§6.5), a few times; any other problem document is thrown.
-    func post(_ url: URL, payload: [UInt8]?, accept: String = "application/json") throws(ACMEError) -> HTTPSClient.Response {
+    func post(_ url: URL, payload: [UInt8]?, accept: String = "application/json") throws(ACMEError) -> ReceivedResponse {
         var attempts = 0
         while true {
             attempts += 1
             guard !isCancelled() else { throw ACMEError.local("the server is shutting down") }
             let body = try signed(url, payload: payload, nonce: try takeNonce())
             let response = try http.post(url, jose: body, accept: accept)
-            if let fresh = response.header("replay-nonce"), !fresh.isEmpty { nonce = fresh }
+            if let fresh = response.headers["replay-nonce"], !fresh.isEmpty { nonce = fresh }
             guard response.status >= 400 else { return response }
             let problem = Self.problem(response)
             if problem.problemType == "urn:ietf:params:acme:error:badNonce" && attempts < 5 { continue }
@@ -197,7 +198,7 @@ final class ACMEClient {
         }
         let directory = try loadDirectory()
         let response = try http.head(directory.newNonce)
-        guard let fresh = response.header("replay-nonce"), !fresh.isEmpty else {
+        guard let fresh = response.headers["replay-nonce"], !fresh.isEmpty else {
             throw ACMEError.badAnswer("newNonce gave no Replay-Nonce (status \(response.status))")
         }
         return fresh
@@ -229,7 +230,7 @@ final class ACMEClient {
 
     // MARK: Reading the CA's answers
 
-    private static func problem(_ response: HTTPSClient.Response) -> ACMEError {
+    private static func problem(_ response: ReceivedResponse) -> ACMEError {
         guard let object = try? object(response.body, from: nil) else {
             return .problem(type: "about:blank", detail: "status \(response.status)", status: response.status)
         }

@@ -1,4 +1,5 @@
 import Glibc
+import HTTP1
 import HTTPServer
 import SystemIO
 
@@ -13,6 +14,9 @@ enum AdminClient {
         let status: Int
         let body: [UInt8]
     }
+
+    /// The largest body taken from the server: a list of every dimension of a large deployment fits.
+    static let maxBodyBytes = 64 << 20
 
     /// `http://127.0.0.1:8080` → the address to connect to.
     static func address(of url: String) throws(Failure) -> SocketAddress {
@@ -38,23 +42,24 @@ enum AdminClient {
         } else {
             request += Array("\r\n".utf8)
         }
-        let received: [UInt8]
+        var parser = ResponseParser(requestMethod: HTTPMethod(method), limits: ParserLimits(maxBodyBytes: maxBodyBytes))
+        let outcome: ResponseParser.Outcome
         do {
-            received = try exchange(request, with: address, timeout: timeout)
+            outcome = try exchange(request, with: address, parser: &parser, timeout: timeout)
         } catch {
             throw Failure(description: "\(url): \(error)")
         }
-        guard let end = received.firstRange(of: Array("\r\n\r\n".utf8)),
-              let statusText = String(decoding: received[..<end.lowerBound], as: UTF8.self)
-                .split(separator: " ").dropFirst().first,
-              let status = Int(statusText) else {
-            throw Failure(description: "\(url): not an HTTP response")
+        switch outcome {
+        case .complete(let response, _): return Response(status: response.status, body: response.body)
+        case .invalid(let error): throw Failure(description: "\(url): \(error)")
+        case .incomplete: throw Failure(description: "\(url): \(ResponseParseError.truncated)")
         }
-        return Response(status: status, body: Array(received[end.upperBound...]))
     }
 
-    /// Sends `request` and reads until the server closes (it answers `Connection: close`).
-    private static func exchange(_ request: [UInt8], with address: SocketAddress, timeout: Int) throws(SystemError) -> [UInt8] {
+    /// Sends `request` and reads the response until `parser` has it whole or refuses it: until its framing says it
+    /// is whole, or the server closes (it answers `Connection: close`).
+    private static func exchange(_ request: [UInt8], with address: SocketAddress, parser: inout ResponseParser,
+                                 timeout: Int) throws(SystemError) -> ResponseParser.Outcome {
         let socket = FileDescriptor(try blockingSyscall("socket") {
             Glibc.socket(address.family == .ipv4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         })
@@ -74,8 +79,11 @@ enum AdminClient {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = try blockingSyscall("recv") { recv(socket.rawValue, &buffer, buffer.count, 0) }
-            if count == 0 { return received }
             received += buffer[0..<count]
+            let outcome = count == 0 ? received.withUnsafeBufferPointer { parser.finish($0) }
+                                     : received.withUnsafeBufferPointer { parser.parse($0) }
+            if case .incomplete = outcome { continue }
+            return outcome
         }
     }
 }

@@ -34,42 +34,6 @@ struct ACMEPiecesTests {
         #expect(throws: ACMEError.self) { try URL(text) }
     }
 
-    static let url = try! URL("https://ca.test/x")
-
-    @Test func answersByLengthChunksOrClose() throws {
-        let byLength = try HTTPSClient.parse(Array("HTTP/1.1 201 Created\r\nContent-Length: 2\r\nLocation: https://ca.test/o/1\r\n\r\n{}junk".utf8), from: Self.url)
-        #expect(byLength.status == 201 && byLength.body == Array("{}".utf8) && byLength.header("location") == "https://ca.test/o/1")
-        let chunked = try HTTPSClient.parse(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\n\r\n".utf8), from: Self.url)
-        #expect(chunked.body == Array("abcde".utf8))
-        let untilClose = try HTTPSClient.parse(Array("HTTP/1.0 200 OK\r\nReplay-Nonce:  n1 \r\n\r\nrest".utf8), from: Self.url)
-        #expect(untilClose.body == Array("rest".utf8) && untilClose.header("replay-nonce") == "n1")
-    }
-
-    /// A response is known to be whole without waiting for the server to close, when its framing says so.
-    @Test(arguments: [
-        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", true, true),
-        ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{}", true, false),
-        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", true, true),
-        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n", true, false),
-        ("HTTP/1.1 200 OK\r\n\r\nuntil close", true, false),
-        ("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", false, true),
-        ("HTTP/1.1 200 OK\r\nContent-Len", false, false),
-    ])
-    func wholeAnswers(_ answer: String, _ hasBody: Bool, _ complete: Bool) {
-        #expect(HTTPSClient.isComplete(Array(answer.utf8), hasBody: hasBody) == complete)
-    }
-
-    @Test(arguments: ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", "SMTP 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\n",
-                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
-                      // A chunk size near Int.max must be refused, not overflow the bounds check and trap.
-                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab\r\n0\r\n\r\n",
-                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nab\r\n",
-                      "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nab",
-                      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nab"])
-    func brokenAnswersAreRefused(_ answer: String) {
-        #expect(throws: ACMEError.self) { try HTTPSClient.parse(Array(answer.utf8), from: Self.url) }
-    }
-
     /// What the CA says goes into one log line: no control characters, bounded.
     @Test func theCAsWordsArePrintable() {
         #expect(ACMEClient.printable("a\nb\r\u{1b}[31mc\u{85}d") == "a b  [31mc d")
