@@ -64,7 +64,7 @@ final class LoopContext {
         let second = Int(epochMilliseconds / 1000)
         if second != dateSecond {
             dateSecond = second
-            commonHead.setDate(HTTPDate.format(epochSeconds: second))
+            commonHead.setDate(WallClock.imfFixdate(epochSeconds: second))
         }
     }
 

@@ -1,6 +1,6 @@
 import Glibc
 
-/// Calendar formatting for logs, without Foundation.
+/// Calendar formatting for logs and the `Date` header, without Foundation.
 public enum WallClock {
     /// `YYYYMMDD` and `YYYYMMDD-HHMMSS` in local time, as the old sample's Python `strftime` wrote them
     /// (containers run in UTC unless TZ says otherwise).
@@ -27,29 +27,66 @@ public enum WallClock {
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civilDate(daysSince1970: days)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { stamp in
-            func put(_ value: Int, _ width: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                    stamp[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-            }
-            put(year, 4, at: 0)
+            put(year, 4, at: 0, in: stamp)
             stamp[4] = UInt8(ascii: "-")
-            put(month, 2, at: 5)
+            put(month, 2, at: 5, in: stamp)
             stamp[7] = UInt8(ascii: "-")
-            put(day, 2, at: 8)
+            put(day, 2, at: 8, in: stamp)
             stamp[10] = UInt8(ascii: "T")
-            put(secondOfDay / 3600, 2, at: 11)
-            stamp[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, 2, at: 14)
-            stamp[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, 2, at: 17)
+            putTime(secondOfDay, at: 11, in: stamp)
             stamp[19] = UInt8(ascii: ".")
-            put(millisecond, 3, at: 20)
+            put(millisecond, 3, at: 20, in: stamp)
             stamp[23] = UInt8(ascii: "Z")
             out.append(contentsOf: UnsafeBufferPointer(stamp))
         }
+    }
+
+    /// The IMF-fixdate of RFC 9110 §5.6.7 (`Sun, 06 Nov 1994 08:49:37 GMT`), for the `Date` header that the
+    /// server makes once a second.
+    public static func imfFixdate(epochSeconds: Int) -> [UInt8] {
+        let (days, secondOfDay) = floorDivision(epochSeconds, 86_400)
+        let (year, month, day) = civilDate(daysSince1970: days)
+        // 1970-01-01 was a Thursday, the fifth of the names from Sunday.
+        let weekday = floorDivision(days + 4, 7).remainder
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 29) { stamp in
+            weekdayNames.withUTF8Buffer { names in
+                for index in 0..<3 { stamp[index] = names[weekday * 3 + index] }
+            }
+            stamp[3] = UInt8(ascii: ",")
+            stamp[4] = UInt8(ascii: " ")
+            put(day, 2, at: 5, in: stamp)
+            stamp[7] = UInt8(ascii: " ")
+            monthNames.withUTF8Buffer { names in
+                for index in 0..<3 { stamp[8 + index] = names[(month - 1) * 3 + index] }
+            }
+            stamp[11] = UInt8(ascii: " ")
+            put(year, 4, at: 12, in: stamp)
+            stamp[16] = UInt8(ascii: " ")
+            putTime(secondOfDay, at: 17, in: stamp)
+            for (index, byte) in " GMT".utf8.enumerated() { stamp[25 + index] = byte }
+            return Array(stamp)
+        }
+    }
+
+    private static let weekdayNames: StaticString = "SunMonTueWedThuFriSat"
+    private static let monthNames: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
+
+    /// `value` in `width` decimal digits, zero-padded, at `offset`.
+    private static func put(_ value: Int, _ width: Int, at offset: Int, in stamp: UnsafeMutableBufferPointer<UInt8>) {
+        var value = value
+        for index in stride(from: offset + width - 1, through: offset, by: -1) {
+            stamp[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        }
+    }
+
+    /// `HH:MM:SS` at `offset`.
+    private static func putTime(_ secondOfDay: Int, at offset: Int, in stamp: UnsafeMutableBufferPointer<UInt8>) {
+        put(secondOfDay / 3600, 2, at: offset, in: stamp)
+        stamp[offset + 2] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, 2, at: offset + 3, in: stamp)
+        stamp[offset + 5] = UInt8(ascii: ":")
+        put(secondOfDay % 60, 2, at: offset + 6, in: stamp)
     }
 
     /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -69,8 +106,6 @@ public enum WallClock {
         let remainder = value % divisor
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
     }
-
-
 
     public static func now() -> (seconds: Int, milliseconds: Int64) {
         let milliseconds = Clock.epochMilliseconds()

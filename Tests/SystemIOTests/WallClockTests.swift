@@ -34,4 +34,29 @@ struct WallClockTests {
             #expect(WallClock.iso8601(epochMilliseconds: milliseconds) == reference(milliseconds))
         }
     }
+
+    /// The same instants as the `Date` header, held to glibc's strftime in the C locale.
+    private func referenceIMFFixdate(_ seconds: Int) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var text = [CChar](repeating: 0, count: 64)
+        let count = strftime(&text, text.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+        return String(decoding: text[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    @Test(arguments: [(0, "Thu, 01 Jan 1970 00:00:00 GMT"), (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+                      (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"), (1_795_528_033, "Tue, 24 Nov 2026 13:47:13 GMT"),
+                      (-1, "Wed, 31 Dec 1969 23:59:59 GMT")])
+    func imfFixdate(_ seconds: Int, _ expected: String) {
+        #expect(String(decoding: WallClock.imfFixdate(epochSeconds: seconds), as: UTF8.self) == expected)
+    }
+
+    @Test func imfFixdateOfRandomInstantsFrom1970To2400() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let seconds = Int.random(in: 0...13_569_465_600, using: &generator)
+            #expect(String(decoding: WallClock.imfFixdate(epochSeconds: seconds), as: UTF8.self) == referenceIMFFixdate(seconds))
+        }
+    }
 }
