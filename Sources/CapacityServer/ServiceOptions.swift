@@ -81,6 +81,12 @@ public struct ServiceOptions: Sendable {
 
     /// The cross-option rules; the first broken one.
     public func validate() throws(InvalidSetting<Field>) {
+        // The store's rules first, as every command that takes the store's options checks them.
+        do {
+            try store.validate()
+        } catch {
+            throw error.map(Field.store)
+        }
         for (field, addresses) in [(Field.http, http), (.https, https), (.metricsListen, metricsListen.map { [$0] } ?? [])] {
             for address in addresses {
                 do {
@@ -137,11 +143,6 @@ public struct ServiceOptions: Sendable {
         try check(rateBurst.map { $0.isFinite && $0 >= 1 } ?? true, "\(.rateBurst) must be 1 or more")
         try check(rateBurst == nil || rateLimit != nil, "\(.rateBurst) is used only with \(.rateLimit)")
         try check(rateLimitClients >= 1, "\(.rateLimitClients) must be 1 or more")
-        do {
-            try store.validate()
-        } catch {
-            throw error.map(Field.store)
-        }
     }
 
     private var plainAddresses: [String] { noHTTP ? [] : http }

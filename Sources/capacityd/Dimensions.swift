@@ -90,8 +90,8 @@ enum DimensionsCommand {
         }
         return DimensionAdmin.Fields(version: arguments.string("version"), resourceName: arguments.string("resource-name"),
                                      dimensionName: arguments.string("dimension-name"),
-                                     actualCapacity: try arguments.double("actual-capacity"),
-                                     desiredCapacity: try arguments.double("desired-capacity"),
+                                     actualCapacity: try arguments.value("actual-capacity", as: Double.self),
+                                     desiredCapacity: try arguments.value("desired-capacity", as: Double.self),
                                      scalingStatus: status.flatMap(ScalingStatus.init(rawValue:)),
                                      failureReason: clear ? .some(nil) : failureReason.map { .some($0) })
     }

@@ -4,23 +4,24 @@ import CapacityServer
 /// `capacityd healthcheck`: the image's `HEALTHCHECK`. It reads serve's listener options (and their environment
 /// variables, which a container shares with its health check), so it asks the port the server really listens on.
 enum HealthcheckCommand {
-    private static let listenerOptions = ["http", "no-http", "metrics-listen"]
+    private static let listenerOptions = ServeOptions.declarations.filter {
+        ["http", "no-http", "metrics-listen"].contains($0.option.name)
+    }
 
     static let command = Command(
         "healthcheck",
         abstract: "Ask a running server's /healthz on its configured listener; exit 0 if it answers 200, else 1.",
         discussion: "Asks --metrics-listen if set, else the first --http address (a wildcard address on loopback).",
-        options: ServeOptions.table.filter { listenerOptions.contains($0.name) } + [
+        options: listenerOptions.options() + [
             Option("timeout", default: "3", fromEnvironment: false, help: "Seconds to wait for the answer."),
         ]
     ) { arguments in
-        let standard = ServiceOptions()
-        guard let address = HealthProbe.address(http: arguments.strings("http") ?? standard.http,
-                                                noHTTP: arguments.flag("no-http"),
-                                                metricsListen: arguments.string("metrics-listen")) else {
+        let listeners = try listenerOptions.settings(arguments)
+        guard let address = HealthProbe.address(http: listeners.http, noHTTP: listeners.noHTTP,
+                                                metricsListen: listeners.metricsListen) else {
             throw UsageError("no plain-HTTP listener to ask: set --metrics-listen (CAPACITYD_METRICS_LISTEN)")
         }
-        let timeout = try arguments.int("timeout") ?? 3
+        let timeout = try arguments.value("timeout", as: Int.self) ?? 3
         guard timeout > 0 else {
             throw UsageError("--timeout must be at least 1 second")
         }

@@ -109,27 +109,9 @@ struct Arguments {
         values[name]
     }
 
-    func int(_ name: String) throws(UsageError) -> Int? {
+    /// The last value given, parsed as `Value`.
+    func value<Value: OptionValue>(_ name: String, as _: Value.Type) throws(UsageError) -> Value? {
         guard let text = string(name) else { return nil }
-        guard let number = Int(text) else { throw UsageError("The value '\(text)' is invalid for '--\(name)': not a whole number") }
-        return number
-    }
-
-    func double(_ name: String) throws(UsageError) -> Double? {
-        guard let text = string(name) else { return nil }
-        guard let number = Double(text), number.isFinite else {
-            throw UsageError("The value '\(text)' is invalid for '--\(name)': not a number")
-        }
-        return number
-    }
-
-    /// One of `T`'s raw values.
-    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws(UsageError) -> T? where T.RawValue == String {
-        guard let text = string(name) else { return nil }
-        guard let value = T(rawValue: text) else {
-            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw UsageError("The value '\(text)' is invalid for '--\(name)': expected one of \(allowed)")
-        }
-        return value
+        return try Value.parse(text, option: name)
     }
 }
