@@ -31,7 +31,7 @@ public enum CapacityService {
 
         if settings.migrate {
             do {
-                let (from, to) = try settings.store.migrate()
+                let (from, to) = try settings.store.location.migrate()
                 ServiceLog.write(.info, from == to ? "capacityd: database schema at version \(to)"
                                                    : "capacityd: database schema migrated from version \(from) to \(to)")
             } catch {
@@ -40,12 +40,12 @@ public enum CapacityService {
         }
         let store: DimensionStore
         do {
-            store = try settings.store.open()
+            store = try settings.store.location.open()
         } catch {
             throw StartError(description: error.description)
         }
         // The state directory holds the logs by default, whichever store keeps the dimensions.
-        for (what, directory) in [("state directory", settings.stateDirectory), ("log directory", settings.logDirectory)] {
+        for (what, directory) in [("state directory", settings.store.stateDirectory), ("log directory", settings.transitionLogDirectory)] {
             do {
                 try FileSystem.makeDirectory(directory, mode: 0o750)
             } catch {
@@ -71,8 +71,8 @@ public enum CapacityService {
                 throw StartError(description: error.description)
             }
         }
-        let transitions = TransitionLog(directory: settings.logDirectory)
-        let rateLimiter = settings.rateLimit.map { RateLimiter($0) }
+        let transitions = TransitionLog(directory: settings.transitionLogDirectory)
+        let rateLimiter = settings.rateLimiter.map { RateLimiter($0) }
         let acme = settings.acme.flatMap { acme in
             tls.map { ACMEManager(acme, tls: $0) { line, isWarning in ServiceLog.write(isWarning ? .warning : .info, line) } }
         }
@@ -87,7 +87,8 @@ public enum CapacityService {
             acmeChallenges: acmeChallenges)
         let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
-        let server = HTTPServer(configuration: settings.server, listeners: listeners, accessLog: accessLog,
+        let engine = settings.engine
+        let server = HTTPServer(configuration: engine.configuration, listeners: listeners, accessLog: accessLog,
                                 observer: metrics, afterEachTurn: { transitions.flush() })
         metrics.attach(server)
         do {
@@ -103,8 +104,8 @@ public enum CapacityService {
         // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
         let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
             .joined(separator: " ")
-        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store), logs \(settings.logDirectory), "
-                          + "\(settings.server.eventLoops) event loop\(settings.server.eventLoops == 1 ? "" : "s") (\(settings.eventLoopsReason)))")
+        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store.location), logs \(settings.transitionLogDirectory), "
+                          + "\(engine.configuration.eventLoops) event loop\(engine.configuration.eventLoops == 1 ? "" : "s") (\(engine.eventLoopsReason)))")
         do {
             try acme?.start()
         } catch {
@@ -135,7 +136,7 @@ public enum CapacityService {
                 }
                 continue
             }
-            ServiceLog.write(.info, "capacityd: signal \(received): shutting down (grace \(settings.server.shutdownGraceMilliseconds) ms)")
+            ServiceLog.write(.info, "capacityd: signal \(received): shutting down (grace \(engine.configuration.shutdownGraceMilliseconds) ms)")
             break
         }
         server.shutdown()

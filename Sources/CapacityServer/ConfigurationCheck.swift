@@ -17,13 +17,13 @@ public enum ConfigurationCheck {
             }
         }
         // A database is connected to and its schema version checked; a file store is opened.
-        let stateProblems = settings.store.isExclusive ? stateProblems(settings.stateDirectory)
-            : writableDirectoryProblem(settings.stateDirectory, what: "state directory").map { [$0] } ?? []
+        let stateProblems = settings.store.location.isExclusive ? stateProblems(settings.store.stateDirectory)
+            : writableDirectoryProblem(settings.store.stateDirectory, what: "state directory").map { [$0] } ?? []
         problems += stateProblems
-        if let problem = settings.store.checkDatabase(migrating: settings.migrate) { problems.append(problem) }
+        if let problem = settings.store.location.checkDatabase(migrating: settings.migrate) { problems.append(problem) }
         // The default log directory lies inside the state directory, which start-up makes first.
-        if let problem = writableDirectoryProblem(settings.logDirectory, what: "log directory",
-                                                  parentMadeFirst: stateProblems.isEmpty ? settings.stateDirectory : nil) {
+        if let problem = writableDirectoryProblem(settings.transitionLogDirectory, what: "log directory",
+                                                  parentMadeFirst: stateProblems.isEmpty ? settings.store.stateDirectory : nil) {
             problems.append(problem)
         }
         if let tls = settings.tls {

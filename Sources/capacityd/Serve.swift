@@ -32,12 +32,12 @@ extension StoreSelection: OptionSettings {}
 /// Every setting of the server: `serve` runs with them and `check-config` checks them.
 enum ServeOptions {
     /// In the order `--help` lists them: the listeners and TLS, the mode, the store's, then the rest.
-    static let declarations: [OptionDeclaration<ServiceOptions>] = listenersAndMode
+    static let declarations: [OptionDeclaration<ServiceSettings>] = listenersAndMode
         + StoreOptions.declarations.map { $0.within(\.store) } + afterStore
 
     static let table = declarations.options()
 
-    private static let listenersAndMode: [OptionDeclaration<ServiceOptions>] = [
+    private static let listenersAndMode: [OptionDeclaration<ServiceSettings>] = [
         .repeatable("http", \.http, help: "Address to serve plain HTTP on, e.g. 127.0.0.1:8080 or [::1]:8080. Repeat for more."),
         .flag("no-http", \.noHTTP, help: "Serve no plain HTTP at all (HTTPS only)."),
         .value("metrics-listen", \.metricsListen, help: "Address to serve /metrics, /healthz and /readyz on, e.g. 0.0.0.0:9100 (plain HTTP; the API's listeners then no longer serve /metrics)."),
@@ -57,10 +57,10 @@ enum ServeOptions {
         .value("mode", \.mode, help: "How dimensions move between statuses (see the README)."),
     ]
 
-    private static let afterStore: [OptionDeclaration<ServiceOptions>] = [
+    private static let afterStore: [OptionDeclaration<ServiceSettings>] = [
         .flag("migrate", \.migrate, help: "Migrate the database's schema (as capacityd db migrate) before serving; safe from every instance at once."),
         .value("log-dir", \.logDirectory, help: "Directory of the api-YYYYMMDD transition logs (default: STATE_DIR/log)."),
-        .flag("no-auto-create", \.noAutoCreate, help: "Answer 404 for an unknown id instead of creating it with the defaults."),
+        .flag("no-auto-create", \.autoCreate, setting: false, help: "Answer 404 for an unknown id instead of creating it with the defaults."),
         .value("default-version", \.defaults.version, help: "version of a dimension created on first use."),
         .value("default-resource-name", \.defaults.resourceName, help: "resourceName of a dimension created on first use."),
         .value("default-dimension-name", \.defaults.dimensionName, help: "dimensionName of a dimension created on first use."),
@@ -83,29 +83,29 @@ enum ServeOptions {
         .value("api-keys", \.apiKeysFile, help: "File of keys (one per line, or sha256:HEX) required to PATCH actualCapacity, scalingStatus or failureReason."),
         .value("gzip-min-bytes", \.gzipMinimumBytes, help: "Smallest JSON or text response body to gzip when the client accepts it (0: never)."),
         .value("log-level", \.logLevel, help: "debug, info, warning or error: stderr messages at or above it; the access log records every request at info, only 4xx/5xx at warning, only 5xx at error."),
-        .flag("no-access-log", \.noAccessLog, help: "Do not write the JSON access log to stdout."),
+        .flag("no-access-log", \.accessLog, setting: false, help: "Do not write the JSON access log to stdout."),
     ]
 
-    /// The command line (and the environment added to it) as CapacityServer's plain values, checked.
-    static func options(_ arguments: Arguments) throws(UsageError) -> ServiceOptions {
-        let options = try declarations.settings(arguments)
+    /// The command line (and the environment added to it) as CapacityServer's settings, checked.
+    static func settings(_ arguments: Arguments) throws(UsageError) -> ServiceSettings {
+        let settings = try declarations.settings(arguments)
         do {
-            try options.validate()
+            try settings.validate()
         } catch {
             throw UsageError(error.message(naming: SettingFlags.flag))
         }
-        return options
+        return settings
     }
 }
 
-extension ServiceOptions: OptionSettings {}
+extension ServiceSettings: OptionSettings {}
 
 extension Command {
     static let serve = Command(
         "serve", abstract: "Run the HTTP server.", options: ServeOptions.table
     ) { arguments in
         do {
-            return try CapacityService.run(ServeOptions.options(arguments).settings)
+            return try CapacityService.run(ServeOptions.settings(arguments))
         } catch let error as CapacityService.StartError {
             throw StartFailure(message: error.description)
         }
@@ -117,7 +117,7 @@ extension Command {
         discussion: "Takes exactly the options (and environment variables) of serve. Prints one line per problem and exits 1 if there is any.",
         options: ServeOptions.table
     ) { arguments in
-        let problems = ConfigurationCheck.problems(try ServeOptions.options(arguments).settings)
+        let problems = ConfigurationCheck.problems(try ServeOptions.settings(arguments))
         for problem in problems { print(problem) }
         if !problems.isEmpty { return 1 }
         print("configuration ok")

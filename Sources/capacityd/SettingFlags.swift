@@ -17,7 +17,7 @@ enum SettingFlags {
         }
     }
 
-    static func flag(_ field: ServiceOptions.Field) -> String {
+    static func flag(_ field: ServiceSettings.Field) -> String {
         switch field {
         case .http: "--http"
         case .https: "--https"

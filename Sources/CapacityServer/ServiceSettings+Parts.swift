@@ -1,0 +1,83 @@
+import ACME
+import CapacityAPI
+import HTTP1
+import HTTPServer
+import Stores
+import SystemIO
+import TLS
+
+/// The parts' own configurations, derived from the settings; each is read after `validate()` has passed (the
+/// addresses parse then).
+extension ServiceSettings {
+    var httpAddresses: [SocketAddress] {
+        plainAddresses.map { try! SocketAddress(parsing: $0) }
+    }
+
+    var httpsAddresses: [SocketAddress] {
+        https.map { try! SocketAddress(parsing: $0) }
+    }
+
+    var metricsAddress: SocketAddress? {
+        metricsListen.map { try! SocketAddress(parsing: $0) }
+    }
+
+    /// Where the api-YYYYMMDD transition logs are written.
+    var transitionLogDirectory: String {
+        logDirectory ?? store.stateDirectory + "/log"
+    }
+
+    /// The event loops, limits and timeouts, and why there are as many loops as there are (`--event-loops`, or
+    /// the CPU budget), for the start-up line.
+    var engine: (configuration: ServerConfiguration, eventLoopsReason: String) {
+        let budget = cpuBudget ?? CPUBudget.current()
+        let configuration = ServerConfiguration(
+            eventLoops: eventLoops ?? min(budget.cpus, 256),
+            parserLimits: ParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
+                                       maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes),
+            maxConnections: maxConnections,
+            headerTimeoutMilliseconds: Self.milliseconds(headerTimeout),
+            bodyTimeoutMilliseconds: Self.milliseconds(bodyTimeout),
+            idleTimeoutMilliseconds: Self.milliseconds(idleTimeout),
+            writeTimeoutMilliseconds: Self.milliseconds(writeTimeout),
+            shutdownGraceMilliseconds: Self.milliseconds(shutdownGrace),
+            gzipMinimumBytes: gzipMinimumBytes)
+        return (configuration, eventLoops == nil ? budget.description : "--event-loops")
+    }
+
+    /// Certificates for the HTTPS listeners and the client-certificate policy; nil without HTTPS.
+    var tls: TLSConfiguration? {
+        guard !https.isEmpty else { return nil }
+        return TLSConfiguration(
+            certificates: zip(tlsCertificates, tlsKeys).map { TLSConfiguration.CertificateFiles(chainFile: $0, keyFile: $1) }
+                + (acme.map { [$0.certificateFiles] } ?? []),
+            clientTrustFile: clientTrustFile, clientCertificateMode: clientCertificateMode,
+            clientVerifyDepth: clientVerifyDepth)
+    }
+
+    /// capacityd's own ACME client for `acmeDomains`; nil without.
+    var acme: ACMEManager.Settings? {
+        guard !acmeDomains.isEmpty else { return nil }
+        return ACMEManager.Settings(
+            names: acmeDomains.map { $0.lowercased() }.reduce(into: []) { names, name in
+                if !names.contains(name) { names.append(name) }
+            }, email: acmeEmail,
+            directoryURL: acmeDirectory ?? (acmeStaging ? ACMEManager.Settings.letsEncryptStaging : ACMEManager.Settings.letsEncrypt),
+            caRoot: acmeCARoot, storage: store.stateDirectory + "/acme")
+    }
+
+    /// Requests per client on the dimension and admin routes; nil limits nothing.
+    var rateLimiter: RateLimiter.Settings? {
+        rateLimit.flatMap(Self.perSecond).map {
+            RateLimiter.Settings(perSecond: $0, burst: rateBurst ?? max(1, $0), maxClients: rateLimitClients)
+        }
+    }
+
+    /// What the API's routes need.
+    var api: APIConfiguration {
+        APIConfiguration(mode: mode, autoCreate: autoCreate, defaults: defaults, maxCapacity: maxCapacity,
+                         dimensionsNeedClientCertificate: !https.isEmpty && clientCertificateMode != .off,
+                         acmeWebroot: acmeWebroot)
+    }
+
+    private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+}
