@@ -8,150 +8,206 @@ import Stores
 import SystemIO
 import TLS
 
-/// Starts capacityd: store, logs, TLS, HTTP server; then waits for signals. SIGTERM and SIGINT (what ECS and a
-/// terminal send) shut down gracefully; SIGHUP reopens the transition log (logrotate) and reloads the TLS
-/// certificates (certbot renew, a rotated client certificate).
-public enum CapacityService {
+/// A running capacityd: its store, transition log, TLS contexts, API keys, listeners and ACME client, started
+/// together by `start` and stopped together by `stop`, which closes each once. Nothing here touches signals, so
+/// a test starts and stops one inside its own process; `run` (what `serve` does) adds them.
+public final class CapacityService: Sendable {
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// Runs until SIGTERM or SIGINT; returns the process exit code.
-    public static func run(_ settings: ServiceSettings) throws(StartError) -> Int32 {
+    private let store: DimensionStore
+    private let transitions: TransitionLog
+    private let tls: ReloadableTLSContext?
+    private let apiKeys: APIKeys?
+    private let acme: ACMEManager?
+    private let server: HTTPServer
+    private let expiry = CertificateExpiry()
+    private let stopped = Locked(false)
+
+    /// The addresses the listeners are bound to, a port 0 resolved, in the order of the listeners.
+    public var boundAddresses: [HTTPServer.BoundAddress] { server.boundAddresses }
+
+    /// Opens the store the settings name and starts serving on every listener.
+    public static func start(_ settings: ServiceSettings) throws(StartError) -> CapacityService {
+        try start(settings, store: settings.store.location)
+    }
+
+    /// Starts with the store at `location` instead of the settings' own: a test's memory store.
+    package static func start(_ settings: ServiceSettings, store location: StoreLocation) throws(StartError) -> CapacityService {
         ServiceLog.configure(settings.logLevel)
         OpenSSLLibrary.keepLoadedUntilExit()
         raiseDescriptorLimit()
-        // Signals are handled by sigwait on this thread; blocking them first means every thread started from
-        // here on inherits the mask and no handler ever runs on an event loop.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        // A write to a connection its client closed fails with EPIPE instead of ending the process.
         Glibc.signal(SIGPIPE, SIG_IGN)
-
-        if settings.migrate {
-            do {
-                let (from, to) = try settings.store.location.migrate()
-                ServiceLog.write(.info, from == to ? "capacityd: database schema at version \(to)"
-                                                   : "capacityd: database schema migrated from version \(from) to \(to)")
-            } catch {
-                throw StartError(description: error.description)
-            }
-        }
-        let store: DimensionStore
+        if settings.migrate { try migrate(location) }
+        let store = try step { () throws(StoreLocation.OpenError) in try location.open() }
+        let service: CapacityService
         do {
-            store = try settings.store.location.open()
+            service = try CapacityService(settings, store: store, location: location)
         } catch {
-            throw StartError(description: error.description)
+            store.close()
+            throw error
         }
+        do {
+            try service.acme?.start()
+        } catch {
+            service.close()
+            throw StartError(description: "ACME storage \(settings.acme?.storage ?? ""): \(error)")
+        }
+        return service
+    }
+
+    /// Everything but the store, which the caller closes if this throws; once it returns, the listeners serve.
+    private init(_ settings: ServiceSettings, store: DimensionStore, location: StoreLocation) throws(StartError) {
         // The state directory holds the logs by default, whichever store keeps the dimensions.
-        for (what, directory) in [("state directory", settings.store.stateDirectory), ("log directory", settings.transitionLogDirectory)] {
+        for (what, directory) in [("state directory", settings.store.stateDirectory),
+                                  ("log directory", settings.transitionLogDirectory)] {
             do {
                 try FileSystem.makeDirectory(directory, mode: 0o750)
             } catch {
-                store.close()
                 throw StartError(description: "\(what) \(directory): \(FileSystem.describe(error, at: directory))")
             }
         }
-        var tls: ReloadableTLSContext?
-        if let configuration = settings.tls {
-            do {
-                tls = ReloadableTLSContext(try TLSContext(configuration, now: WallClock.now().seconds))
-            } catch {
-                store.close()
-                throw StartError(description: error.description)
-            }
+        let tls = try settings.tls.map { configuration throws(StartError) in
+            try Self.step { () throws(TLSError) in ReloadableTLSContext(try TLSContext(configuration, now: WallClock.now().seconds)) }
         }
-        var apiKeys: APIKeys?
-        if let path = settings.apiKeysFile {
-            do {
-                apiKeys = try APIKeys(path: path)
-            } catch {
-                store.close()
-                throw StartError(description: error.description)
-            }
+        let apiKeys = try settings.apiKeysFile.map { path throws(StartError) in
+            try Self.step { () throws(APIKeys.LoadError) in try APIKeys(path: path) }
         }
         let transitions = TransitionLog(directory: settings.transitionLogDirectory)
-        let rateLimiter = settings.rateLimiter.map { RateLimiter($0) }
         let acme = settings.acme.flatMap { acme in
             tls.map { ACMEManager(acme, tls: $0) { line, isWarning in ServiceLog.write(isWarning ? .warning : .info, line) } }
         }
+        let engine = settings.engine
+        let (server, redirect) = Self.server(settings, engine: engine.configuration, store: store, transitions: transitions,
+                                             tls: tls, apiKeys: apiKeys, acme: acme)
+        try Self.step { () throws(HTTPServer.StartError) in try server.start() }
+        if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
+        self.store = store
+        self.transitions = transitions
+        self.tls = tls
+        self.apiKeys = apiKeys
+        self.acme = acme
+        self.server = server
+        checkCertificateExpiry()
+        // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
+        let addresses = server.boundAddresses.map { $0.name == Self.apiListener ? $0.description : $0.name + "=" + $0.description }
+            .joined(separator: " ")
+        let loops = engine.configuration.eventLoops
+        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(location), "
+                          + "logs \(settings.transitionLogDirectory), "
+                          + "\(loops) event loop\(loops == 1 ? "" : "s") (\(engine.eventLoopsReason)))")
+    }
+
+    /// The engine with its listeners, their route tables and what they are given, not started; and the HTTPS
+    /// redirect, which learns the HTTPS port once the listeners are bound.
+    private static func server(_ settings: ServiceSettings, engine: ServerConfiguration, store: DimensionStore,
+                               transitions: TransitionLog, tls: ReloadableTLSContext?, apiKeys: APIKeys?,
+                               acme: ACMEManager?) -> (HTTPServer, HTTPSRedirect?) {
+        let rateLimiter = settings.rateLimiter.map { RateLimiter($0) }
         let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter, acme: acme)
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
         var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
         if let acme { acmeChallenges = { token in acme.challengeResponse(token: token) } }
         let dependencies = APIRoutes.Dependencies(
             store: store, transitions: transitions, apiKeys: apiKeys,
-            readiness: { [tls] in ServiceReadiness.current(store: store, tls: tls, acme: acme, now: WallClock.now().seconds) },
+            readiness: { ServiceReadiness.current(store: store, tls: tls, acme: acme, now: WallClock.now().seconds) },
             metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter,
             acmeChallenges: acmeChallenges)
-        let listeners = Self.listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
-        let engine = settings.engine
-        let server = HTTPServer(configuration: engine.configuration, listeners: listeners, accessLog: accessLog,
-                                observer: metrics, afterEachTurn: { transitions.flush() })
+        let server = HTTPServer(configuration: engine,
+                                listeners: listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies),
+                                accessLog: accessLog, observer: metrics, afterEachTurn: { transitions.flush() })
         metrics.attach(server)
+        return (server, redirect)
+    }
+
+    /// A start-up step whose failure is the one line `serve` prints.
+    private static func step<Value, Failure: Error & CustomStringConvertible>(
+        _ body: () throws(Failure) -> Value
+    ) throws(StartError) -> Value {
         do {
-            try server.start()
+            return try body()
         } catch {
-            store.close()
-            transitions.flush()
             throw StartError(description: error.description)
         }
-        if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
-        let expiry = CertificateExpiry()
-        checkExpiry(tls, expiry)
-        // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
-        let addresses = server.boundAddresses.map { $0.name == apiListener ? $0.description : $0.name + "=" + $0.description }
-            .joined(separator: " ")
-        ServiceLog.always("capacityd: listening on \(addresses) (mode \(settings.mode.rawValue), state \(settings.store.location), logs \(settings.transitionLogDirectory), "
-                          + "\(engine.configuration.eventLoops) event loop\(engine.configuration.eventLoops == 1 ? "" : "s") (\(engine.eventLoopsReason)))")
-        do {
-            try acme?.start()
-        } catch {
-            server.shutdown()
-            server.wait()
-            store.close()
-            transitions.flush()
-            throw StartError(description: "ACME storage \(settings.acme?.storage ?? ""): \(error)")
-        }
+    }
 
-        while true {
-            // Wakes hourly without a signal, to warn about certificates nearing expiry on a long-running server.
-            var hour = timespec(tv_sec: 3600, tv_nsec: 0)
-            guard case .done(let received)? = try? syscall("sigtimedwait", { sigtimedwait(&signals, nil, &hour) }) else {
-                checkExpiry(tls, expiry)
-                continue
-            }
-            if received == SIGHUP {
-                transitions.reopen()
-                ServiceLog.write(.info, "capacityd: SIGHUP: transition log reopened")
-                reloadTLS(tls, expiry)
-                if let apiKeys {
-                    if let error = apiKeys.reload() {
-                        ServiceLog.write(.warning, "capacityd: SIGHUP: API keys not reloaded, the previous keys stay in use: \(error)")
-                    } else {
-                        ServiceLog.write(.info, "capacityd: SIGHUP: API keys reloaded from \(apiKeys.path)")
-                    }
-                }
-                continue
-            }
-            ServiceLog.write(.info, "capacityd: signal \(received): shutting down (grace \(engine.configuration.shutdownGraceMilliseconds) ms)")
-            break
-        }
-        server.shutdown()
-        acme?.stop()
-        server.wait()
-        store.close()
-        // Lines of writes the store finished while closing, after the loops' last turn.
-        transitions.flush()
+    /// Drains the connections (for at most the shutdown grace), stops the ACME client, closes the store and writes
+    /// the last transition lines; then logs the store's counters. Later calls do nothing.
+    public func stop() {
+        guard close() else { return }
         let counters = store.health.figures.map(ServiceMetrics.family).compactMap { family -> String? in
             guard case .counter(let value) = family.sample else { return nil }
             let name = family.name.replacing("capacityd_store_", with: "").replacing("_total", with: "")
             return "\(name.replacing("_", with: " ")) \(value)"
         }
         ServiceLog.write(.info, "capacityd: stopped; the store's counters: " + counters.joined(separator: ", "))
-        return 0
+    }
+
+    /// The one place each part is closed; false when it already was.
+    @discardableResult
+    private func close() -> Bool {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return false }
+        server.shutdown()
+        acme?.stop()
+        server.wait()
+        store.close()
+        // Lines of writes the store finished while closing, after the loops' last turn.
+        transitions.flush()
+        return true
+    }
+
+    /// What SIGHUP does: reopens the transition log (logrotate), reloads the TLS certificates (certbot renew, a
+    /// rotated client certificate) and the API keys; a file that fails to load leaves the previous in use.
+    public func reload() {
+        transitions.reopen()
+        ServiceLog.write(.info, "capacityd: SIGHUP: transition log reopened")
+        if let tls {
+            let results = tls.reload(now: WallClock.now().seconds)
+            let trusted = tls.current.certificates.count { $0.role == "trusted client certificate" }
+            for result in results {
+                switch result {
+                case .success(let server):
+                    ServiceLog.write(.info, "capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
+                                     + "\(trusted) trusted client certificates")
+                case .failure(let error):
+                    ServiceLog.write(.warning, "capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
+                }
+            }
+            checkCertificateExpiry()
+        }
+        if let apiKeys {
+            if let error = apiKeys.reload() {
+                ServiceLog.write(.warning, "capacityd: SIGHUP: API keys not reloaded, the previous keys stay in use: \(error)")
+            } else {
+                ServiceLog.write(.info, "capacityd: SIGHUP: API keys reloaded from \(apiKeys.path)")
+            }
+        }
+    }
+
+    /// Warns about certificates nearing their end (each threshold once).
+    func checkCertificateExpiry() {
+        guard let tls else { return }
+        for line in expiry.warnings(for: tls.current.certificates, now: WallClock.now().seconds) { ServiceLog.write(.warning, line) }
+    }
+
+    /// The shutdown grace, for the line that announces a stop.
+    var shutdownGraceMilliseconds: Int64 { server.configuration.shutdownGraceMilliseconds }
+
+    /// `--migrate`: the database's schema brought to this capacityd's version before the store opens.
+    private static func migrate(_ location: StoreLocation) throws(StartError) {
+        do {
+            let (from, to) = try location.migrate()
+            ServiceLog.write(.info, from == to ? "capacityd: database schema at version \(to)"
+                                               : "capacityd: database schema migrated from version \(from) to \(to)")
+        } catch {
+            throw StartError(description: error.description)
+        }
     }
 
     /// Listener names: in the start-up line and, for the metrics, which route table served a request.
@@ -177,27 +233,6 @@ public enum CapacityService {
         }
         metrics.label(tables)
         return listeners
-    }
-
-    private static func reloadTLS(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {
-        guard let tls else { return }
-        let results = tls.reload(now: WallClock.now().seconds)
-        let trusted = tls.current.certificates.count { $0.role == "trusted client certificate" }
-        for result in results {
-            switch result {
-            case .success(let server):
-                ServiceLog.write(.info, "capacityd: SIGHUP: TLS reloaded: \(server.subject) (SHA-256 \(server.fingerprint)), "
-                           + "\(trusted) trusted client certificates")
-            case .failure(let error):
-                ServiceLog.write(.warning, "capacityd: SIGHUP: TLS reload failed, the previous certificates stay in use: \(error)")
-            }
-        }
-        checkExpiry(tls, expiry)
-    }
-
-    private static func checkExpiry(_ tls: ReloadableTLSContext?, _ expiry: CertificateExpiry) {
-        guard let tls else { return }
-        for line in expiry.warnings(for: tls.current.certificates, now: WallClock.now().seconds) { ServiceLog.write(.warning, line) }
     }
 
     /// Each connection is a descriptor; the default soft limit (1024) would cap the server far below

@@ -4,13 +4,17 @@ import TLS
 /// Warns before certificates expire: once as each one comes within 7, 3 and 1 days of its end (and at start-up
 /// or reload if it is already that close), so a forgotten renewal or an API Gateway client certificate about to
 /// be rotated shows up in the logs in time.
-final class CertificateExpiry {
+final class CertificateExpiry: Sendable {
     static let thresholds = [7, 3, 1]
     /// The smallest threshold already warned about, per certificate fingerprint.
-    private var warned: [String: Int] = [:]
+    private let warned = Locked<[String: Int]>([:])
 
     /// Lines to log for `certificates` at `now`; remembers what it said.
     func warnings(for certificates: [CertificateInfo], now epochSeconds: Int) -> [String] {
+        warned.withLock { warned in Self.lines(for: certificates, now: epochSeconds, warned: &warned) }
+    }
+
+    private static func lines(for certificates: [CertificateInfo], now epochSeconds: Int, warned: inout [String: Int]) -> [String] {
         var lines: [String] = []
         for certificate in certificates {
             let days = certificate.daysLeft(atEpochSeconds: epochSeconds)
