@@ -104,6 +104,8 @@ let package = Package(
         // A throwaway PostgreSQL server for the tests that need one (initdb in a temporary directory).
         .target(name: "PostgresTestServer", path: "Tests/PostgresTestServer"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "EventLoop", "SystemIO"]),
+        // The whole service started and stopped inside the test process, on port 0 over the memory store.
+        .testTarget(name: "CapacityServerTests", dependencies: ["CapacityServer", "HTTPServer", "Stores"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer", "JSON"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
         .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityAPI"],
