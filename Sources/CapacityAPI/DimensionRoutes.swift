@@ -19,6 +19,7 @@ final class DimensionRoutes: Sendable {
     private let rateLimiter: RateLimiter?
     /// What every GET asks of the store.
     private let observe: ScalingRequest
+    private let renderings = DimensionRenderings()
 
     init(configuration: APIConfiguration, store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
          rateLimiter: RateLimiter? = nil) {
@@ -108,10 +109,10 @@ final class DimensionRoutes: Sendable {
 
     /// The `200` to a request that did `result`, logged to the transition log.
     private func answer(_ result: DimensionChange, id: DimensionID, update: DimensionUpdate?, body: [UInt8]) -> HTTPResponse {
-        let rendered = RenderedDimension.of(result.after)
+        let rendered = renderings.rendering(of: result.after)
         transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
                            before: result.before ?? configuration.defaults.makeDimension(id: id),
-                           after: result.after, rendered: rendered, numbers: result.numbers)
+                           after: rendered, numbers: result.numbers)
         var response = JSONContent.response(rendered.json)
         // What the old transition-log format has no room for.
         if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }

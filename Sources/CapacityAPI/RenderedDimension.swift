@@ -1,21 +1,19 @@
-import Bytes
 import Scaling
 
 /// A dimension as the API renders it: the JSON a request is answered with, and the transition log's lines for a
-/// GET and for a request that changed nothing. Kept with the dimension (`Dimension.rendering`), so a dimension
-/// polled unchanged, as Application Auto Scaling does, is rendered once and not at every request.
-final class RenderedDimension: DimensionRendering {
+/// GET and for a request that changed nothing. Kept by `DimensionRenderings`, so a dimension polled unchanged, as
+/// Application Auto Scaling does, is rendered once and not at every request.
+final class RenderedDimension: Sendable {
+    /// What this renders, to tell whether it still renders the dimension a request is answered with.
+    let dimension: Dimension
     let json: [UInt8]
     /// `Request: GET dimensionId: ID `
     let getRequestLine: [UInt8]
     /// `Response: dimensionId: ID  actualCapacity: X = desiredCapacity: Y  `
     let unchangedResponseLine: [UInt8]
 
-    static func of(_ dimension: Dimension) -> RenderedDimension {
-        dimension.rendering(RenderedDimension.init)
-    }
-
-    private init(_ dimension: Dimension) {
+    init(_ dimension: Dimension) {
+        self.dimension = dimension
         json = DimensionJSON.encode(dimension)
         getRequestLine = TransitionLog.requestLineBytes(method: "GET", id: dimension.id.value, body: [])
         unchangedResponseLine = TransitionLog.responseLineBytes(id: dimension.id.value, before: dimension, after: dimension)

@@ -81,25 +81,23 @@ public final class TransitionLog: Sendable {
     }
 
     /// Logs a request that was answered `200` and what it did: `before` is the dimension as it was, or the
-    /// defaults it was created with (the old sample created them first, then applied the request to them);
-    /// `rendered` is `after`'s rendering, which the caller answers with too. Refusals are not logged here: the old
+    /// defaults it was created with (the old sample created them first, then applied the request to them); `after`
+    /// is the dimension it left, rendered, as the caller answers with it too. Refusals are not logged here: the old
     /// sample never wrote them, and the access log has them. With the store's `numbers`, the lines wait for those
     /// of the change they follow (`LineOrder`).
-    func record(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension,
-                numbers: ChangeNumbers?) {
-        assert(rendered.json == RenderedDimension.of(after).json, "the rendering of another dimension")
+    func record(method: String, body: [UInt8], before: Dimension, after: RenderedDimension, numbers: ChangeNumbers?) {
         file.withLock { open in
             if let numbers {
-                let id = after.id
+                let id = after.dimension.id
                 guard open.order.advance(id, numbers) else {
-                    let record = Record(method: method, body: body, before: before, after: after, rendered: rendered)
+                    let record = Record(method: method, body: body, before: before, after: after)
                     open.order.hold(id, LineOrder.Held(numbers: numbers, record: record))
                     return
                 }
-                append(method: method, body: body, before: before, after: after, rendered: rendered, &open)
+                append(method: method, body: body, before: before, after: after, &open)
                 release(id, &open)
             } else {
-                append(method: method, body: body, before: before, after: after, rendered: rendered, &open)
+                append(method: method, body: body, before: before, after: after, &open)
             }
         }
     }
@@ -121,28 +119,27 @@ public final class TransitionLog: Sendable {
         let method: String
         let body: [UInt8]
         let before: Dimension
-        let after: Dimension
-        let rendered: RenderedDimension
+        let after: RenderedDimension
     }
 
     /// Called with the lock held: writes the held records of `id` that may follow now, in order.
     private func release(_ id: DimensionID, _ open: inout OpenFile) {
         while let held = open.order.takeNext(id) {
             if let record = held.record {
-                append(method: record.method, body: record.body, before: record.before, after: record.after,
-                       rendered: record.rendered, &open)
+                append(method: record.method, body: record.body, before: record.before, after: record.after, &open)
             }
         }
     }
 
     /// Called with the lock held: appends a request's two lines, stamped, to what `flush` writes.
-    private func append(method: String, body: [UInt8], before: Dimension, after: Dimension, rendered: RenderedDimension,
+    private func append(method: String, body: [UInt8], before: Dimension, after rendered: RenderedDimension,
                         _ open: inout OpenFile) {
-        // The id the lines name is the dimension's own: the lines kept with it name it too.
+        let after = rendered.dimension
+        // The id the lines name is the dimension's own: the rendered lines name it too.
         let id = after.id.value
-        // A GET's request line, and the response line of a request that changed nothing, are kept with the
-        // dimension (the response's JSON is too, so this renders nothing new); the rest is built straight into the
-        // pending bytes.
+        // A GET's request line, and the response line of a request that changed nothing, come from the
+        // dimension's rendering (`RenderedDimension`, kept while the dimension is unchanged, as the response's
+        // JSON is); the rest is built straight into the pending bytes.
         let loggedBody = Self.loggedBody(body)
         let isPlainGet = method == "GET" && body.isEmpty
         let isUnchanged = before == after

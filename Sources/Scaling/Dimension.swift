@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The status of a scaling change, as Application Auto Scaling reads it.
 public enum ScalingStatus: String, Sendable, CaseIterable, Equatable {
     case pending = "Pending"
@@ -13,8 +11,7 @@ public enum ScalingStatus: String, Sendable, CaseIterable, Equatable {
 /// A value, with its fields in one immutable shared box: a request copies its dimension at every step (the store,
 /// the change, the response, the transition log), and a copy of the box is one retain where the fields cost five;
 /// a change that changes nothing (every GET in production mode) keeps the box, so comparing before and after is
-/// one pointer comparison. Setting a field makes a new box, and the box can keep one rendering of its fields
-/// (`rendering(_:)`), so a dimension read again and again unchanged is rendered once.
+/// one pointer comparison. Setting a field makes a new box.
 public struct Dimension: Sendable, Equatable {
     private struct Fields: Sendable, Equatable {
         var id: DimensionID
@@ -29,33 +26,7 @@ public struct Dimension: Sendable, Equatable {
 
     private final class Box: Sendable {
         let fields: Fields
-        /// Set once, by the first to store one; holds one retain of it, given back by `deinit`. (The standard
-        /// library's `AtomicLazyReference` does the same, but is not specialized across modules: a load of it cost
-        /// ~600 instructions of generic metadata lookups, more than the rendering saves.)
-        private let kept = Atomic<Unmanaged<Kept>?>(nil)
-
         init(_ fields: Fields) { self.fields = fields }
-
-        deinit { kept.load(ordering: .acquiring)?.release() }
-
-        var rendering: (any DimensionRendering)? {
-            kept.load(ordering: .acquiring)?.takeUnretainedValue().rendering
-        }
-
-        /// Keeps `rendering` unless another thread kept one first; returns the one kept.
-        func keep(_ rendering: any DimensionRendering) -> any DimensionRendering {
-            let candidate = Unmanaged.passRetained(Kept(rendering))
-            let (stored, earlier) = kept.compareExchange(expected: nil, desired: candidate, ordering: .acquiringAndReleasing)
-            if stored { return rendering }
-            candidate.release()
-            return earlier!.takeUnretainedValue().rendering
-        }
-    }
-
-    /// The atomic slot holds a class, not a protocol's existential.
-    private final class Kept: Sendable {
-        let rendering: any DimensionRendering
-        init(_ rendering: any DimensionRendering) { self.rendering = rendering }
     }
 
     private var box: Box
@@ -70,17 +41,6 @@ public struct Dimension: Sendable, Equatable {
 
     public static func == (lhs: Dimension, rhs: Dimension) -> Bool {
         lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
-    }
-
-    /// What `make` renders this dimension as (its JSON, say), made by the first caller and kept with the fields
-    /// for every later one, on any thread. `make` must depend on the dimension alone. One rendering per box: a
-    /// second kind asked for is made each time, not kept.
-    public func rendering<Rendering: DimensionRendering>(_ make: (Dimension) -> Rendering) -> Rendering {
-        if let kept = box.rendering {
-            return kept as? Rendering ?? make(self)
-        }
-        let made = make(self)
-        return box.keep(made) as? Rendering ?? made
     }
 
     private mutating func set<Value>(_ field: WritableKeyPath<Fields, Value>, _ value: Value) {
@@ -130,9 +90,6 @@ public struct Dimension: Sendable, Equatable {
         set { set(\.failureReason, newValue) }
     }
 }
-
-/// A form of a dimension derived from its fields alone, kept with them (`Dimension.rendering(_:)`).
-public protocol DimensionRendering: AnyObject, Sendable {}
 
 extension Dimension: CustomStringConvertible {
     /// The fields, as a struct's synthesized description shows them (not the box they are kept in).

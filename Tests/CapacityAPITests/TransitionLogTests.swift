@@ -106,15 +106,15 @@ struct TransitionLogTests {
         #expect(TransitionLog.responseLine(id: "x", before: before, after: after) == row.response)
     }
 
-    /// The same lines through `record` and the file, logged twice: the second time from the lines kept with the
-    /// dimension (`RenderedDimension`) where a GET or an unchanged dimension allows.
+    /// The same lines through `record` and the file, logged twice from one rendering (`RenderedDimension`), whose
+    /// lines a GET or an unchanged dimension uses.
     @Test(arguments: demo + demoFailure + step + production)
     func recordedLinesMatchTheOldSample(_ row: Row) throws {
         let (before, after) = try Self.run(row)
+        let rendered = RenderedDimension(after)
         let lines = try Self.logged { log in
             for _ in 0..<2 {
-                log.record(method: row.method, body: Array(row.body.utf8), before: before, after: after,
-                           rendered: RenderedDimension.of(after), numbers: nil)
+                log.record(method: row.method, body: Array(row.body.utf8), before: before, after: rendered, numbers: nil)
             }
         }
         #expect(lines == [row.request, row.response, row.request, row.response])
@@ -147,9 +147,8 @@ struct TransitionLogTests {
                 if record.passed {
                     log.pass(id: id, numbers: record.numbers)
                 } else {
-                    let after = state(record.after)
-                    log.record(method: "GET", body: [], before: state(record.before), after: after,
-                               rendered: RenderedDimension.of(after), numbers: record.numbers)
+                    log.record(method: "GET", body: [], before: state(record.before),
+                               after: RenderedDimension(state(record.after)), numbers: record.numbers)
                 }
             }
         }
