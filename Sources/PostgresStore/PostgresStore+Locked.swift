@@ -39,11 +39,8 @@ extension PostgresStore {
                     completion(.failure(.store(.unavailable(cause: "could not write the state: \(fault)"))))
                     return true
                 }
-                let parameters: [String?] = [id.value, after.version, after.resourceName, after.dimensionName,
-                                             after.actualCapacity.description, after.desiredCapacity.description,
-                                             after.scalingStatus.rawValue, after.failureReason]
                 let written = try connection.execute(current.dimension == nil ? Self.insertStatement : Self.updateStatement,
-                                                     parameters)
+                                                     [id.value, Self.stateJSON(after)])
                 guard let revision = written.first?.first.flatMap({ $0.flatMap { Int64($0) } }) else {
                     // Created by another instance since the SELECT found nothing: lock that row next time.
                     _ = try connection.execute("ROLLBACK")
@@ -85,17 +82,20 @@ extension PostgresStore {
         }
     }
 
+    /// `$1` the id, `$2` the state (`stateJSON`).
     static let updateStatement = """
-        UPDATE \(Schema.dimensionsTable) SET revision = nextval('capacityd_revisions'), version = $2, resource_name = $3,
-            dimension_name = $4, actual_capacity = $5::double precision, desired_capacity = $6::double precision,
-            scaling_status = $7, failure_reason = $8, updated_at = now()
-        WHERE id = $1 RETURNING revision
+        UPDATE \(Schema.dimensionsTable) d SET revision = nextval('capacityd_revisions'), version = s.version,
+            resource_name = s.resource_name, dimension_name = s.dimension_name, actual_capacity = s.actual_capacity,
+            desired_capacity = s.desired_capacity, scaling_status = s.scaling_status, failure_reason = s.failure_reason,
+            updated_at = now()
+        FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
+        WHERE d.id = $1 RETURNING d.revision
         """
 
+    /// `$1` the id, `$2` the state (`stateJSON`).
     static let insertStatement = """
-        INSERT INTO \(Schema.dimensionsTable) (id, revision, version, resource_name, dimension_name, actual_capacity,
-            desired_capacity, scaling_status, failure_reason)
-        VALUES ($1, nextval('capacityd_revisions'), $2, $3, $4, $5::double precision, $6::double precision, $7, $8)
+        INSERT INTO \(Schema.dimensionsTable) (id, revision, \(columns))
+        SELECT $1, nextval('capacityd_revisions'), \(columns) FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
         ON CONFLICT (id) DO NOTHING RETURNING revision
         """
 }

@@ -1,9 +1,28 @@
 import JSON
 import Scaling
 
+/// A dimension as PostgreSQL holds it: one row of `capacityd_dimensions`, written through the one encoder
+/// (`appendState`) and read through the one decoder (`state(in:from:id:)`). How this format differs from the
+/// API's JSON (`DimensionJSON`) and the file store's records (`RecordJSON`):
+///
+/// - **Names**: the columns are snake_case (`resource_name`, `actual_capacity`, `failure_reason`); the id is the
+///   `id` key column, beside the `revision` the optimistic writes compare, not a member of the state.
+/// - **Nulls**: a dimension without a failure reason has `failure_reason` NULL (the member is left out of the
+///   JSON the statements read, which `jsonb_to_record` turns into NULL); every other column is NOT NULL.
+/// - **Numbers**: capacities are `double precision`, sent as JSON numbers (`JSONWriter`) that PostgreSQL rounds
+///   to the same double, and read back from PostgreSQL's shortest exact text; the `CHECK`s refuse a negative one.
+/// - **Versioning**: the schema carries its version (`Schema.current`) and changes only by a migration;
+///   `scaling_status` is checked against the four statuses by the table itself.
 extension PostgresStore {
-    /// A dimension's columns, in the order `state(in:from:id:)` reads them after the revision.
+    /// A dimension's columns, in the order `state(in:from:id:)` reads them after the revision, and as the state's
+    /// JSON members are named.
     static let columns = "version, resource_name, dimension_name, actual_capacity, desired_capacity, scaling_status, failure_reason"
+
+    /// The state's columns with their types, as `jsonb_to_record(set)` reads them from `appendState`'s members.
+    static let stateColumns = """
+        version text, resource_name text, dimension_name text, actual_capacity double precision, \
+        desired_capacity double precision, scaling_status text, failure_reason text
+        """
 
     /// The whole batch in one statement, so one round trip and one commit. `$1` is a JSON array of entries
     /// (`encode`): each reads its row (`expected` -1), checks it is still at `expected` (no state given), or
@@ -14,9 +33,7 @@ extension PostgresStore {
     static let batchStatement = """
         WITH input AS (
             SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
-                slot int, id text, expected bigint, write boolean, version text, resource_name text,
-                dimension_name text, actual_capacity double precision, desired_capacity double precision,
-                scaling_status text, failure_reason text)
+                slot int, id text, expected bigint, write boolean, \(stateColumns))
         ), locked AS MATERIALIZED (
             SELECT d.* FROM \(Schema.dimensionsTable) d
             WHERE d.id IN (SELECT id FROM input WHERE write AND expected > 0)
@@ -72,15 +89,8 @@ extension PostgresStore {
             member("expected") { JSONWriter.appendInteger(Int(entry.expected), to: &$0) }
             member("write") { $0.append(contentsOf: (entry.write == nil ? "false" : "true").utf8) }
             if let state = entry.write {
-                member("version") { JSONWriter.appendString(state.version, to: &$0) }
-                member("resource_name") { JSONWriter.appendString(state.resourceName, to: &$0) }
-                member("dimension_name") { JSONWriter.appendString(state.dimensionName, to: &$0) }
-                member("actual_capacity") { JSONWriter.appendNumber(state.actualCapacity, to: &$0) }
-                member("desired_capacity") { JSONWriter.appendNumber(state.desiredCapacity, to: &$0) }
-                member("scaling_status") { JSONWriter.appendString(state.scalingStatus.rawValue, to: &$0) }
-                if let reason = state.failureReason {
-                    member("failure_reason") { JSONWriter.appendString(reason, to: &$0) }
-                }
+                out.append(UInt8(ascii: ","))
+                appendState(state, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -88,8 +98,37 @@ extension PostgresStore {
         return out
     }
 
-    /// The row's revision at `offset` and the dimension's columns after it; a NULL revision is "no such row"
-    /// (revision 0). nil if the columns do not make a valid dimension.
+    /// A dimension's state as one JSON object, the parameter of `updateStatement` and `insertStatement`.
+    static func stateJSON(_ dimension: Dimension) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        appendState(dimension, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The one encoder: the state's columns (`columns`, without the id) as JSON object members, comma-separated,
+    /// `failure_reason` left out when there is none.
+    static func appendState(_ dimension: Dimension, to out: inout [UInt8]) {
+        var first = true
+        func member(_ name: String, _ value: (inout [UInt8]) -> Void) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.appendName(name, to: &out)
+            value(&out)
+        }
+        member("version") { JSONWriter.appendString(dimension.version, to: &$0) }
+        member("resource_name") { JSONWriter.appendString(dimension.resourceName, to: &$0) }
+        member("dimension_name") { JSONWriter.appendString(dimension.dimensionName, to: &$0) }
+        member("actual_capacity") { JSONWriter.appendNumber(dimension.actualCapacity, to: &$0) }
+        member("desired_capacity") { JSONWriter.appendNumber(dimension.desiredCapacity, to: &$0) }
+        member("scaling_status") { JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &$0) }
+        if let reason = dimension.failureReason {
+            member("failure_reason") { JSONWriter.appendString(reason, to: &$0) }
+        }
+    }
+
+    /// The one decoder: the row's revision at `offset` and the dimension's columns after it; a NULL revision is
+    /// "no such row" (revision 0). nil if the columns do not make a valid dimension.
     static func state(in row: [String?], from offset: Int, id: DimensionID) -> Known? {
         guard row.count >= offset + 8 else { return nil }
         guard let revisionText = row[offset] else { return Known(revision: 0, dimension: nil) }
