@@ -2,8 +2,17 @@ import Bytes
 import JSON
 import Scaling
 
-/// The JSON form of a dimension: what the API returns and what the store writes, so an operator reading the
-/// store's files sees exactly what clients see.
+/// The API's JSON form of a dimension, its one encoder and one decoder: what the dimension and admin routes answer,
+/// and what `capacityd dimensions` and `import` read. How it differs from the file store's records (`RecordJSON`)
+/// and PostgreSQL's rows (`PostgresStore.appendState`):
+///
+/// - **Names**: AWS's camelCase members (`scalableTargetDimensionId`, `actualCapacity`, `failureReason`), as the
+///   custom-resource API and `/openapi.json` name them; the id is a member.
+/// - **Nulls**: `failureReason` is left out when there is none; reading, `null` is none too.
+/// - **Numbers**: JSON numbers, whole ones as `2.0`, others in Swift's shortest round-trip digits (`JSONWriter`).
+/// - **Versioning**: none in the document: it is the API's contract and changes with it. Reading, a document
+///   without an id takes `fallbackID` (the old sample's files are named after their id instead), and text with
+///   U+0000 is refused, as every store refuses it.
 public enum DimensionJSON {
     public static func encode(_ dimension: Dimension) -> [UInt8] {
         var out: [UInt8] = []
@@ -11,8 +20,8 @@ public enum DimensionJSON {
         return out
     }
 
-    /// Every GET answers with this, so the member names are literal bytes, and the document is written in one
-    /// `append` (`ByteWriter`): its size is bounded by its strings' lengths.
+    /// Every dimension answered is written by this, so the member names are literal bytes, and the document is
+    /// written in one `append` (`ByteWriter`): its size is bounded by its strings' lengths.
     public static func append(_ dimension: Dimension, to out: inout [UInt8]) {
         // 320: the member names (160 bytes), two numbers and the status.
         let bound = 320 + JSONWriter.maxBytes(ofString: dimension.id.value)

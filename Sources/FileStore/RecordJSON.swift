@@ -1,9 +1,19 @@
 import JSON
 import Scaling
 
-/// A dimension as the store writes it: a JSON object with the API's member names, so `cut -d' ' -f2- | jq` on
-/// the files shows what clients see. It is the store's own codec, not the API's wire format: what is on disk
-/// must stay readable whatever the API comes to accept or answer.
+/// A dimension as the file store writes it, the JSON of a record line (`RecordFormat`): the store's one encoder
+/// and one decoder. It is the store's own codec, not the API's `DimensionJSON`: what is on disk must stay readable
+/// whatever the API comes to accept or answer. How it differs from the API's JSON and PostgreSQL's rows
+/// (`PostgresStore.appendState`):
+///
+/// - **Names**: the API's member names in the API's order, so `cut -d' ' -f2- | jq` on the files shows what
+///   clients see; spelled here, not taken from the API, so a change of the API's names changes no file.
+/// - **Nulls**: `failureReason` is left out when there is none; reading, `null` is none too.
+/// - **Numbers**: JSON numbers, whole ones as `2.0`, others in Swift's shortest round-trip digits (`JSONWriter`).
+/// - **Versioning**: none in the object: a line is a checksum and this object, or a deletion
+///   (`deletedDimensionId`). Reading, every member but `failureReason` is required, the id too (no fallback), and
+///   text is taken as written (the store refused U+0000 before writing it); a record that does not validate is
+///   damage.
 enum RecordJSON {
     static func encode(_ dimension: Dimension) -> [UInt8] {
         var out: [UInt8] = []
