@@ -1,3 +1,5 @@
+import Bytes
+
 /// The syntax of field lines and of Content-Length (RFC 9110 §§5, 8.6; RFC 9112 §5), the same in a request and
 /// a response: both parsers validate a head's fields here.
 enum FieldSyntax {
@@ -10,7 +12,7 @@ enum FieldSyntax {
         let refusal: HTTPParseError? = storage.withUnsafeBufferPointer { bytes in
             var lineStart = fieldsStart
             while lineStart < bytes.count {
-                let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
+                let lineEnd = ByteSearch.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
                 let first = bytes[lineStart]
                 if ASCII.isWhitespace(first) { return .badRequest("obsolete line folding") }
                 var colon = lineStart

@@ -1,4 +1,4 @@
-import Glibc
+import Bytes
 
 /// The header fields of one message: the field lines' bytes as the parser validated them, one copy, and nothing
 /// else. A field is found by walking the lines (`forEachField`): a request has a handful and is asked about a
@@ -25,8 +25,8 @@ public struct HTTPHeaders: Sendable {
         storage.withUnsafeBufferPointer { bytes in
             var lineStart = fieldsStart
             while lineStart < bytes.count {
-                let lineEnd = ASCII.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
-                let colon = ASCII.firstIndex(of: ASCII.colon, in: bytes, lineStart..<lineEnd) ?? lineEnd
+                let lineEnd = ByteSearch.firstIndex(of: ASCII.cr, in: bytes, lineStart..<bytes.count) ?? bytes.count
+                let colon = ByteSearch.firstIndex(of: ASCII.colon, in: bytes, lineStart..<lineEnd) ?? lineEnd
                 let value = Self.value(in: bytes, from: min(colon + 1, lineEnd), to: lineEnd)
                 guard body(bytes, lineStart..<colon, value) else { return }
                 lineStart = lineEnd + 2
@@ -139,15 +139,6 @@ enum ASCII {
         literal.withUTF8Buffer { expected in
             expected.count == bytes.count && expected.indices.allSatisfy { expected[$0] == bytes[$0] }
         }
-    }
-
-    /// The index of the first `byte` within `range` of `buffer`: libc's `memchr`, which compares a vector of bytes
-    /// at a time where a loop over a slice costs several instructions per byte.
-    static func firstIndex(of byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
-        precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "search outside the buffer")
-        guard !range.isEmpty, let base = buffer.baseAddress,
-              let found = memchr(base + range.lowerBound, Int32(byte), range.count) else { return nil }
-        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {

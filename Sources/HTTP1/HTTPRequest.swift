@@ -1,3 +1,5 @@
+import Bytes
+
 /// How the body of a request is delimited (RFC 9112 §6.3).
 public enum BodyFraming: Sendable, Equatable {
     case none
@@ -49,7 +51,7 @@ public struct RequestHead: Sendable {
                 start = slash
             }
         }
-        let end = ASCII.firstIndex(of: UInt8(ascii: "?"), in: target, start..<target.count) ?? target.count
+        let end = ByteSearch.firstIndex(of: UInt8(ascii: "?"), in: target, start..<target.count) ?? target.count
         return start..<end
     }
 

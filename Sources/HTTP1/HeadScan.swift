@@ -1,3 +1,5 @@
+import Bytes
+
 /// The search for the blank line that ends a message's head (a request's or a response's), over a buffer that
 /// holds the message from its first byte. It remembers how far it has looked, so a head that arrives one byte at
 /// a time is scanned once, not once per byte.
@@ -19,7 +21,7 @@ struct HeadScan: Sendable {
     mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, limits: ParserLimits) -> Result<Int?, HTTPParseError> {
         var index = scanned
         while index < buffer.count {
-            let lineFeed = ASCII.firstIndex(of: ASCII.lf, in: buffer, index..<buffer.count)
+            let lineFeed = ByteSearch.firstIndex(of: ASCII.lf, in: buffer, index..<buffer.count)
             let end = lineFeed ?? buffer.count
             if index < end, let error = firstError(in: buffer, index..<end, limits: limits) { return .failure(error) }
             guard let lineFeed else { break }
@@ -58,7 +60,7 @@ struct HeadScan: Sendable {
                             limits: ParserLimits) -> HTTPParseError? {
         // Earlier CRs of this line were followed by a byte already scanned, and so were refused then.
         let searchFrom = max(lineStart, bytes.lowerBound - 1)
-        let bareCR = ASCII.firstIndex(of: ASCII.cr, in: buffer, searchFrom..<bytes.upperBound).map { $0 + 1 }
+        let bareCR = ByteSearch.firstIndex(of: ASCII.cr, in: buffer, searchFrom..<bytes.upperBound).map { $0 + 1 }
         let limit = startLineEnd.map { $0 + limits.maxHeaderBytes + 4 } ?? lineStart + limits.maxRequestLineBytes + 1
         let overLimit = max(limit, bytes.lowerBound)
         if let bareCR, bareCR < bytes.upperBound, bareCR <= overLimit { return .badRequest("bare CR") }

@@ -1,3 +1,4 @@
+import Bytes
 extension RequestParser {
     /// Parses and validates a complete head: the request line (RFC 9112 §3), the field lines (§5) and the
     /// framing they declare (§6.3).
@@ -13,7 +14,7 @@ extension RequestParser {
         let methodBytes = UnsafeBufferPointer(rebasing: line[..<firstSpace])
         guard methodBytes.allSatisfy(ASCII.isToken) else { return .failure(.badRequest("invalid method")) }
         let afterMethod = firstSpace + 1
-        guard let secondSpace = ASCII.firstIndex(of: ASCII.space, in: line, afterMethod..<line.count),
+        guard let secondSpace = ByteSearch.firstIndex(of: ASCII.space, in: line, afterMethod..<line.count),
               secondSpace > afterMethod else {
             return .failure(.badRequest("malformed request line"))
         }

@@ -1,7 +1,8 @@
+import Bytes
 import Testing
 @testable import HTTP1
 
-@Suite("ASCII.firstIndex: the byte search the parsers use")
+@Suite("ByteSearch.firstIndex: the byte search the parsers use")
 struct ByteSearchTests {
     /// Every range of a 150-byte buffer, with the byte at a given place (at and around the 8-, 16- and 64-byte
     /// strides a vector search takes) or nowhere, agrees with a plain walk.
@@ -13,7 +14,7 @@ struct ByteSearchTests {
             for start in 0...bytes.count {
                 for end in start...bytes.count {
                     let expected = (start..<end).first { bytes[$0] == ASCII.cr }
-                    #expect(ASCII.firstIndex(of: ASCII.cr, in: bytes, start..<end) == expected, "\(start)..<\(end)")
+                    #expect(ByteSearch.firstIndex(of: ASCII.cr, in: bytes, start..<end) == expected, "\(start)..<\(end)")
                 }
             }
         }
@@ -23,10 +24,10 @@ struct ByteSearchTests {
         var buffer = [UInt8](repeating: 0, count: 100)
         for place in [90, 40, 41, 3] { buffer[place] = 0xFF }
         buffer.withUnsafeBufferPointer { bytes in
-            #expect(ASCII.firstIndex(of: 0xFF, in: bytes, 0..<100) == 3)
-            #expect(ASCII.firstIndex(of: 0xFF, in: bytes, 4..<100) == 40)
-            #expect(ASCII.firstIndex(of: 0xFF, in: bytes, 42..<100) == 90)
-            #expect(ASCII.firstIndex(of: 0xFF, in: bytes, 42..<90) == nil)
+            #expect(ByteSearch.firstIndex(of: 0xFF, in: bytes, 0..<100) == 3)
+            #expect(ByteSearch.firstIndex(of: 0xFF, in: bytes, 4..<100) == 40)
+            #expect(ByteSearch.firstIndex(of: 0xFF, in: bytes, 42..<100) == 90)
+            #expect(ByteSearch.firstIndex(of: 0xFF, in: bytes, 42..<90) == nil)
         }
     }
 }
