@@ -1,17 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows point down only: capacityd → CapacityServer → {HTTPServer, TLS, Scaling, FileStore, JSON};
-// HTTPServer → {HTTP1, EventLoop, TLS, CZlibShims}; TLS → {Crypto, COpenSSLShims} (Debian's libssl);
-// Crypto (SHA-256, P-256 keys) → COpenSSLShims (libcrypto); ACME → {Crypto, TLS}; EventLoop → CSystemShims;
-// FileStore → {Scaling, JSON, SystemIO, Metrics}; PostgresStore → the same and CPostgresShims (libpq's header; the library is loaded at run time); Metrics (histograms, Prometheus text) imports nothing.
-// Configuration (a broken setting's message, its settings named by field) imports nothing; PostgresStore, Stores,
-// CapacityServer and capacityd use it.
-// ACME → {HTTP1, TLS, JSON, SystemIO} and CapacityOps → {CapacityAPI, HTTP1, HTTPServer, Stores, …}: both clients
-// read their answers with HTTP1's ResponseParser, the codec the server's requests go through.
-// Scaling imports nothing of ours, HTTP1 and JSON only Bytes (writing into reserved memory); SystemIO (the syscall funnel, descriptors, threads, locks, clock,
-// files) imports only CSystemShims. Scaling imports only the standard library, HTTP1 only it and Bytes, whose
-// ByteSearch is glibc's memchr (~200 fewer instructions per request than a SIMD16 scan written in Swift).
+// The targets, by layer (docs/architecture.md has the table); arrows point down only.
+// - C edge: CSystemShims, COpenSSLShims (Debian's libssl), CZlibShims, CPostgresShims (libpq's header; the library is
+//   loaded at run time), CBuildInfo.
+// - Domain: Scaling (dimensions, the state machine, transitions as values) imports only the standard library.
+// - Engine: SystemIO → CSystemShims; Bytes (ByteWriter, and ByteSearch: glibc's memchr, ~200 fewer instructions per
+//   request than a SIMD16 scan written in Swift); HTTP1 (the codec) and JSON → Bytes; Metrics → nothing;
+//   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, P-256 keys) → COpenSSLShims; TLS → {Crypto,
+//   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}.
+// - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
+//   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
+//   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
+//   target that names a concrete store) → the stores;
+//   ACME → {Crypto, HTTP1, TLS, JSON}; CapacityAPI → {HTTPServer, HTTP1, Scaling, StoreContract, JSON, Crypto},
+//   never a concrete store; CapacityOps (admin, import, the admin client) → {CapacityAPI, StoreFactory, HTTP1};
+//   CapacityServer (the composition root) → all of these; capacityd (@main) → CapacityServer and CapacityOps.
+// Both HTTP clients (ACME's, the admin's) read answers with HTTP1's ResponseParser.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
 // Release builds also leave out the run-time exclusivity checks (a begin/end access call around every use of a
@@ -57,35 +62,35 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CSystemShims", "SystemIO"], swiftSettings: optimized),
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "SystemIO", "CSystemShims", "CZlibShims"],
                 swiftSettings: optimized),
-        .target(name: "DimensionStorage", dependencies: ["Scaling", "SystemIO", "Metrics"], swiftSettings: optimized),
-        .target(name: "FileStore", dependencies: ["DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
+        .target(name: "StoreContract", dependencies: ["Scaling", "SystemIO", "Metrics"], swiftSettings: optimized),
+        .target(name: "FileStore", dependencies: ["StoreContract", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
         // The store several instances share: PostgreSQL through libpq (Debian's libpq5).
-        .target(name: "PostgresStore", dependencies: ["CPostgresShims", "Configuration", "DimensionStorage", "Scaling", "JSON", "SystemIO", "Metrics"],
+        .target(name: "PostgresStore", dependencies: ["CPostgresShims", "Configuration", "StoreContract", "Scaling", "JSON", "SystemIO", "Metrics"],
                 swiftSettings: optimized),
         // The store factory: the one target that names the concrete stores.
-        .target(name: "Stores", dependencies: ["Configuration", "DimensionStorage", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
+        .target(name: "StoreFactory", dependencies: ["Configuration", "StoreContract", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
         .target(name: "ACME", dependencies: ["Crypto", "HTTP1", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
-                dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "DimensionStorage", "JSON", "SystemIO"],
+                dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "StoreContract", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // Commands that work on a store, directly or through a running server: admin, import.
         .target(name: "CapacityOps",
-                dependencies: ["CapacityAPI", "HTTP1", "HTTPServer", "Scaling", "DimensionStorage", "Stores", "JSON", "SystemIO"],
+                dependencies: ["CapacityAPI", "HTTP1", "HTTPServer", "Scaling", "StoreContract", "StoreFactory", "JSON", "SystemIO"],
                 swiftSettings: optimized),
         // The composition root: settings, start-up, signals, check-config, observability.
         .target(name: "CapacityServer",
-                dependencies: ["ACME", "Bytes", "CapacityAPI", "Configuration", "HTTPServer", "HTTP1", "TLS", "Scaling", "DimensionStorage", "Stores",
+                dependencies: ["ACME", "Bytes", "CapacityAPI", "Configuration", "HTTPServer", "HTTP1", "TLS", "Scaling", "StoreContract", "StoreFactory",
                                "JSON", "Metrics", "SystemIO"],
                 swiftSettings: optimized),
         .executableTarget(
             name: "capacityd",
             dependencies: [
-                // Scaling, TLS and Stores only for the types of option values (mode, client certificates, store),
+                // Scaling, TLS and StoreFactory only for the types of option values (mode, client certificates, store),
                 // Configuration for the messages of their checks.
-                "CapacityServer", "CapacityOps", "Configuration", "Scaling", "TLS", "Stores", "ACME", "CBuildInfo",
+                "CapacityServer", "CapacityOps", "Configuration", "Scaling", "TLS", "StoreFactory", "ACME", "CBuildInfo",
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["Bytes", "HTTP1"]),
@@ -96,19 +101,19 @@ let package = Package(
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
         // The API's routes and policies, asked in memory through `LocalExchange` (Tests/CapacityAPITests/APIHarness.swift).
         .testTarget(name: "CapacityAPITests",
-                    dependencies: ["CapacityAPI", "DimensionStorage", "HTTP1", "HTTPServer", "JSON", "Scaling", "SystemIO", "TLS"]),
-        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "DimensionStorage", "Scaling", "SystemIO"]),
+                    dependencies: ["CapacityAPI", "StoreContract", "HTTP1", "HTTPServer", "JSON", "Scaling", "SystemIO", "TLS"]),
+        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "StoreContract", "Scaling", "SystemIO"]),
         // The DimensionStore contract, run against every store (Tests/StoreContractTests/StoreHarness.swift).
         .testTarget(name: "StoreContractTests",
-                    dependencies: ["DimensionStorage", "FileStore", "PostgresStore", "PostgresTestServer", "Scaling", "SystemIO"]),
+                    dependencies: ["StoreContract", "FileStore", "PostgresStore", "PostgresTestServer", "Scaling", "SystemIO"]),
         // A throwaway PostgreSQL server for the tests that need one (initdb in a temporary directory).
         .target(name: "PostgresTestServer", path: "Tests/PostgresTestServer"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "EventLoop", "SystemIO"]),
         // The whole service started and stopped inside the test process, on port 0 over the memory store.
-        .testTarget(name: "CapacityServerTests", dependencies: ["CapacityServer", "HTTPServer", "Stores"]),
+        .testTarget(name: "CapacityServerTests", dependencies: ["CapacityServer", "HTTPServer", "StoreFactory"]),
         .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer", "JSON"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
-        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "DimensionStorage", "FileStore", "CapacityAPI"],
+        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "StoreContract", "FileStore", "CapacityAPI"],
                 path: "Fuzz/Checks"),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
     ]

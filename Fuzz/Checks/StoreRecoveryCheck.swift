@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import FileStore
 import Glibc
 import Scaling

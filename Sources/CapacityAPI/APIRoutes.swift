@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import HTTP1
 
 /// The route tables capacityd's listeners serve, built from the configuration: to add a route, declare it (its

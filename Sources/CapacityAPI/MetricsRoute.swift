@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import HTTP1
 import Scaling
 import SystemIO

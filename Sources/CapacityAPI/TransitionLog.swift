@@ -1,5 +1,5 @@
 import Bytes
-import DimensionStorage
+import StoreContract
 import Glibc
 import JSON
 import Scaling

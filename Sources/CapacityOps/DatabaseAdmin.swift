@@ -1,6 +1,6 @@
-import DimensionStorage
+import StoreContract
 import Scaling
-import Stores
+import StoreFactory
 
 /// `capacityd db …`: the database's schema, and moving a file store into it.
 public enum DatabaseAdmin {

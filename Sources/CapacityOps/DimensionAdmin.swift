@@ -1,8 +1,8 @@
 import CapacityAPI
-import DimensionStorage
+import StoreContract
 import JSON
 import Scaling
-import Stores
+import StoreFactory
 
 /// What `capacityd dimensions …` does: on the store directly — a database at any time (it serializes the writes of
 /// every instance), the file store only while no server runs (its directory lock admits one process, so the

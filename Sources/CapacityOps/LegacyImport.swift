@@ -1,7 +1,7 @@
 import CapacityAPI
-import DimensionStorage
+import StoreContract
 import Scaling
-import Stores
+import StoreFactory
 import SystemIO
 
 /// Migrates the old sample's state: a directory with one JSON file per dimension, named after its id (with or

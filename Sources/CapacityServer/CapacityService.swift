@@ -1,10 +1,10 @@
 import ACME
 import CapacityAPI
-import DimensionStorage
+import StoreContract
 import Glibc
 import HTTPServer
 import Scaling
-import Stores
+import StoreFactory
 import SystemIO
 import TLS
 

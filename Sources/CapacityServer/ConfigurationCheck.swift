@@ -1,6 +1,6 @@
 import ACME
 import CapacityAPI
-import Stores
+import StoreFactory
 import SystemIO
 import TLS
 

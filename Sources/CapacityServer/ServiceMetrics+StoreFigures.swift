@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import Metrics
 
 /// The metric family each store figure is rendered as: every store's under `capacityd_store_`, a figure that

@@ -1,6 +1,6 @@
 import ACME
 import CapacityAPI
-import DimensionStorage
+import StoreContract
 import HTTPServer
 import Metrics
 import Scaling

@@ -1,6 +1,6 @@
 import ACME
 import CapacityAPI
-import DimensionStorage
+import StoreContract
 import TLS
 
 /// `/readyz`'s inputs, gathered from the parts that know them: the store's problem, each certificate served

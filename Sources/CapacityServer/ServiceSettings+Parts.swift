@@ -2,7 +2,7 @@ import ACME
 import CapacityAPI
 import HTTP1
 import HTTPServer
-import Stores
+import StoreFactory
 import SystemIO
 import TLS
 

@@ -2,7 +2,7 @@ import ACME
 import Configuration
 import HTTPServer
 import Scaling
-import Stores
+import StoreFactory
 
 /// The cross-option rules, checked before anything starts. They name settings by field (`InvalidSetting`); the
 /// executable calls each field by its flag.

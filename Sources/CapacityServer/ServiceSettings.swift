@@ -1,7 +1,7 @@
 import HTTP1
 import HTTPServer
 import Scaling
-import Stores
+import StoreFactory
 import SystemIO
 import TLS
 

@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import Glibc
 import Scaling
 import SystemIO

@@ -1,5 +1,5 @@
 import CapacityOps
-import Stores
+import StoreFactory
 
 /// `capacityd db migrate|status|copy-from-file`: the PostgreSQL store's schema and contents.
 enum DatabaseCommand {

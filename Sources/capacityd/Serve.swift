@@ -1,7 +1,7 @@
 import ACME
 import CapacityServer
 import Configuration
-import Stores
+import StoreFactory
 
 /// Where the dimensions are: every command that opens the store takes these.
 enum StoreOptions {

@@ -1,5 +1,5 @@
 import CapacityServer
-import Stores
+import StoreFactory
 
 /// The flag each setting is given by, for the messages of the layers' checks, which name settings by field: the
 /// names of the options tables (`ServeOptions`, `StoreOptions`). A value from the environment was turned into its

@@ -1,5 +1,5 @@
 @testable import CapacityAPI
-import DimensionStorage
+import StoreContract
 import Scaling
 import SystemIO
 import Testing

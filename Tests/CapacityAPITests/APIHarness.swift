@@ -1,5 +1,5 @@
 @testable import CapacityAPI
-import DimensionStorage
+import StoreContract
 import Glibc
 import HTTP1
 import HTTPServer

@@ -2,7 +2,7 @@ import CapacityServer
 import Foundation
 import Glibc
 import HTTPServer
-import Stores
+import StoreFactory
 import Testing
 
 /// The whole service inside the test process: started on port 0 over the memory store, asked over a real socket,

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import FileStore
-import DimensionStorage
+import StoreContract
 import Scaling
 import SystemIO
 

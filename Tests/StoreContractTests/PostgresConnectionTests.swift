@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import Foundation
 @testable import PostgresStore
 import PostgresTestServer

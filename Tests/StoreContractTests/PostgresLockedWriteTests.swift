@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 @testable import PostgresStore
 import PostgresTestServer
 import Scaling

@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import Dispatch
 import Scaling
 import Testing

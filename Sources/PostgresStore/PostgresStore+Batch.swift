@@ -1,4 +1,4 @@
-import DimensionStorage
+import StoreContract
 import JSON
 import Scaling
 import SystemIO
