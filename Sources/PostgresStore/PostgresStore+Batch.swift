@@ -186,7 +186,7 @@ extension PostgresStore {
                 seen.append((entry.id, Known(revision: revision, dimension: after)))
                 work.done = true
                 if case .update(_, _, let completion) = work.operation {
-                    let change = DimensionChange(before: work.base?.dimension, after: after)
+                    let change = numbered(DimensionChange(before: work.base?.dimension, after: after), id: entry.id)
                     completions.append { completion(.success(change)) }
                 }
                 continue
@@ -200,7 +200,8 @@ extension PostgresStore {
                 if entry.expected >= 0 && entry.write == nil && current.revision == entry.expected {
                     // Unchanged, and the row was at the state it was computed from: nothing to write.
                     work.done = true
-                    let change = DimensionChange(before: work.base?.dimension, after: work.base!.dimension!)
+                    let change = numbered(DimensionChange(before: work.base?.dimension, after: work.base!.dimension!),
+                                          id: entry.id)
                     if case .update(_, _, let completion) = work.operation { completions.append { completion(.success(change)) } }
                 } else if entry.expected >= 0 && current.revision == entry.expected {
                     // Not written, yet the row looks as expected: this statement's snapshot predates the write
@@ -266,6 +267,8 @@ extension PostgresStore {
                 "DELETE FROM \(Schema.dimensionsTable) WHERE id = $1 RETURNING revision, \(Self.columns)", [id.value])
             lock.withLock {
                 known[id] = Known(revision: 0, dimension: nil)
+                // After a deletion, what follows follows nothing (`ChangeNumbers.before` 0).
+                resultNumbers[id] = nil
                 counters.statements += 1
                 counters.operations += 1
                 if !rows.isEmpty { counters.records += 1 }

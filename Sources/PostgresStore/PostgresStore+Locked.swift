@@ -30,7 +30,7 @@ extension PostgresStore {
                 if after == current.dimension {
                     _ = try connection.execute("COMMIT")
                     remember(id, current)
-                    completion(.success(DimensionChange(before: current.dimension, after: after)))
+                    completion(.success(numbered(DimensionChange(before: current.dimension, after: after), id: id)))
                     return true
                 }
                 if let fault = options.writeFault?() {
@@ -49,7 +49,7 @@ extension PostgresStore {
                 committing = true
                 _ = try connection.execute("COMMIT")
                 remember(id, Known(revision: revision, dimension: after), written: true)
-                completion(.success(DimensionChange(before: current.dimension, after: after)))
+                completion(.success(numbered(DimensionChange(before: current.dimension, after: after), id: id)))
                 return true
             } catch {
                 if case .refused(let sqlstate, _) = error, Self.retryable.contains(sqlstate), !committing {

@@ -22,7 +22,8 @@ import SystemIO
 /// An update that keeps losing (one id written hard by several processes) falls back to `SELECT … FOR UPDATE` in
 /// a transaction of its own: four round trips, but certain progress.
 /// Within one process, operations on one id never run in two statements at once, so they do not conflict with
-/// each other.
+/// each other, and the store numbers each id's results in this process in the order it got them
+/// (`ChangeNumbers`; other processes' writes do not take part: each process orders its own answers).
 ///
 /// **Never a 200 for an unknown outcome.** A change is reported only after its statement returned (committed,
 /// with `synchronous_commit=on` forced per session). If the connection breaks or the database stops answering
@@ -76,6 +77,9 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     /// The last state seen of each id (nil: seen absent) and its revision: the base an update is computed from.
     /// Only ever a guess: every write and every unchanged result is checked against the row.
     var known: [DimensionID: Known] = [:]
+    /// The number of each id's latest result in this process, and the last number given (`ChangeNumbers`).
+    var resultNumbers: [DimensionID: UInt64] = [:]
+    var lastResultNumber: UInt64 = 0
     /// Connections that worked when last used or checked.
     var connections = 0
     /// Why the last connection attempt failed, while none works.
@@ -251,6 +255,21 @@ extension PostgresStore {
             return Schema.problem(installed: installed).map { "\(settings.displayName): \($0)" }
         } catch {
             return "\(settings.displayName): \(error)"
+        }
+    }
+}
+
+extension PostgresStore {
+    /// `change` with the next number of `id`'s results in this process. Called by the thread that has `id` in a
+    /// statement, so the numbers follow the order of the results.
+    func numbered(_ change: DimensionChange, id: DimensionID) -> DimensionChange {
+        lock.withLock {
+            lastResultNumber += 1
+            let before = resultNumbers[id] ?? 0
+            resultNumbers[id] = lastResultNumber
+            var numbered = change
+            numbered.numbers = ChangeNumbers(before: before, after: lastResultNumber)
+            return numbered
         }
     }
 }

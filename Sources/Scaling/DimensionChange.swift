@@ -2,7 +2,7 @@
 public struct DimensionChange: Sendable, Equatable {
     public var before: Dimension?
     public var after: Dimension
-    /// Where the change stands among its id's changes, for a store that numbers them; nil from one that does not.
+    /// Where the result stands among its id's results in this process; nil from a caller that made it by hand.
     public var numbers: ChangeNumbers?
 
     public init(before: Dimension?, after: Dimension, numbers: ChangeNumbers? = nil) {
@@ -19,9 +19,9 @@ public struct DimensionChange: Sendable, Equatable {
     }
 }
 
-/// A store that is the only writer of its dimensions numbers every result it gives for an id, a read that changed
-/// nothing as well as a change, in the order it decided them, and each result names the one before it. What is
-/// built from the results on other threads (the transition log's lines) can then be put back in that order.
+/// A store numbers every result it gives for an id in this process, a read that changed nothing as well as a
+/// change, in the order it decided them, and each result names the one before it. What is built from the results
+/// on other threads (the transition log's lines) can then be put back in that order.
 public struct ChangeNumbers: Sendable, Equatable {
     /// The number of the id's previous result; 0 when there is none in this process (the state was loaded when
     /// the store opened, or the id was deleted), so this result follows nothing.

@@ -16,9 +16,8 @@ import Scaling
 /// - **A failure changes nothing.** A write that could not be made durable is reported as
 ///   `ScalingError.store(.unavailable)`, and no read ever sees it.
 /// - Reads see the latest durable state; `allDimensions` is sorted by id.
-/// - **Numbered, where it can be.** A store that is the only writer of its dimensions (file, memory) numbers each
-///   id's results, reads included, in the order it decided them (`ChangeNumbers`); one shared by several processes
-///   gives no numbers.
+/// - **Numbered.** A store numbers each id's results in this process, reads included, in the order it decided them
+///   (`ChangeNumbers`).
 public protocol DimensionStore: AnyObject, Sendable {
     /// The durable state of `id`, nil if there is none.
     func dimension(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension?, StoreError>) -> Void)

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTestServer
 import Synchronization
 import Testing
 
@@ -47,11 +48,16 @@ struct LogTests {
     }
 
     /// Concurrent PATCHes and GETs of one id, on connections spread over several event loops, in demo mode (where
-    /// a GET advances the dimension too): the transition log's lines come in the order the changes were made, so
-    /// each `Response` line starts from where the one before it ended.
-    @Test func transitionLinesOfOneIdFollowTheOrderOfItsChanges() throws {
+    /// a GET advances the dimension too), with the file store and with PostgreSQL: the transition log's lines come
+    /// in the order the changes were made, so each `Response` line starts from where the one before it ended.
+    @Test(arguments: ["file", "postgres"])
+    func transitionLinesOfOneIdFollowTheOrderOfItsChanges(store: String) throws {
         let logs = ServerProcess.temporaryDirectory()
-        let server = try ServerProcess(["--mode", "demo", "--log-dir", logs, "--event-loops", "4"])
+        var arguments = ["--mode", "demo", "--log-dir", logs, "--event-loops", "4"]
+        let database = store == "postgres" ? try PostgresTestServer.shared.createDatabase() : nil
+        defer { database.map { PostgresTestServer.shared.dropDatabase(url: $0) } }
+        if let database { arguments += ["--database-url", database, "--migrate"] }
+        let server = try ServerProcess(arguments)
         let path = "/v1/scalableTargetDimensions/ordered"
         let clients = 8
         let rounds = 40
