@@ -278,7 +278,8 @@ public final class TransitionLog: Sendable {
     public func reopen() {
         file.withLock { open in
             writePending(&open)
-            open = OpenFile()
+            // A new file, the same order: the lines of results before the reopen are still what later ones follow.
+            open = OpenFile(order: open.order)
         }
     }
 

@@ -161,6 +161,24 @@ struct TransitionLogTests {
         ])
     }
 
+    /// Fails if reopening the file (SIGHUP, after logrotate) forgets which results are logged: the next line of
+    /// an id would be held for ever.
+    @Test func aReopenKeepsTheOrder() throws {
+        let id = try DimensionID("x")
+        let first = Dimension(id: id, version: "v", resourceName: "r", dimensionName: "d", actualCapacity: 1,
+                              desiredCapacity: 2, scalingStatus: .pending)
+        var second = first
+        second.desiredCapacity = 3
+        let lines = try Self.logged { log in
+            log.record(method: "GET", body: [], before: first, after: RenderedDimension(first),
+                       numbers: ChangeNumbers(before: 0, after: 7))
+            log.reopen()
+            log.record(method: "GET", body: [], before: first, after: RenderedDimension(second),
+                       numbers: ChangeNumbers(before: 7, after: 9))
+        }
+        #expect(lines.filter { $0.hasPrefix("Response") }.count == 2, "\(lines)")
+    }
+
     /// The lines `write` logs, without their time stamps.
     private static func logged(_ write: (TransitionLog) -> Void) throws -> [String] {
         var template = Array("/tmp/capacityd-transitions.XXXXXX".utf8CString)
