@@ -78,7 +78,9 @@ extension FileStore {
             counters.records += UInt64(records)
             for write in batch {
                 switch write.record {
-                case .dimension(let dimension)?: committed[write.id] = KnownDimension(dimension, number: write.sequence)
+                case .dimension(let dimension)?:
+                    committed[write.id] = KnownDimension(dimension, number: write.sequence)
+                    if !deletedNumbers.isEmpty { deletedNumbers[write.id] = nil }
                 case .deletion?: committed[write.id] = nil
                 case nil: committed[write.id]?.number = write.sequence
                 }

@@ -61,6 +61,9 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     /// States queued but not yet durable, with the number of their id's latest result; a nil dimension is a
     /// queued deletion.
     var pending: [DimensionID: (dimension: Dimension?, sequence: UInt64)] = [:]
+    /// The number of a deleted id's latest result, until it is created again: what follows a deletion follows
+    /// the results before it.
+    var deletedNumbers: [DimensionID: UInt64] = [:]
     var queue: [QueuedWrite] = []
     var sequence: UInt64 = 0
     var lastFailure: String?
@@ -179,8 +182,9 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             let knownIndex = latestPending == nil ? committed.index(forKey: id) : nil
             let known = knownIndex.map { committed.values[$0] }
             let latest = latestPending.map { $0.dimension } ?? known?.dimension
-            // The number of the id's latest result; a deletion ends the line: what follows it follows nothing.
-            let latestNumber = latestPending.map { $0.dimension == nil ? 0 : $0.sequence } ?? known?.number ?? 0
+            // The number of the id's latest result; after a deletion, that of the result before it.
+            let latestNumber = latestPending.map { $0.dimension == nil ? deletedNumber(id) : $0.sequence }
+                ?? known?.number ?? deletedNumber(id)
             let after: Dimension
             switch Result(catching: { () throws(ScalingError) -> Dimension in try transition.next(latest, id: id) }) {
             case .failure(let error): return .failure(error)
@@ -209,6 +213,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             let latestPending = pending[id]
             guard let latest = latestPending.map({ $0.dimension }) ?? committed[id]?.dimension else { return .notFound(id) }
             guard !stopping else { return .unavailable(cause: "the store is closing") }
+            deletedNumbers[id] = latestPending?.sequence ?? committed[id]?.number ?? 0
             sequence += 1
             pending[id] = (nil, sequence)
             queue.append(QueuedWrite(id: id, sequence: sequence, record: .deletion(id),
@@ -217,6 +222,11 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             return nil
         }
         if let refusal { completion(.failure(refusal)) }
+    }
+
+    /// The number of a deleted id's latest result; 0 when it was not deleted (called with the lock held).
+    func deletedNumber(_ id: DimensionID) -> UInt64 {
+        deletedNumbers.isEmpty ? 0 : deletedNumbers[id] ?? 0
     }
 
     // MARK: Health

@@ -267,8 +267,6 @@ extension PostgresStore {
                 "DELETE FROM \(Schema.dimensionsTable) WHERE id = $1 RETURNING revision, \(Self.columns)", [id.value])
             lock.withLock {
                 known[id] = Known(revision: 0, dimension: nil)
-                // After a deletion, what follows follows nothing (`ChangeNumbers.before` 0).
-                resultNumbers[id] = nil
                 counters.statements += 1
                 counters.operations += 1
                 if !rows.isEmpty { counters.records += 1 }

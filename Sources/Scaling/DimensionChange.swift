@@ -23,8 +23,8 @@ public struct DimensionChange: Sendable, Equatable {
 /// change, in the order it decided them, and each result names the one before it. What is built from the results
 /// on other threads (the transition log's lines) can then be put back in that order.
 public struct ChangeNumbers: Sendable, Equatable {
-    /// The number of the id's previous result; 0 when there is none in this process (the state was loaded when
-    /// the store opened, or the id was deleted), so this result follows nothing.
+    /// The number of the id's previous result, deletions of it in between or not; 0 when there is none in this
+    /// process (the state was loaded when the store opened), so this result follows nothing.
     public var before: UInt64
     /// This result's number.
     public var after: UInt64

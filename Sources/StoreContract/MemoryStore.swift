@@ -6,8 +6,11 @@ import SystemIO
 public final class MemoryStore: DimensionStore {
     private struct State {
         var dimensions: [DimensionID: KnownDimension] = [:]
-        /// The number of the last state made.
+        /// The number of the last result given.
         var number: UInt64 = 0
+        /// The number of a deleted id's latest result, until it is created again: what follows a deletion follows
+        /// the results before it.
+        var deletedNumbers: [DimensionID: UInt64] = [:]
         var writes: UInt64 = 0
         var failedWrites: UInt64 = 0
         var lastFailure: String?
@@ -42,7 +45,7 @@ public final class MemoryStore: DimensionStore {
     private static func numberResult(_ id: DimensionID, before: Dimension?, after: Dimension,
                                      _ state: inout State) -> DimensionChange {
         state.number += 1
-        let previous = state.dimensions[id]?.number ?? 0
+        let previous = state.dimensions[id]?.number ?? state.deletedNumbers.removeValue(forKey: id) ?? 0
         state.dimensions[id] = KnownDimension(after, number: state.number)
         return DimensionChange(before: before, after: after, numbers: ChangeNumbers(before: previous, after: state.number))
     }
@@ -69,10 +72,11 @@ public final class MemoryStore: DimensionStore {
 
     public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
         let outcome: Result<Dimension, StoreError> = state.withLock { state in
-            guard let before = state.dimensions[id]?.dimension else { return .failure(.notFound(id)) }
+            guard let known = state.dimensions[id] else { return .failure(.notFound(id)) }
             if let failure = write(&state) { return .failure(failure) }
             state.dimensions[id] = nil
-            return .success(before)
+            state.deletedNumbers[id] = known.number
+            return .success(known.dimension)
         }
         completion(outcome)
     }

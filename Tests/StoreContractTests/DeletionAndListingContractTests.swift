@@ -31,6 +31,19 @@ struct DeletionContractTests {
         }
     }
 
+    /// Fails if the first result after a deletion does not name the last one before it: the transition log would
+    /// hold its lines for ever, or let a line from before the deletion be overtaken and then never written.
+    @Test("result numbers run on across a deletion", arguments: storeHarnesses)
+    func numbersRunOnAcrossADeletion(harness: any StoreHarness) throws {
+        try withStore(harness) { subject in
+            let store = subject.store
+            let before = try #require(try put(store, sample("a", desired: 2)).numbers)
+            #expect(store.deleteAndWait(id("a")) == .success(sample("a", desired: 2)))
+            let after = try #require(try put(store, sample("a", desired: 3)).numbers)
+            #expect(after.before == before.after)
+        }
+    }
+
     /// A deletion sent while an update of the same id is still on its way (the update sent with a completion,
     /// the deletion right after), and the other way round. Fails if either is computed without the other: the
     /// deletion reporting the state before the update (or `.notFound` for an id the update creates), or the
