@@ -5,7 +5,8 @@ import Scaling
 
 /// Whatever bytes a crash, a bad disk or a person left in the state directory, the store either refuses to start
 /// with a reason or starts with exactly the whole records that came before the damage; and a store that started
-/// takes a new write that is still there after compaction and a reopen.
+/// takes a new write, at a revision above every one it recovered, that is still there after compaction and a
+/// reopen.
 public enum StoreRecoveryCheck {
     public static func run(_ input: [UInt8]) {
         let bytes = Array(input.dropFirst())
@@ -47,6 +48,7 @@ public enum StoreRecoveryCheck {
             switch record {
             case .dimension(let dimension): expected[dimension.id] = dimension
             case .deletion(let id): expected[id] = nil
+            case .lastRevision: break
             }
         }
         let options = FileStore.Options(compactionThresholdBytes: 1)
@@ -58,20 +60,31 @@ public enum StoreRecoveryCheck {
             return
         }
         precondition(!mustRefuse, "the store opened over damage with whole records after it")
-        precondition(try! store.allDimensionsAndWait().get() == expected.values.sorted { $0.id < $1.id }, "recovered state differs from the records")
+        let recovered = try! store.allDimensionsAndWait().get()
+        precondition(recovered.map(content) == expected.values.sorted { $0.id < $1.id }.map(content), "recovered state differs from the records")
+        precondition(recovered.allSatisfy { $0.revision > 0 }, "a recovered dimension has no revision")
         let written = Dimension(id: try! DimensionID("written-after-recovery"), version: "v", resourceName: "r",
                                 dimensionName: "d", actualCapacity: 2, desiredCapacity: 3, scalingStatus: .pending)
-        guard case .success = store.updateAndWait(written.id, { _ in written }) else {
+        guard case .success(let change) = store.updateAndWait(written.id, { _ in written }) else {
             preconditionFailure("a write after recovery failed")
         }
+        precondition(recovered.allSatisfy { $0.revision < change.after.revision }, "a revision was given again")
         store.close()
-        expected[written.id] = written
+        for dimension in recovered { expected[dimension.id] = dimension }
+        expected[written.id] = change.after
         guard let reopened = try? FileStore(directory: directory.path, options: options) else {
             preconditionFailure("the store did not reopen after a write on recovered bytes")
         }
         precondition(try! reopened.allDimensionsAndWait().get() == expected.values.sorted { $0.id < $1.id }, "state changed across a reopen")
         reopened.close()
     }
+}
+
+/// A dimension's state without its revision, which recovery gives a record that has none.
+private func content(_ dimension: Dimension) -> Dimension {
+    var content = dimension
+    content.revision = 0
+    return content
 }
 
 /// A fresh directory for one check, on tmpfs when there is one (fsync there costs nothing).

@@ -11,6 +11,7 @@ enum APIError {
         case .operatorKeyRejected: .forbidden
         case .notFound, .store(.notFound): .notFound
         case .alreadyExists: .conflict
+        case .preconditionFailed: .preconditionFailed
         case .store(.unavailable): .serviceUnavailable
         }
     }

@@ -57,7 +57,7 @@ extension FileStore {
                 guard let second = try FileSystem.read(syncedPath).flatMap(decodeSynced),
                       second.generation == first.generation else { continue }
                 let synced = first.length
-                var dimensions: [DimensionID: Dimension] = [:]
+                var replay = Replay()
                 let snapshotScan = RecordFormat.scan(snapshot)
                 if let bad = snapshotScan.firstBad {
                     throw OpenError(description: "\(snapshotPath) is damaged at byte \(bad.offset): \(bad.reason)")
@@ -66,8 +66,8 @@ extension FileStore {
                 if let bad = logScan.firstBad {
                     throw OpenError(description: "\(directory)/\(logName) is damaged at byte \(bad.offset): \(bad.reason)")
                 }
-                replay(snapshotScan.records + logScan.records, into: &dimensions)
-                return dimensions.values.sorted { $0.id < $1.id }
+                replay.apply(snapshotScan.records + logScan.records)
+                return replay.dimensions.values.sorted { $0.id < $1.id }
             } catch let error as OpenError {
                 throw error
             } catch {

@@ -4,7 +4,7 @@ import SystemIO
 
 extension FileStore {
     struct Recovered {
-        var dimensions: [DimensionID: Dimension]
+        var replay: Replay
         var log: FileDescriptor
         var logSize: Int
     }
@@ -17,13 +17,13 @@ extension FileStore {
         let logPath = directory + "/" + logName
         do {
             try FileSystem.removeIfPresent(snapshotPath + ".tmp")
-            var dimensions: [DimensionID: Dimension] = [:]
+            var replay = Replay()
             if let bytes = try FileSystem.read(snapshotPath) {
                 let scan = RecordFormat.scan(bytes)
                 if let bad = scan.firstBad {
                     throw OpenError(description: "\(snapshotPath) is damaged at byte \(bad.offset): \(bad.reason)")
                 }
-                replay(scan.records, into: &dimensions)
+                replay.apply(scan.records)
             }
             let log = try FileSystem.open(logPath, flags: O_RDWR | O_CREAT)
             let bytes = try FileSystem.read(logPath) ?? []
@@ -37,8 +37,8 @@ extension FileStore {
                 try FileSystem.truncate(log, to: scan.validLength)
                 try FileSystem.fsync(log)
             }
-            replay(scan.records, into: &dimensions)
-            return Recovered(dimensions: dimensions, log: log, logSize: scan.validLength)
+            replay.apply(scan.records)
+            return Recovered(replay: replay, log: log, logSize: scan.validLength)
         } catch let error as OpenError {
             throw error
         } catch {
@@ -46,12 +46,25 @@ extension FileStore {
         }
     }
 
-    /// Applies records in file order: a later state of an id replaces an earlier one, a deletion removes it.
-    static func replay(_ records: [StoredRecord], into dimensions: inout [DimensionID: Dimension]) {
-        for record in records {
-            switch record {
-            case .dimension(let dimension): dimensions[dimension.id] = dimension
-            case .deletion(let id): dimensions[id] = nil
+    /// The state records give when applied in file order: a later state of an id replaces an earlier one, a
+    /// deletion removes it, and the revision counter ends above every revision read. A state without a revision
+    /// (written before the store kept them) gets the counter's next, so replaying the same files always gives the
+    /// same revisions, and a store never gives one of them again.
+    struct Replay {
+        var dimensions: [DimensionID: Dimension] = [:]
+        var revisions = RevisionCounter()
+
+        mutating func apply(_ records: [StoredRecord]) {
+            for record in records {
+                switch record {
+                case .dimension(let dimension) where dimension.revision == 0:
+                    dimensions[dimension.id] = revisions.stamp(dimension, before: nil)
+                case .dimension(let dimension):
+                    revisions.observe(dimension.revision)
+                    dimensions[dimension.id] = dimension
+                case .deletion(let id): dimensions[id] = nil
+                case .lastRevision(let revision): revisions.observe(revision)
+                }
             }
         }
     }

@@ -82,6 +82,7 @@ extension FileStore {
                     committed[write.id] = KnownDimension(dimension, number: write.sequence)
                     if !deletedNumbers.isEmpty { deletedNumbers[write.id] = nil }
                 case .deletion?: committed[write.id] = nil
+                case .lastRevision?: preconditionFailure("only a snapshot holds the revision counter")
                 case nil: committed[write.id]?.number = write.sequence
                 }
                 if pending[write.id]?.sequence == write.sequence { pending[write.id] = nil }
@@ -97,13 +98,12 @@ extension FileStore {
         if logSize >= options.compactionThresholdBytes { compact() }
     }
 
-    /// Writes every committed dimension to a new snapshot, atomically replaces the old one, and empties the log.
+    /// Writes the revision counter and every committed dimension to a new snapshot, atomically replaces the old one, and empties the log.
     /// A crash at any step leaves a snapshot plus a log whose replay gives the same state (records are whole
     /// states, so replaying one twice is harmless).
     private func compact() {
-        let dimensions = committedDimensions()
         var bytes: [UInt8] = []
-        for dimension in dimensions { RecordFormat.appendLine(dimension, to: &bytes) }
+        for record in snapshotRecords() { RecordFormat.appendLine(record, to: &bytes) }
         let temporary = directory + "/" + Self.snapshotName + ".tmp"
         do {
             let file = try FileSystem.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)

@@ -64,6 +64,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     /// The number of a deleted id's latest result, until it is created again: what follows a deletion follows
     /// the results before it.
     var deletedNumbers: [DimensionID: UInt64] = [:]
+    /// Every change queued takes its revision here, a failed one too: a revision is never given twice.
+    var revisions: RevisionCounter
     var queue: [QueuedWrite] = []
     var sequence: UInt64 = 0
     var lastFailure: String?
@@ -110,7 +112,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             throw OpenError(description: "state directory \(directory) is in use by another capacityd process", inUse: true)
         }
         let recovered = try Self.recover(directory: directory)
-        committed = recovered.dimensions.mapValues { KnownDimension($0, number: 0) }
+        committed = recovered.replay.dimensions.mapValues { KnownDimension($0, number: 0) }
+        revisions = recovered.replay.revisions
         log = recovered.log
         logSize = recovered.logSize
         do {
@@ -174,6 +177,13 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         lock.withLock { committed.values.map(\.dimension).sorted { $0.id < $1.id } }
     }
 
+    /// The committed dimensions and the revision counter, as a snapshot keeps them.
+    func snapshotRecords() -> [StoredRecord] {
+        lock.withLock {
+            [.lastRevision(revisions.last)] + committed.values.map(\.dimension).sorted { $0.id < $1.id }.map { .dimension($0) }
+        }
+    }
+
     public func update(_ id: DimensionID, _ transition: some DimensionTransition,
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
         let immediate: Result<DimensionChange, ScalingError>? = lock.withLock {
@@ -185,7 +195,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             // The number of the id's latest result; after a deletion, that of the result before it.
             let latestNumber = latestPending.map { $0.dimension == nil ? deletedNumber(id) : $0.sequence }
                 ?? known?.number ?? deletedNumber(id)
-            let after: Dimension
+            var after: Dimension
             switch Result(catching: { () throws(ScalingError) -> Dimension in try transition.next(latest, id: id) }) {
             case .failure(let error): return .failure(error)
             case .success(let computed): after = computed
@@ -193,6 +203,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
             let unchanged = after == latest
             if unchanged, let knownIndex { return .success(numberRead(at: knownIndex)) }
             guard !stopping else { return .failure(.store(.unavailable(cause: "the server is shutting down"))) }
+            // What is stored, with its revision: an unchanged result is the latest state, a change a new revision.
+            if unchanged, let latest { after = latest } else { after = revisions.stamp(after, before: latest) }
             sequence += 1
             let result = DimensionChange(before: latest, after: after,
                                          numbers: ChangeNumbers(before: latestNumber, after: sequence))

@@ -2,24 +2,23 @@ import Scaling
 
 import JSON
 
-/// One line of the store: a dimension's whole new state, or its deletion.
+/// One line of the store: a dimension's whole new state, its deletion, or the store's revision counter (a
+/// snapshot's first line, so that a revision never comes back, even for the deleted id that had the highest).
 public enum StoredRecord: Sendable, Equatable {
     case dimension(Dimension)
     case deletion(DimensionID)
-
-    var id: DimensionID {
-        switch self {
-        case .dimension(let dimension): dimension.id
-        case .deletion(let id): id
-        }
-    }
+    case lastRevision(UInt64)
 }
 
 /// The on-disk record: one line per dimension state, `<crc32 as 8 hex digits> <dimension JSON>\n`, or
-/// `<crc32> {"deletedDimensionId": "ID"}\n` for a deletion. Lines are readable with `cut -d' ' -f2- | jq`, and the
-/// checksum tells a whole record from a torn or corrupted one.
+/// `<crc32> {"deletedDimensionId": "ID"}\n` for a deletion, `<crc32> {"lastRevision": N}\n` for the revision
+/// counter. Lines are readable with `cut -d' ' -f2- | jq`, and the checksum tells a whole record from a torn or
+/// corrupted one.
 public enum RecordFormat {
     static let deletionKey = "deletedDimensionId"
+    static let lastRevisionKey = "lastRevision"
+    /// Revisions are read as JSON numbers, exact up to 2^53: far more changes than a store will ever make.
+    static let maxRevision: Double = 9_007_199_254_740_992
 
     public static func appendLine(_ dimension: Dimension, to out: inout [UInt8]) {
         appendLine(json: RecordJSON.encode(dimension), to: &out)
@@ -32,6 +31,11 @@ public enum RecordFormat {
         case .deletion(let id):
             var json = Array("{\"\(deletionKey)\": ".utf8)
             JSONWriter.appendString(id.value, to: &json)
+            json.append(UInt8(ascii: "}"))
+            appendLine(json: json, to: &out)
+        case .lastRevision(let revision):
+            var json = Array("{\"\(lastRevisionKey)\": ".utf8)
+            JSONWriter.appendInteger(Int(revision), to: &json)
             json.append(UInt8(ascii: "}"))
             appendLine(json: json, to: &out)
         }
@@ -103,6 +107,7 @@ public enum RecordFormat {
         let json = line.dropFirst(9)
         guard CRC32.checksum(json) == expected else { return .failure(.init(description: "checksum mismatch")) }
         if let id = deletion(json) { return .success(.deletion(id)) }
+        if let revision = lastRevision(json) { return .success(.lastRevision(revision)) }
         do {
             return .success(.dimension(try RecordJSON.decode(json)))
         } catch {
@@ -117,5 +122,13 @@ extension RecordFormat {
         guard json.starts(with: "{\"\(deletionKey)\"".utf8), case .object(let object)? = try? JSONParser.parse(json), object.count == 1,
               case .string(let text)? = object[deletionKey] else { return nil }
         return try? DimensionID(text)
+    }
+
+    /// The counter of a revision record (an object with exactly the one key), or nil for anything else.
+    static func lastRevision(_ json: ArraySlice<UInt8>) -> UInt64? {
+        guard json.starts(with: "{\"\(lastRevisionKey)\"".utf8), case .object(let object)? = try? JSONParser.parse(json),
+              object.count == 1, case .number(let number)? = object[lastRevisionKey],
+              number >= 0, number <= maxRevision, number.rounded() == number else { return nil }
+        return UInt64(number)
     }
 }

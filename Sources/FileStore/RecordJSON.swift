@@ -10,10 +10,13 @@ import Scaling
 ///   clients see; spelled here, not taken from the API, so a change of the API's names changes no file.
 /// - **Nulls**: `failureReason` is left out when there is none; reading, `null` is none too.
 /// - **Numbers**: JSON numbers, whole ones as `2.0`, others in Swift's shortest round-trip digits (`JSONWriter`).
-/// - **Versioning**: none in the object: a line is a checksum and this object, or a deletion
-///   (`deletedDimensionId`). Reading, every member but `failureReason` is required, the id too (no fallback), and
-///   text is taken as written (the store refused U+0000 before writing it); a record that does not validate is
-///   damage.
+/// - **Revision**: a last member the API's JSON does not have, `revision`, left out for a state no store has
+///   written. A record without one (written before the store kept revisions) gets one when it is read back, in
+///   file order (`FileStore.Replay`).
+/// - **Versioning**: none in the object: a line is a checksum and this object, a deletion (`deletedDimensionId`)
+///   or the revision counter a snapshot starts with (`lastRevision`). Reading, every member but `failureReason`
+///   and `revision` is required, the id too (no fallback), and text is taken as written (the store refused U+0000
+///   before writing it); a record that does not validate is damage.
 enum RecordJSON {
     static func encode(_ dimension: Dimension) -> [UInt8] {
         var out: [UInt8] = []
@@ -33,6 +36,9 @@ enum RecordJSON {
         member("scalingStatus") { JSONWriter.appendString(dimension.scalingStatus.rawValue, to: &$0) }
         if let reason = dimension.failureReason {
             member("failureReason") { JSONWriter.appendString(reason, to: &$0) }
+        }
+        if dimension.revision > 0 {
+            member("revision") { JSONWriter.appendInteger(Int(dimension.revision), to: &$0) }
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -69,8 +75,16 @@ enum RecordJSON {
         case .null?, nil: reason = nil
         default: throw DecodeError(description: "failureReason is not a string")
         }
+        let revision: UInt64
+        switch object["revision"] {
+        case nil: revision = 0
+        case .number(let number)? where number >= 1 && number <= RecordFormat.maxRevision && number.rounded() == number:
+            revision = UInt64(number)
+        default: throw DecodeError(description: "revision is not a whole number >= 1")
+        }
         return Dimension(id: id, version: try string("version"), resourceName: try string("resourceName"),
                          dimensionName: try string("dimensionName"), actualCapacity: try capacity("actualCapacity"),
-                         desiredCapacity: try capacity("desiredCapacity"), scalingStatus: status, failureReason: reason)
+                         desiredCapacity: try capacity("desiredCapacity"), scalingStatus: status, failureReason: reason,
+                         revision: revision)
     }
 }

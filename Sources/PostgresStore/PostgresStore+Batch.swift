@@ -110,7 +110,8 @@ extension PostgresStore {
                     completion(.failure(error))
                 case .success(let after):
                     let unchanged = after == base.dimension
-                    entries.append(Entry(work: index, id: id, expected: base.revision, write: unchanged ? nil : after))
+                    entries.append(Entry(work: index, id: id, expected: base.revision,
+                                         write: unchanged ? nil : Self.proposed(after, before: base.dimension)))
                 }
             case .delete, .list:
                 preconditionFailure("served apart")
@@ -183,10 +184,11 @@ extension PostgresStore {
             if let revision = row[1].flatMap({ Int64($0) }), let after = entry.write {
                 // Written: the change is committed.
                 written += 1
-                seen.append((entry.id, Known(revision: revision, dimension: after)))
+                let stored = Self.stored(after, at: revision)
+                seen.append((entry.id, stored))
                 work.done = true
                 if case .update(_, _, let completion) = work.operation {
-                    let change = numbered(DimensionChange(before: work.base?.dimension, after: after), id: entry.id)
+                    let change = numbered(DimensionChange(before: work.base?.dimension, after: stored.dimension!), id: entry.id)
                     completions.append { completion(.success(change)) }
                 }
                 continue

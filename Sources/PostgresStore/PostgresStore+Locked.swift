@@ -27,10 +27,10 @@ extension PostgresStore {
                     completion(.failure(error))
                     return true
                 }
-                if after == current.dimension {
+                if let unchanged = current.dimension, after == unchanged {
                     _ = try connection.execute("COMMIT")
                     remember(id, current)
-                    completion(.success(numbered(DimensionChange(before: current.dimension, after: after), id: id)))
+                    completion(.success(numbered(DimensionChange(before: unchanged, after: unchanged), id: id)))
                     return true
                 }
                 if let fault = options.writeFault?() {
@@ -39,8 +39,9 @@ extension PostgresStore {
                     completion(.failure(.store(.unavailable(cause: "could not write the state: \(fault)"))))
                     return true
                 }
+                let proposed = Self.proposed(after, before: current.dimension)
                 let written = try connection.execute(current.dimension == nil ? Self.insertStatement : Self.updateStatement,
-                                                     [id.value, Self.stateJSON(after)])
+                                                     [id.value, Self.stateJSON(proposed)])
                 guard let revision = written.first?.first.flatMap({ $0.flatMap { Int64($0) } }) else {
                     // Created by another instance since the SELECT found nothing: lock that row next time.
                     _ = try connection.execute("ROLLBACK")
@@ -48,8 +49,9 @@ extension PostgresStore {
                 }
                 committing = true
                 _ = try connection.execute("COMMIT")
-                remember(id, Known(revision: revision, dimension: after), written: true)
-                completion(.success(numbered(DimensionChange(before: current.dimension, after: after), id: id)))
+                let stored = Self.stored(proposed, at: revision)
+                remember(id, stored, written: true)
+                completion(.success(numbered(DimensionChange(before: current.dimension, after: stored.dimension!), id: id)))
                 return true
             } catch {
                 if case .refused(let sqlstate, _) = error, Self.retryable.contains(sqlstate), !committing {
@@ -84,7 +86,7 @@ extension PostgresStore {
 
     /// `$1` the id, `$2` the state (`stateJSON`).
     static let updateStatement = """
-        UPDATE \(Schema.dimensionsTable) d SET revision = nextval('capacityd_revisions'), version = s.version,
+        UPDATE \(Schema.dimensionsTable) d SET revision = greatest(nextval('capacityd_revisions'), s.revision), version = s.version,
             resource_name = s.resource_name, dimension_name = s.dimension_name, actual_capacity = s.actual_capacity,
             desired_capacity = s.desired_capacity, scaling_status = s.scaling_status, failure_reason = s.failure_reason,
             updated_at = now()
@@ -95,7 +97,7 @@ extension PostgresStore {
     /// `$1` the id, `$2` the state (`stateJSON`).
     static let insertStatement = """
         INSERT INTO \(Schema.dimensionsTable) (id, revision, \(columns))
-        SELECT $1, nextval('capacityd_revisions'), \(columns) FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
+        SELECT $1, greatest(nextval('capacityd_revisions'), s.revision), \(columns) FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
         ON CONFLICT (id) DO NOTHING RETURNING revision
         """
 }

@@ -6,7 +6,9 @@ import Scaling
 /// API's JSON (`DimensionJSON`) and the file store's records (`RecordJSON`):
 ///
 /// - **Names**: the columns are snake_case (`resource_name`, `actual_capacity`, `failure_reason`); the id is the
-///   `id` key column, beside the `revision` the optimistic writes compare, not a member of the state.
+///   `id` key column, beside the `revision` the optimistic writes compare. A write sends the least revision it
+///   may take (`RevisionCounter.lowestRevision`) as the state's `revision` member, and the row takes that or the
+///   sequence's next, whichever is higher.
 /// - **Nulls**: a dimension without a failure reason has `failure_reason` NULL (the member is left out of the
 ///   JSON the statements read, which `jsonb_to_record` turns into NULL); every other column is NOT NULL.
 /// - **Numbers**: capacities are `double precision`, sent as JSON numbers (`JSONWriter`) that PostgreSQL rounds
@@ -20,7 +22,7 @@ extension PostgresStore {
 
     /// The state's columns with their types, as `jsonb_to_record(set)` reads them from `appendState`'s members.
     static let stateColumns = """
-        version text, resource_name text, dimension_name text, actual_capacity double precision, \
+        revision bigint, version text, resource_name text, dimension_name text, actual_capacity double precision, \
         desired_capacity double precision, scaling_status text, failure_reason text
         """
 
@@ -40,7 +42,7 @@ extension PostgresStore {
             ORDER BY d.id FOR UPDATE
         ), updated AS (
             UPDATE \(Schema.dimensionsTable) d SET
-                revision = nextval('capacityd_revisions'), version = i.version, resource_name = i.resource_name,
+                revision = greatest(nextval('capacityd_revisions'), i.revision), version = i.version, resource_name = i.resource_name,
                 dimension_name = i.dimension_name, actual_capacity = i.actual_capacity,
                 desired_capacity = i.desired_capacity, scaling_status = i.scaling_status,
                 failure_reason = i.failure_reason, updated_at = now()
@@ -52,7 +54,7 @@ extension PostgresStore {
             INSERT INTO \(Schema.dimensionsTable)
                 (id, revision, version, resource_name, dimension_name, actual_capacity, desired_capacity,
                  scaling_status, failure_reason)
-            SELECT i.id, nextval('capacityd_revisions'), i.version, i.resource_name, i.dimension_name,
+            SELECT i.id, greatest(nextval('capacityd_revisions'), i.revision), i.version, i.resource_name, i.dimension_name,
                    i.actual_capacity, i.desired_capacity, i.scaling_status, i.failure_reason
             FROM input i WHERE i.write AND i.expected = 0 ORDER BY i.id
             ON CONFLICT (id) DO NOTHING
@@ -106,8 +108,8 @@ extension PostgresStore {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The one encoder: the state's columns (`columns`, without the id) as JSON object members, comma-separated,
-    /// `failure_reason` left out when there is none.
+    /// The one encoder: the state's columns (`stateColumns`) as JSON object members, comma-separated,
+    /// `failure_reason` left out when there is none. `revision` is the least the row may take.
     static func appendState(_ dimension: Dimension, to out: inout [UInt8]) {
         var first = true
         func member(_ name: String, _ value: (inout [UInt8]) -> Void) {
@@ -116,6 +118,7 @@ extension PostgresStore {
             JSONWriter.appendName(name, to: &out)
             value(&out)
         }
+        member("revision") { JSONWriter.appendInteger(Int(dimension.revision), to: &$0) }
         member("version") { JSONWriter.appendString(dimension.version, to: &$0) }
         member("resource_name") { JSONWriter.appendString(dimension.resourceName, to: &$0) }
         member("dimension_name") { JSONWriter.appendString(dimension.dimensionName, to: &$0) }
@@ -138,6 +141,7 @@ extension PostgresStore {
               let status = row[offset + 6].flatMap({ ScalingStatus(rawValue: $0) }) else { return nil }
         return Known(revision: revision, dimension: Dimension(
             id: id, version: version, resourceName: resourceName, dimensionName: dimensionName, actualCapacity: actual,
-            desiredCapacity: desired, scalingStatus: status, failureReason: row[offset + 7]))
+            desiredCapacity: desired, scalingStatus: status, failureReason: row[offset + 7],
+            revision: UInt64(clamping: revision)))
     }
 }

@@ -97,9 +97,24 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
 
     private var threads: [PosixThread] = []
 
+    /// A row as this instance last saw it: its revision (0: no row) and its dimension, which carries the same.
     struct Known {
         var revision: Int64
         var dimension: Dimension?
+    }
+
+    /// `after` as a write sends it: with the least revision its row may take.
+    static func proposed(_ after: Dimension, before: Dimension?) -> Dimension {
+        var proposed = after
+        proposed.revision = RevisionCounter.lowestRevision(of: after, before: before)
+        return proposed
+    }
+
+    /// A written state as its row holds it, at the revision the database gave.
+    static func stored(_ written: Dimension, at revision: Int64) -> Known {
+        var dimension = written
+        dimension.revision = UInt64(clamping: revision)
+        return Known(revision: revision, dimension: dimension)
     }
 
     struct WriteFailure {

@@ -12,8 +12,10 @@ public enum ScalingStatus: String, Sendable, CaseIterable, Equatable {
 /// the change, the response, the transition log), and a copy of the box is one retain where the fields cost five;
 /// a change that changes nothing (every GET in production mode) keeps the box, so comparing before and after is
 /// one pointer comparison. Setting a field makes a new box.
+///
+/// Its `revision` says where the state stands in its id's history, and is no part of the state's equality.
 public struct Dimension: Sendable, Equatable {
-    private struct Fields: Sendable, Equatable {
+    private struct Fields: Sendable {
         var id: DimensionID
         var version: String
         var resourceName: String
@@ -22,6 +24,14 @@ public struct Dimension: Sendable, Equatable {
         var desiredCapacity: Double
         var scalingStatus: ScalingStatus
         var failureReason: String?
+        var revision: UInt64
+
+        func sameState(as other: Fields) -> Bool {
+            id == other.id && version == other.version && resourceName == other.resourceName
+                && dimensionName == other.dimensionName && actualCapacity == other.actualCapacity
+                && desiredCapacity == other.desiredCapacity && scalingStatus == other.scalingStatus
+                && failureReason == other.failureReason
+        }
     }
 
     private final class Box: Sendable {
@@ -33,14 +43,16 @@ public struct Dimension: Sendable, Equatable {
 
     public init(id: DimensionID, version: String, resourceName: String, dimensionName: String,
                 actualCapacity: Double, desiredCapacity: Double, scalingStatus: ScalingStatus,
-                failureReason: String? = nil) {
+                failureReason: String? = nil, revision: UInt64 = 0) {
         box = Box(Fields(id: id, version: version, resourceName: resourceName, dimensionName: dimensionName,
                          actualCapacity: actualCapacity, desiredCapacity: desiredCapacity,
-                         scalingStatus: scalingStatus, failureReason: failureReason))
+                         scalingStatus: scalingStatus, failureReason: failureReason, revision: revision))
     }
 
+    /// Equal states, whatever their revisions: a change is a change of the state, and a transition that gives
+    /// back what it was given changes nothing. Compare `revision` where it matters.
     public static func == (lhs: Dimension, rhs: Dimension) -> Bool {
-        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+        lhs.box === rhs.box || lhs.box.fields.sameState(as: rhs.box.fields)
     }
 
     private mutating func set<Value>(_ field: WritableKeyPath<Fields, Value>, _ value: Value) {
@@ -88,6 +100,14 @@ public struct Dimension: Sendable, Equatable {
     public var failureReason: String? {
         get { box.fields.failureReason }
         set { set(\.failureReason, newValue) }
+    }
+
+    /// Where this state stands in its id's history: a store gives each durable change a revision greater than any
+    /// the id had before, even across a deletion (`RevisionCounter`), and an unchanged result keeps it. 0 for a
+    /// state no store has written. It is the API's `ETag`, and no member of the API's JSON.
+    public var revision: UInt64 {
+        get { box.fields.revision }
+        set { set(\.revision, newValue) }
     }
 }
 

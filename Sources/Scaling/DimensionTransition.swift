@@ -11,7 +11,8 @@ public protocol DimensionTransition: Sendable {
 
 /// What a request of the dimensions API does: a GET observes the dimension (advancing an unfinished one in the
 /// demo and step modes), a validated PATCH applies its update. An unknown id is created with `creation`'s values,
-/// or is not found when there are none.
+/// or is not found when there are none. A `condition` on the revision is checked first, against the state as it
+/// is before the request (an unknown id has none).
 ///
 /// Immutable, and a class: the API makes one for all its GETs, and a store's generic code passes it on with one
 /// retain where a struct of this size would be copied field by field.
@@ -21,14 +22,19 @@ public final class ScalingRequest: DimensionTransition {
     public let mode: ScalingMode
     /// What an unknown id starts as; nil refuses it as `.notFound`.
     public let creation: DimensionDefaults?
+    /// The request's `If-Match` and `If-None-Match`; nil when it has neither.
+    public let condition: RevisionCondition?
 
-    public init(update: DimensionUpdate?, mode: ScalingMode, creation: DimensionDefaults?) {
+    public init(update: DimensionUpdate?, mode: ScalingMode, creation: DimensionDefaults?,
+                condition: RevisionCondition? = nil) {
         self.update = update
         self.mode = mode
         self.creation = creation
+        self.condition = condition
     }
 
     public func next(_ current: Dimension?, id: DimensionID) throws(ScalingError) -> Dimension {
+        try condition?.check(current, id: id)
         let existing: Dimension
         if let current {
             existing = current

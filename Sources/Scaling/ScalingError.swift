@@ -15,6 +15,9 @@ public enum ScalingError: Error, Equatable, Sendable {
     case operatorKeyRejected
     /// An administrator asked to create a dimension that exists.
     case alreadyExists(DimensionID)
+    /// A request's `If-Match` or `If-None-Match` does not hold for the dimension (at `revision`, or nil when it
+    /// does not exist); nothing changed.
+    case preconditionFailed(DimensionID, revision: UInt64?)
     /// No such dimension, and auto-creation is off.
     case notFound(DimensionID)
     /// The store failed; nothing changed.
@@ -32,6 +35,10 @@ public enum ScalingError: Error, Equatable, Sendable {
             "This request needs an API key (x-api-key or Authorization: Bearer): it sets operator fields or administers dimensions"
         case .operatorKeyRejected: "The API key is not valid"
         case .alreadyExists(let id): "Dimension \(id.value) already exists"
+        case .preconditionFailed(let id, let revision?):
+            "Dimension \(id.value) is at revision \(revision) (ETag \"\(revision)\"), which the request's precondition does not allow; nothing changed"
+        case .preconditionFailed(let id, nil):
+            "Dimension \(id.value) does not exist, which the request's precondition does not allow; nothing changed"
         case .notFound(let id): "Dimension \(id.value) does not exist"
         case .store(let error): error.message
         }

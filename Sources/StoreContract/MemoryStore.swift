@@ -11,6 +11,7 @@ public final class MemoryStore: DimensionStore {
         /// The number of a deleted id's latest result, until it is created again: what follows a deletion follows
         /// the results before it.
         var deletedNumbers: [DimensionID: UInt64] = [:]
+        var revisions = RevisionCounter()
         var writes: UInt64 = 0
         var failedWrites: UInt64 = 0
         var lastFailure: String?
@@ -24,7 +25,12 @@ public final class MemoryStore: DimensionStore {
     public init(_ dimensions: [Dimension] = [], writeFault: (@Sendable () -> String?)? = nil) {
         self.writeFault = writeFault
         state.withLock { state in
-            for dimension in dimensions { state.dimensions[dimension.id] = KnownDimension(dimension, number: 0) }
+            for dimension in dimensions { state.revisions.observe(dimension.revision) }
+            for dimension in dimensions {
+                // A state no store has written gets its first revision, as if it had been written here.
+                let stored = dimension.revision > 0 ? dimension : state.revisions.stamp(dimension, before: nil)
+                state.dimensions[dimension.id] = KnownDimension(stored, number: 0)
+            }
         }
     }
 
@@ -58,13 +64,18 @@ public final class MemoryStore: DimensionStore {
                        completion: @escaping @Sendable (Result<DimensionChange, ScalingError>) -> Void) {
         let outcome: Result<DimensionChange, ScalingError> = state.withLock { state in
             let before = state.dimensions[id]?.dimension
-            let after: Dimension
+            var after: Dimension
             do throws(ScalingError) {
                 after = try transition.next(before, id: id)
             } catch {
                 return .failure(error)
             }
-            if after != before, let failure = write(&state) { return .failure(.store(failure)) }
+            if let before, after == before {
+                after = before  // what is stored, with its revision
+            } else {
+                if let failure = write(&state) { return .failure(.store(failure)) }
+                after = state.revisions.stamp(after, before: before)
+            }
             return .success(Self.numberResult(id, before: before, after: after, &state))
         }
         completion(outcome)

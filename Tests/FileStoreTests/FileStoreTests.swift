@@ -178,6 +178,41 @@ struct FileStoreTests {
         #expect(try final.allDimensionsAndWait().get().map(\.id.value) == ["a", "c"])
     }
 
+    /// Fails if records written without a revision do not get distinct ones, in file order, the same at every
+    /// opening, or if a later write can repeat one.
+    @Test func recordsWithoutRevisionsGetThemInFileOrder() throws {
+        let directory = temporaryDirectory()
+        var bytes: [UInt8] = []
+        for record in [sample("a"), sample("b"), sample("a", desired: 2)] { RecordFormat.appendLine(record, to: &bytes) }
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("revision"))
+        try Data(bytes).write(to: URL(fileURLWithPath: directory + "/dimensions.log"))
+        for _ in 0..<2 {
+            let store = try openStore(directory)
+            #expect(try store.allDimensionsAndWait().get().map(\.revision) == [3, 2])
+            store.close()
+        }
+        let store = try openStore(directory)
+        defer { store.close() }
+        #expect(try store.updateAndWait(try DimensionID("b")) { _ throws(ScalingError) in sample("b", desired: 5) }.get().after.revision == 4)
+    }
+
+    /// Fails if a compaction forgets the highest revision given when its dimension was deleted: the id created
+    /// again would be at a revision it had before, and an ETag kept from then would match.
+    @Test func compactionKeepsTheRevisionCounter() throws {
+        let directory = temporaryDirectory()
+        let compacting = try openStore(directory, options: .init(compactionThresholdBytes: 1))
+        try put(compacting, sample("a"))
+        try put(compacting, sample("b"))
+        try put(compacting, sample("b", desired: 2))
+        _ = try compacting.deleteAndWait(try DimensionID("b")).get()  // and compacts: the snapshot holds a at 1
+        compacting.close()
+        let snapshot = try String(contentsOfFile: directory + "/dimensions.snapshot", encoding: .utf8)
+        #expect(snapshot.contains(#"{"lastRevision": 3}"#) && !snapshot.contains("\"b\""))
+        let reopened = try openStore(directory)
+        defer { reopened.close() }
+        #expect(try reopened.updateAndWait(try DimensionID("b")) { _ throws(ScalingError) in sample("b") }.get().after.revision == 4)
+    }
+
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
         let store = try openStore(temporaryDirectory())
         defer { store.close() }
