@@ -6,8 +6,8 @@ import SystemIO
 /// unchanged most of the time, so a rendering is made once and kept until its dimension changes.
 ///
 /// Direct-mapped: an id has one slot, chosen by its hash, holding the rendering of one dimension. A slot's
-/// rendering is used only if its dimension equals the one asked for (the same box, one pointer comparison, when
-/// the store hands out the state it keeps), so a changed dimension, or another id in the same slot, is rendered
+/// rendering is used only if its dimension equals the one asked for, at the same revision (the same box, one
+/// pointer comparison, when the store hands out the state it keeps), so a changed dimension, or another id in the same slot, is rendered
 /// afresh and takes the slot. Memory is bounded by the slots; each has its own lock, so loops wait for each other
 /// only on the same slot.
 final class DimensionRenderings: Sendable {
@@ -23,7 +23,7 @@ final class DimensionRenderings: Sendable {
     func rendering(of dimension: Dimension) -> RenderedDimension {
         let slot = slots[Int(UInt(bitPattern: dimension.id.hashValue) % UInt(slots.count))]
         return slot.withLock { kept in
-            if let rendered = kept, rendered.dimension == dimension { return rendered }
+            if let rendered = kept, rendered.renders(dimension) { return rendered }
             let rendered = RenderedDimension(dimension)
             kept = rendered
             return rendered

@@ -8,7 +8,9 @@ import Scaling
 /// unfinished dimension), logged to the transition log and answered once the change is durable; a GET that changes
 /// nothing is answered from the durable state the store holds in memory, when it holds it. The store gets the
 /// request as a value of the domain (`ScalingRequest`) and its result comes back to the connection's event loop
-/// before anything is rendered, logged or answered: nothing of this type runs on a store's thread.
+/// before anything is rendered, logged or answered: nothing of this type runs on a store's thread. Every answer
+/// carries the dimension's revision as its `ETag`; `If-Match` and `If-None-Match` are read as revisions
+/// (`ConditionalRequest`).
 final class DimensionRoutes: Sendable {
     static let pattern = "/v1/scalableTargetDimensions/{id}"
 
@@ -51,6 +53,7 @@ final class DimensionRoutes: Sendable {
         } catch {
             return APIError.response(for: error)
         }
+        let conditional = ConditionalRequest(request.head)
         var update: DimensionUpdate?
         if request.head.method == .patch {
             switch decodeUpdate(request) {
@@ -60,16 +63,18 @@ final class DimensionRoutes: Sendable {
                 update = decoded
             }
         }
-        let transition = update.map { ScalingRequest(update: $0, mode: configuration.mode, creation: configuration.creation) }
-            ?? observe
+        let transition = update == nil && conditional.condition == nil ? observe
+            : ScalingRequest(update: update, mode: configuration.mode, creation: configuration.creation,
+                             condition: conditional.condition)
         // A read that changes nothing (production mode, or a finished dimension) needs no store update, so no
         // `Waiting` object and no deferred answer: it is answered at once from the durable state the store holds in
         // memory. The store gives none while a write of the id is on its way, so a GET that follows a PATCH closely
         // still waits for it below.
         if update == nil, let result = store.unchangedResult(id, transition) {
-            return answer(result, id: id, update: nil, body: request.body)
+            return answer(result, id: id, update: nil, body: request.body, notModified: conditional.notModified)
         }
-        let waiting = Waiting(routes: self, id: id, update: update, body: request.body, promise: context.deferResponse())
+        let waiting = Waiting(routes: self, id: id, update: update, body: request.body,
+                              notModified: conditional.notModified, promise: context.deferResponse())
         // The closure captures the one object and nothing else, which makes it the closure's context: no
         // allocation of its own.
         store.update(id, transition) { waiting.finish($0) }
@@ -83,14 +88,16 @@ final class DimensionRoutes: Sendable {
         /// A PATCH's; nil for a GET.
         let update: DimensionUpdate?
         let body: [UInt8]
+        let notModified: RevisionCondition.Revisions?
         let promise: ResponsePromise
 
         init(routes: DimensionRoutes, id: DimensionID, update: DimensionUpdate?, body: [UInt8],
-             promise: ResponsePromise) {
+             notModified: RevisionCondition.Revisions?, promise: ResponsePromise) {
             self.routes = routes
             self.id = id
             self.update = update
             self.body = body
+            self.notModified = notModified
             self.promise = promise
         }
 
@@ -99,7 +106,8 @@ final class DimensionRoutes: Sendable {
             promise.onLoop {
                 switch outcome {
                 case .success(let result):
-                    self.promise.succeed(self.routes.answer(result, id: self.id, update: self.update, body: self.body))
+                    self.promise.succeed(self.routes.answer(result, id: self.id, update: self.update, body: self.body,
+                                                            notModified: self.notModified))
                 case .failure(let error):
                     self.promise.succeed(APIError.response(for: error))
                 }
@@ -107,13 +115,18 @@ final class DimensionRoutes: Sendable {
         }
     }
 
-    /// The `200` to a request that did `result`, logged to the transition log.
-    private func answer(_ result: DimensionChange, id: DimensionID, update: DimensionUpdate?, body: [UInt8]) -> HTTPResponse {
+    /// The `200` to a request that did `result`, logged to the transition log; a `304` to a GET whose
+    /// `If-None-Match` (`notModified`) names the revision it found.
+    private func answer(_ result: DimensionChange, id: DimensionID, update: DimensionUpdate?, body: [UInt8],
+                        notModified: RevisionCondition.Revisions?) -> HTTPResponse {
         let rendered = renderings.rendering(of: result.after)
         transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
                            before: result.before ?? configuration.defaults.makeDimension(id: id),
                            after: rendered, numbers: result.numbers)
-        var response = JSONContent.response(rendered.json)
+        if let notModified, notModified.contains(result.after) {
+            return HTTPResponse(status: .notModified, headers: [(name: "ETag", value: rendered.entityTag)])
+        }
+        var response = HTTPResponse(status: .ok, headers: rendered.headers, body: rendered.json)
         // What the old transition-log format has no room for.
         if result.before == nil { response.accessLogFields.append(AccessLogField("created", .bool(true))) }
         if let reason = result.after.failureReason, reason != result.before?.failureReason {
@@ -154,11 +167,14 @@ final class DimensionRoutes: Sendable {
     {
             "operationId": "getScalableTargetDimension",
             "summary": "Read a dimension; in the demo and step modes this also advances an unfinished one.",
+            "parameters": [{"$ref": "#/components/parameters/IfNoneMatch"}, {"$ref": "#/components/parameters/IfMatch"}],
             "responses": {
-              "200": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+              "200": {"description": "The dimension.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+              "304": {"$ref": "#/components/responses/NotModified"},
               "400": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},
               "404": {"$ref": "#/components/responses/Error"},
+              "412": {"$ref": "#/components/responses/PreconditionFailed"},
               "414": {"$ref": "#/components/responses/Error"},
               "429": {"$ref": "#/components/responses/Error"},
               "503": {"$ref": "#/components/responses/Error"}
@@ -171,17 +187,19 @@ final class DimensionRoutes: Sendable {
             "operationId": "updateScalableTargetDimension",
             "summary": "Change a dimension; the answer comes once the change is on disk.",
             "description": "With --api-keys, setting actualCapacity, scalingStatus or failureReason needs a key in x-api-key or Authorization: Bearer (401 without one, 403 with a wrong one).",
+            "parameters": [{"$ref": "#/components/parameters/IfMatch"}, {"$ref": "#/components/parameters/IfNoneMatch"}],
             "requestBody": {
               "required": true,
               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimensionUpdate"}}}
             },
             "responses": {
-              "200": {"description": "The dimension after the change.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+              "200": {"description": "The dimension after the change.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
               "400": {"$ref": "#/components/responses/Error"},
               "401": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},
               "404": {"$ref": "#/components/responses/Error"},
               "411": {"$ref": "#/components/responses/Error"},
+              "412": {"$ref": "#/components/responses/PreconditionFailed"},
               "413": {"$ref": "#/components/responses/Error"},
               "414": {"$ref": "#/components/responses/Error"},
               "415": {"$ref": "#/components/responses/Error"},

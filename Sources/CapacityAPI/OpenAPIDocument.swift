@@ -75,7 +75,16 @@ enum OpenAPIDocument {
       "components": {
         "responses": {
           "Error": {"description": "An error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-          "Dimension": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}}
+          "Dimension": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+          "NotModified": {"description": "The dimension is at a revision If-None-Match names; no body.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+          "PreconditionFailed": {"description": "If-Match names none of the dimension's revision (or it does not exist), or a PATCH's If-None-Match names it; nothing changed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        },
+        "headers": {
+          "ETag": {"description": "The dimension's revision in quotes: it grows with every change and never comes back.", "schema": {"type": "string", "pattern": "^\"[0-9]+\"$"}}
+        },
+        "parameters": {
+          "IfMatch": {"name": "If-Match", "in": "header", "required": false, "description": "Apply only if the dimension is at one of these ETags (strong comparison); * requires nothing. A value that is not a list of entity tags names none, so the request is refused.", "schema": {"type": "string"}, "example": "\"1\""},
+          "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false, "description": "A GET answers 304 if the dimension is at one of these ETags (weak comparison, * for any); a PATCH is refused with 412. A value that is not a list of entity tags names none.", "schema": {"type": "string"}, "example": "\"1\""}
         },
         "schemas": {
           "ScalingStatus": {"type": "string", "enum": ["Pending", "InProgress", "Successful", "Failed"]},

@@ -69,8 +69,8 @@ public struct CommonHead: Sendable {
 
 /// Writes responses in wire format into a buffer, so that everything a read produced leaves in one `send`.
 public enum ResponseSerializer {
-    /// Appends `response` to `buffer`. `Content-Length` is always sent, also for HEAD (RFC 9110 §9.3.2), where the
-    /// body itself is left out. `closing` adds `Connection: close`; `http10KeepAlive` adds `Connection: keep-alive`
+    /// Appends `response` to `buffer`. `Content-Length` is sent with every status but 304, also for HEAD (RFC 9110
+    /// §9.3.2), where the body itself is left out. `closing` adds `Connection: close`; `http10KeepAlive` adds `Connection: keep-alive`
     /// for an HTTP/1.0 client that asked for it.
     ///
     /// The message's size is bounded up front and written in one `append` (`ByteWriter`): an `append(contentsOf:)`
@@ -83,8 +83,11 @@ public enum ResponseSerializer {
         if !isHead { bound += response.body.count }
         ByteWriter.append(to: &buffer, atMost: bound) { out in
             out.append(start)
-            out.append("\r\nContent-Length: ")
-            out.appendDecimal(response.body.count)
+            // A 304 has no content, and its Content-Length would have to be the 200's (RFC 9110 §8.6): none is sent.
+            if response.status != .notModified {
+                out.append("\r\nContent-Length: ")
+                out.appendDecimal(response.body.count)
+            }
             if closing {
                 out.append("\r\nConnection: close")
             } else if http10KeepAlive {

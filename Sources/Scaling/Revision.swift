@@ -41,7 +41,8 @@ public struct RevisionCondition: Sendable, Equatable {
         case any
         case listed([UInt64])
 
-        func contains(_ dimension: Dimension?) -> Bool {
+        /// Whether `dimension` (nil: none) is at one of these revisions.
+        public func contains(_ dimension: Dimension?) -> Bool {
             guard let dimension else { return false }
             return switch self {
             case .any: true

@@ -54,14 +54,16 @@ struct PostgresTests {
         #expect(server.stop() == 0)
     }
 
-    /// Fails if a file store's dimensions do not all arrive in the database, or if copying again changes anything.
+    /// Fails if a file store's dimensions do not all arrive in the database with their ETags, or if copying again
+    /// changes anything.
     @Test func aFileStoreMovesIntoTheDatabase() throws {
         let url = try PostgresTestServer.shared.createDatabase()
         defer { PostgresTestServer.shared.dropDatabase(url: url) }
         let fileServer = try ServerProcess()
-        for (id, desired) in [("a", 3), ("b", 5)] {
+        for (id, desired) in [("a", 3), ("b", 5), ("b", 6), ("b", 5)] {
             #expect(try patch(fileServer.baseURL + "/v1/scalableTargetDimensions/\(id)", #"{"desiredCapacity": \#(desired)}"#).status == 200)
         }
+        let etag = try #require(try curl(fileServer.baseURL + "/v1/scalableTargetDimensions/b").headers["etag"])
         #expect(fileServer.stop() == 0)
         #expect(try runCapacityd(["db", "migrate", "--database-url", url]).status == 0)
         let copied = try runCapacityd(["db", "copy-from-file", fileServer.stateDirectory, "--database-url", url])
@@ -69,7 +71,8 @@ struct PostgresTests {
         let again = try runCapacityd(["db", "copy-from-file", fileServer.stateDirectory, "--database-url", url])
         #expect(again.status == 0 && again.output.contains("copied 0, skipped 2"), "\(again.output)")
         let server = try ServerProcess(["--database-url", url, "--mode", "production"])
-        #expect(try curl(server.baseURL + "/v1/scalableTargetDimensions/b").json?["desiredCapacity"] as? Double == 5)
+        let copiedB = try curl(server.baseURL + "/v1/scalableTargetDimensions/b")
+        #expect(copiedB.json?["desiredCapacity"] as? Double == 5 && copiedB.headers["etag"] == etag, "\(copiedB.headers)")
         #expect(server.stop() == 0)
     }
 

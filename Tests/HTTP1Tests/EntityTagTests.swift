@@ -1,0 +1,26 @@
+import HTTP1
+import Testing
+
+@Suite("Entity tags (If-Match, If-None-Match)")
+struct EntityTagTests {
+    /// (the field's lines; what they parse to, nil for a syntax error)
+    @Test(arguments: [
+        ([#""1""#], .tags([EntityTag("1")])),
+        ([#"W/"1""#], .tags([EntityTag("1", isWeak: true)])),
+        ([#""1", W/"2" ,"x""#], .tags([EntityTag("1"), EntityTag("2", isWeak: true), EntityTag("x")])),
+        ([#""1""#, #""2""#], .tags([EntityTag("1"), EntityTag("2")])),
+        ([#" , "1" ,, "#], .tags([EntityTag("1")])),
+        ([#""""#], .tags([EntityTag("")])),
+        (["*"], .any), ([" * "], .any),
+        ([""], nil), ([" , "], nil), (["1"], nil), ([#""1"#], nil), ([#"w/"1""#], nil), ([#""1" "2""#], nil),
+        ([#"*, "1""#], nil), (["*", #""1""#], nil), ([#""a b""#], nil), (["\"a\u{7F}\""], nil),
+    ] as [([String], EntityTagCondition?)])
+    func parse(lines: [String], expected: EntityTagCondition?) {
+        let parsed = try? EntityTagCondition(lines: lines)
+        #expect(parsed == expected, "\(lines)")
+    }
+
+    @Test func noLinesIsNoCondition() throws {
+        #expect(try EntityTagCondition(lines: []) == nil)
+    }
+}
