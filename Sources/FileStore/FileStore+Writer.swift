@@ -95,6 +95,13 @@ extension FileStore {
             return
         }
         for write in batch { write.completion(.success(())) }
+        observers.tell(batch.compactMap { write in
+            switch write.record {
+            case .dimension(let dimension)?: .changed(write.id, revision: dimension.revision)
+            case .deletion?: .changed(write.id, revision: 0)
+            case .lastRevision?, nil: nil
+            }
+        })
         if logSize >= options.compactionThresholdBytes { compact() }
     }
 

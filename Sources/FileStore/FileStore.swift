@@ -87,6 +87,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     /// does.
     var unsyncedDirectories: [String]
     private var writer: PosixThread?
+    let observers = ChangeObservers()
 
     struct QueuedWrite {
         let id: DimensionID
@@ -126,6 +127,10 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         publishSyncedLength(logSize)
         writer = try? PosixThread(name: "store-writer") { [unowned self] in self.runWriter() }
         guard writer != nil else { throw OpenError(description: "could not start the store's writer thread") }
+    }
+
+    public func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void) {
+        observers.set(observer)
     }
 
     /// Finishes queued writes, stops the writer thread and releases the directory for another process.

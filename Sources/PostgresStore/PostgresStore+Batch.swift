@@ -172,6 +172,7 @@ extension PostgresStore {
         var written = 0
         var conflicts = 0
         var completions: [() -> Void] = []
+        var changes: [StoreChange] = []
         for (slot, entry) in entries.enumerated() {
             var work = works[entry.work]
             defer { works[entry.work] = work }
@@ -186,6 +187,7 @@ extension PostgresStore {
                 written += 1
                 let stored = Self.stored(after, at: revision)
                 seen.append((entry.id, stored))
+                changes.append(.changed(entry.id, revision: stored.dimension!.revision))
                 work.done = true
                 if case .update(_, _, let completion) = work.operation {
                     let change = numbered(DimensionChange(before: work.base?.dimension, after: stored.dimension!), id: entry.id)
@@ -231,6 +233,7 @@ extension PostgresStore {
             if written > 0 { lastWriteFailure = nil }
         }
         for completion in completions { completion() }
+        observers.tell(changes)
     }
 
     private func serveList(_ completion: @Sendable (Result<[Dimension], StoreError>) -> Void,
@@ -279,6 +282,7 @@ extension PostgresStore {
                 return true
             }
             completion(.success(removed))
+            observers.tell([.changed(id, revision: 0)])
             return true
         } catch {
             let cause = error.isRefusal ? error.description : "\(error.description); whether the deletion was made is unknown"

@@ -52,6 +52,7 @@ extension PostgresStore {
                 let stored = Self.stored(proposed, at: revision)
                 remember(id, stored, written: true)
                 completion(.success(numbered(DimensionChange(before: current.dimension, after: stored.dimension!), id: id)))
+                observers.tell([.changed(id, revision: stored.dimension!.revision)])
                 return true
             } catch {
                 if case .refused(let sqlstate, _) = error, Self.retryable.contains(sqlstate), !committing {

@@ -77,6 +77,7 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     /// The last state seen of each id (nil: seen absent) and its revision: the base an update is computed from.
     /// Only ever a guess: every write and every unchanged result is checked against the row.
     var known: [DimensionID: Known] = [:]
+    let observers = ChangeObservers()
     /// The number of each id's latest result in this process, and the last number given (`ChangeNumbers`).
     var resultNumbers: [DimensionID: UInt64] = [:]
     var lastResultNumber: UInt64 = 0
@@ -211,6 +212,11 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     }
 
     // MARK: Health
+
+    /// This process's own changes, as each statement that made them returns.
+    public func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void) {
+        observers.set(observer)
+    }
 
     public var health: StoreHealth {
         let (connections, unreachable, failure, counters, queued) = lock.withLock {

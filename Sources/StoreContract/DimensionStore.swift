@@ -42,6 +42,12 @@ public protocol DimensionStore: AnyObject, Sendable {
     /// same id.
     func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void)
 
+    /// Makes `observer` the one that learns of every change made durable from now on (updates that changed
+    /// something, and deletions), once each is visible to reads: by this process, and by the others sharing a
+    /// store that several processes share. Called on the store's threads, never with its lock held; it must be
+    /// quick, and may call the store only in ways that do not wait (an operation with a completion).
+    func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void)
+
     /// Whether the store can take writes now, and its figures for `/metrics`. Cheap: no I/O.
     var health: StoreHealth { get }
 

@@ -19,6 +19,7 @@ public final class MemoryStore: DimensionStore {
     }
 
     private let state = Locked(State())
+    private let observers = ChangeObservers()
     /// A test seam: asked before each write; a cause makes that write fail (nothing changes), nil lets it through.
     private let writeFault: (@Sendable () -> String?)?
 
@@ -79,6 +80,9 @@ public final class MemoryStore: DimensionStore {
             return .success(Self.numberResult(id, before: before, after: after, &state))
         }
         completion(outcome)
+        if case .success(let change) = outcome, change.changed {
+            observers.tell([.changed(id, revision: change.after.revision)])
+        }
     }
 
     public func delete(_ id: DimensionID, completion: @escaping @Sendable (Result<Dimension, StoreError>) -> Void) {
@@ -90,6 +94,11 @@ public final class MemoryStore: DimensionStore {
             return .success(known.dimension)
         }
         completion(outcome)
+        if case .success = outcome { observers.tell([.changed(id, revision: 0)]) }
+    }
+
+    public func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void) {
+        observers.set(observer)
     }
 
     /// Counts a write, or says why it fails.
