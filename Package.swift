@@ -7,7 +7,7 @@ import PackageDescription
 // - Domain: Scaling (dimensions, the state machine, transitions as values) imports only the standard library.
 // - Engine: SystemIO → CSystemShims; Bytes (ByteWriter, and ByteSearch: glibc's memchr, ~200 fewer instructions per
 //   request than a SIMD16 scan written in Swift); HTTP1 (the codec) and JSON → Bytes; Metrics → nothing;
-//   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, P-256 keys) → COpenSSLShims; TLS → {Crypto,
+//   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, HMAC, P-256 keys, base64) → COpenSSLShims; TLS → {Crypto,
 //   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
@@ -48,7 +48,8 @@ let package = Package(
         // libpq's header only: PostgresStore loads libpq.so.5 when a database is configured (LibPQ.swift).
         .target(name: "CPostgresShims"),
         .target(name: "SystemIO", dependencies: ["CSystemShims"], swiftSettings: optimized),
-        // SHA-256 digests and P-256 keys (ES256, CSRs) through libcrypto: what API keys and the ACME client need.
+        // SHA-256 digests, HMAC-SHA256 and P-256 keys (ES256, CSRs) through libcrypto, and base64: what API keys, the
+        // ACME client and webhook signatures need.
         .target(name: "Crypto", dependencies: ["COpenSSLShims"], swiftSettings: optimized),
         .target(name: "TLS", dependencies: ["COpenSSLShims", "Crypto", "SystemIO"], swiftSettings: optimized),
         // Writing a message of many small pieces into an array in one append: response heads, JSON, log lines.
@@ -98,6 +99,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
         // The API's routes and policies, asked in memory through `LocalExchange` (Tests/CapacityAPITests/APIHarness.swift).
         .testTarget(name: "CapacityAPITests",
