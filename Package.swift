@@ -8,15 +8,16 @@ import PackageDescription
 // - Engine: SystemIO → CSystemShims; Bytes (ByteWriter, and ByteSearch: glibc's memchr, ~200 fewer instructions per
 //   request than a SIMD16 scan written in Swift); HTTP1 (the codec) and JSON → Bytes; Metrics → nothing;
 //   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, HMAC, P-256 keys, base64) → COpenSSLShims; TLS → {Crypto,
-//   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}.
+//   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}; HTTPClient (one blocking
+//   exchange, plain or TLS, under a deadline) → {HTTP1, TLS, SystemIO}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
 //   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
 //   target that names a concrete store) → the stores;
-//   ACME → {Crypto, HTTP1, TLS, JSON}; CapacityAPI → {HTTPServer, HTTP1, Scaling, StoreContract, JSON, Crypto},
+//   ACME → {Crypto, HTTP1, HTTPClient, TLS, JSON, SystemIO}; CapacityAPI → {HTTPServer, HTTP1, Scaling, StoreContract, JSON, Crypto},
 //   never a concrete store; CapacityOps (admin, import, the admin client) → {CapacityAPI, StoreFactory, HTTP1};
 //   CapacityServer (the composition root) → all of these; capacityd (@main) → CapacityServer and CapacityOps.
-// Both HTTP clients (ACME's, the admin's) read answers with HTTP1's ResponseParser.
+// ACME's requests go through HTTPClient; it and the admin client read answers with HTTP1's ResponseParser.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
 // Release builds also leave out the run-time exclusivity checks (a begin/end access call around every use of a
@@ -55,6 +56,8 @@ let package = Package(
         // Writing a message of many small pieces into an array in one append: response heads, JSON, log lines.
         .target(name: "Bytes", swiftSettings: optimized),
         .target(name: "HTTP1", dependencies: ["Bytes"], swiftSettings: optimized),
+        // One blocking HTTP/1.1 exchange, plain or TLS, under one deadline: what ACME and webhook deliveries send.
+        .target(name: "HTTPClient", dependencies: ["HTTP1", "TLS", "SystemIO"], swiftSettings: optimized),
         .target(name: "JSON", dependencies: ["Bytes"], swiftSettings: optimized),
         .target(name: "Metrics", swiftSettings: optimized),
         .target(name: "Scaling", swiftSettings: optimized),
@@ -72,7 +75,7 @@ let package = Package(
         // The store factory: the one target that names the concrete stores.
         .target(name: "StoreFactory", dependencies: ["Configuration", "StoreContract", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
-        .target(name: "ACME", dependencies: ["Crypto", "HTTP1", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
+        .target(name: "ACME", dependencies: ["Crypto", "HTTP1", "HTTPClient", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "StoreContract", "JSON", "SystemIO"],

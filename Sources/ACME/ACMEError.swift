@@ -1,3 +1,5 @@
+import HTTPClient
+
 /// Why an ACME exchange failed, in words for the log, `/readyz` and `/metrics`.
 public enum ACMEError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The CA could not be reached or did not answer in time.
@@ -27,40 +29,25 @@ public enum ACMEError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// An `https` URL as the CA hands them out: host, port and path, nothing else.
 struct URL: Sendable, Equatable, CustomStringConvertible {
-    let host: String
-    let port: Int
-    let pathAndQuery: String
+    private let url: HTTPURL
 
     /// Only `https`: every request carries a signed payload or a certificate, and the client speaks nothing else.
     init(_ text: String) throws(ACMEError) {
-        guard text.hasPrefix("https://"), text.utf8.count <= 2048,
-              text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-            throw ACMEError.badAnswer("not an https URL: \(text.prefix(200))")
-        }
-        let rest = text.dropFirst("https://".count)
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash]
-        pathAndQuery = slash == rest.endIndex ? "/" : String(rest[slash...].prefix { $0 != "#" })
-        var hostPart = Substring(authority)
-        var port = 443
-        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
-            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else {
-                throw ACMEError.badAnswer("bad port in \(text.prefix(200))")
+        do {
+            url = try HTTPURL(text)
+        } catch {
+            switch error {
+            case .notHTTP: throw .badAnswer("not an https URL: \(text.prefix(200))")
+            case .badPort: throw .badAnswer("bad port in \(text.prefix(200))")
+            case .badHost: throw .badAnswer("bad host in \(text.prefix(200))")
             }
-            port = number
-            hostPart = authority[..<colon]
         }
-        if hostPart.hasPrefix("[") && hostPart.hasSuffix("]") { hostPart = hostPart.dropFirst().dropLast() }
-        guard !hostPart.isEmpty, !hostPart.contains("@") else { throw ACMEError.badAnswer("bad host in \(text.prefix(200))") }
-        host = String(hostPart)
-        self.port = port
-        description = text
+        guard url.scheme == .https else { throw .badAnswer("not an https URL: \(text.prefix(200))") }
     }
 
-    let description: String
-
-    var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
-        return port == 443 ? name : "\(name):\(port)"
-    }
+    var host: String { url.host }
+    var port: Int { url.port }
+    var pathAndQuery: String { url.pathAndQuery }
+    var hostHeader: String { url.hostHeader }
+    var description: String { url.description }
 }

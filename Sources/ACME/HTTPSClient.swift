@@ -1,7 +1,5 @@
-import Glibc
 import HTTP1
-import SystemIO
-import TLS
+import HTTPClient
 
 /// The few HTTPS requests an ACME client makes, one connection each (`Connection: close`), blocking on the ACME
 /// thread: every request has a deadline (connect, each read and write, and the whole exchange) and a size limit
@@ -28,15 +26,6 @@ struct HTTPSClient: Sendable {
     }
 
     private func exchange(method: HTTPMethod, _ url: URL, body: [UInt8]?, accept: String = "application/json") throws(ACMEError) -> ReceivedResponse {
-        let deadline = Clock.monotonicMilliseconds() + Int64(timeoutSeconds) * 1000
-        let socket = try connect(url.host, url.port)
-        defer { socket.close() }
-        let session: TLSClientSession
-        do {
-            session = try TLSClientSession(socket: socket.rawValue, host: url.host, trustFile: trustFile)
-        } catch {
-            throw ACMEError.connection("\(url.host):\(url.port): \(error)")
-        }
         var request = "\(method.name) \(url.pathAndQuery) HTTP/1.1\r\nHost: \(url.hostHeader)\r\n"
             + "User-Agent: capacityd-acme\r\nAccept: \(accept)\r\nConnection: close\r\n"
         if let body {
@@ -44,84 +33,17 @@ struct HTTPSClient: Sendable {
         }
         var bytes = Array((request + "\r\n").utf8)
         if let body { bytes += body }
-        var parser = ResponseParser(requestMethod: method, limits: ParserLimits(maxBodyBytes: maxResponseBytes))
-        var answer: [UInt8] = []
+        let exchange = HTTPExchange(host: url.host, port: url.port, security: .tls(trustFile: trustFile),
+                                    timeoutMilliseconds: Int64(timeoutSeconds) * 1000, maxResponseBytes: maxResponseBytes)
         do {
-            try session.write(bytes)
-            while true {
-                // The whole answer is bounded, not only its body: chunk extensions and trailers take room too.
-                let count = try session.read(into: &answer, limit: maxResponseBytes + 1 - answer.count)
-                // A server that keeps the connection open despite `Connection: close` is not waited for.
-                switch count == 0 ? answer.withUnsafeBufferPointer({ parser.finish($0) })
-                                  : answer.withUnsafeBufferPointer({ parser.parse($0) }) {
-                case .complete(let response, _): return response
-                case .invalid(let error): throw ACMEError.badAnswer("\(url): \(error)")
-                case .incomplete: break
-                }
-                guard answer.count <= maxResponseBytes else {
-                    throw ACMEError.badAnswer("\(url): the answer is larger than \(maxResponseBytes) bytes")
-                }
-                guard Clock.monotonicMilliseconds() <= deadline else { throw ACMEError.connection("\(url): no answer within \(timeoutSeconds) s") }
-            }
-        } catch let error as ACMEError {
-            throw error
+            return try exchange.send(bytes, method: method)
         } catch {
-            throw ACMEError.connection("\(url): \(error)")
-        }
-    }
-
-    /// A TCP connection to the first address of `host` that answers within the timeout; the socket is then
-    /// blocking with a receive and send timeout, for OpenSSL.
-    private func connect(_ host: String, _ port: Int) throws(ACMEError) -> FileDescriptor {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let list else {
-            throw ACMEError.connection("\(host): cannot resolve: \(String(cString: gai_strerror(status)))")
-        }
-        defer { freeaddrinfo(list) }
-        var lastError = "no address"
-        var entry: UnsafeMutablePointer<addrinfo>? = list
-        while let current = entry {
-            entry = current.pointee.ai_next
-            do {
-                return try connect(current.pointee)
-            } catch {
-                lastError = error.description
+            switch error {
+            case .unreachable(let reason): throw .connection(reason)
+            case .failed(let reason): throw .connection("\(url): \(reason)")
+            case .timedOut: throw .connection("\(url): no answer within \(timeoutSeconds) s")
+            case .badAnswer, .tooLarge: throw .badAnswer("\(url): \(error)")
             }
-        }
-        throw ACMEError.connection("\(host):\(port): \(lastError)")
-    }
-
-    private func connect(_ address: addrinfo) throws(SystemError) -> FileDescriptor {
-        let socket = FileDescriptor(try blockingSyscall("socket") {
-            Glibc.socket(address.ai_family, address.ai_socktype | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), address.ai_protocol)
-        })
-        do throws(SystemError) {
-            do throws(SystemError) {
-                _ = try blockingSyscall("connect") { Glibc.connect(socket.rawValue, address.ai_addr, address.ai_addrlen) }
-            } catch where error.errno == EINPROGRESS {
-                var poll = pollfd(fd: socket.rawValue, events: Int16(POLLOUT), revents: 0)
-                let ready = try blockingSyscall("poll") { Glibc.poll(&poll, 1, Int32(timeoutSeconds * 1000)) }
-                guard ready == 1 else { throw SystemError(call: "connect", errno: ETIMEDOUT) }
-                var failure: Int32 = 0
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                _ = try blockingSyscall("getsockopt") { getsockopt(socket.rawValue, SOL_SOCKET, SO_ERROR, &failure, &length) }
-                guard failure == 0 else { throw SystemError(call: "connect", errno: failure) }
-            }
-            let flags = try blockingSyscall("fcntl") { fcntl(socket.rawValue, F_GETFL) }
-            _ = try blockingSyscall("fcntl") { fcntl(socket.rawValue, F_SETFL, flags & ~O_NONBLOCK) }
-            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-            for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
-                _ = try blockingSyscall("setsockopt") {
-                    setsockopt(socket.rawValue, SOL_SOCKET, option, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                }
-            }
-            return socket
-        } catch {
-            socket.close()
-            throw error
         }
     }
 }

@@ -1,10 +1,10 @@
 import COpenSSLShims
 import Crypto
 
-/// A blocking TLS client over a connected socket, for the ACME client's few requests to its CA: TLS 1.2 or
-/// 1.3, the server's certificate verified against the system's trust store (or `trustFile`, for a test CA) and
-/// against `host`, which is also sent as SNI unless it is an IP address. The socket's own timeouts bound each
-/// read and write.
+/// A blocking TLS client over a connected socket, for HTTPClient's exchanges (ACME's CA, webhook receivers):
+/// TLS 1.2 or 1.3, the server's certificate verified against the system's trust store (or `trustFile`, for a test
+/// CA) and against `host`, which is also sent as SNI unless it is an IP address. The socket's own timeouts bound
+/// each read and write.
 public final class TLSClientSession {
     private let context: OpaquePointer
     private let ssl: OpaquePointer
