@@ -9,7 +9,8 @@ import PackageDescription
 //   request than a SIMD16 scan written in Swift); HTTP1 (the codec) and JSON → Bytes; Metrics → nothing;
 //   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, HMAC, P-256 keys, base64) → COpenSSLShims; TLS → {Crypto,
 //   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}; HTTPClient (one blocking
-//   exchange, plain or TLS, under a deadline) → {HTTP1, TLS, SystemIO}.
+//   exchange, plain or TLS, under a deadline) → {HTTP1, TLS, SystemIO}; Webhooks (Standard Webhooks: secrets,
+//   signatures, retry schedules, endpoints) → {Crypto, HTTPClient}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
 //   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
@@ -76,6 +77,8 @@ let package = Package(
         .target(name: "StoreFactory", dependencies: ["Configuration", "StoreContract", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
         .target(name: "ACME", dependencies: ["Crypto", "HTTP1", "HTTPClient", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
+        // Signed webhook deliveries (Standard Webhooks 1.0): the secret, the signature, the retry schedule, endpoints.
+        .target(name: "Webhooks", dependencies: ["Crypto", "HTTPClient"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "StoreContract", "JSON", "SystemIO"],
@@ -104,6 +107,8 @@ let package = Package(
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
+        // Signatures checked by the standardwebhooks package (PyPI), the specification's reference verifier.
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "HTTPClient"]),
         // The API's routes and policies, asked in memory through `LocalExchange` (Tests/CapacityAPITests/APIHarness.swift).
         .testTarget(name: "CapacityAPITests",
                     dependencies: ["CapacityAPI", "StoreContract", "HTTP1", "HTTPServer", "JSON", "Scaling", "SystemIO", "TLS"]),
