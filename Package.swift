@@ -10,7 +10,7 @@ import PackageDescription
 //   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, HMAC, P-256 keys, base64) → COpenSSLShims; TLS → {Crypto,
 //   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}; HTTPClient (one blocking
 //   exchange, plain or TLS, under a deadline) → {HTTP1, TLS, SystemIO}; Webhooks (Standard Webhooks: secrets,
-//   signatures, retry schedules, endpoints) → {Crypto, HTTPClient}.
+//   signatures, retry schedules, endpoints, one delivery attempt) → {Crypto, HTTP1, HTTPClient, SystemIO}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
 //   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
@@ -18,7 +18,8 @@ import PackageDescription
 //   ACME → {Crypto, HTTP1, HTTPClient, TLS, JSON, SystemIO}; CapacityAPI → {HTTPServer, HTTP1, Scaling, StoreContract, JSON, Crypto},
 //   never a concrete store; CapacityOps (admin, import, the admin client) → {CapacityAPI, StoreFactory, HTTP1};
 //   CapacityServer (the composition root) → all of these; capacityd (@main) → CapacityServer and CapacityOps.
-// ACME's requests go through HTTPClient; it and the admin client read answers with HTTP1's ResponseParser.
+// ACME's requests and webhook deliveries go through HTTPClient; it and the admin client read answers with HTTP1's
+// ResponseParser.
 // Whole-program specialization across our modules in release builds: generic code in one target (the router,
 // Result, collections of our types) is specialized where it is used instead of going through runtime metadata.
 // Release builds also leave out the run-time exclusivity checks (a begin/end access call around every use of a
@@ -77,8 +78,9 @@ let package = Package(
         .target(name: "StoreFactory", dependencies: ["Configuration", "StoreContract", "FileStore", "PostgresStore", "Scaling"], swiftSettings: optimized),
         // capacityd's own ACME client (RFC 8555, HTTP-01): obtains and renews a certificate, installs it live.
         .target(name: "ACME", dependencies: ["Crypto", "HTTP1", "HTTPClient", "TLS", "JSON", "SystemIO"], swiftSettings: optimized),
-        // Signed webhook deliveries (Standard Webhooks 1.0): the secret, the signature, the retry schedule, endpoints.
-        .target(name: "Webhooks", dependencies: ["Crypto", "HTTPClient"], swiftSettings: optimized),
+        // Signed webhook deliveries (Standard Webhooks 1.0): the secret, the signature, the retry schedule, endpoints,
+        // and one delivery attempt.
+        .target(name: "Webhooks", dependencies: ["Crypto", "HTTP1", "HTTPClient", "SystemIO"], swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "StoreContract", "JSON", "SystemIO"],
@@ -107,7 +109,8 @@ let package = Package(
         .testTarget(name: "ScalingTests", dependencies: ["Scaling"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
-        // Signatures checked by the standardwebhooks package (PyPI), the specification's reference verifier.
+        // Signatures checked by the standardwebhooks package (PyPI), the specification's reference verifier, also
+        // in Tests/Support/webhook-receiver.py, the receiver the sender is tested against.
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "HTTPClient"]),
         // The API's routes and policies, asked in memory through `LocalExchange` (Tests/CapacityAPITests/APIHarness.swift).
         .testTarget(name: "CapacityAPITests",
