@@ -38,6 +38,8 @@ final class Connection: EventHandler {
     private var readyResponse: HTTPResponse?
     /// Which promise may still answer: a promise taken but not used can no longer answer a later request.
     private var deferredToken: UInt64 = 0
+    /// When the promise `deferredToken` names expires (on the loop's clock), and its answer then.
+    private var expiry: (deadline: Int64, response: @Sendable () -> HTTPResponse)?
     /// Queued with the context for its send at the end of this turn.
     private var sendQueued = false
 
@@ -103,28 +105,38 @@ final class Connection: EventHandler {
         }
     }
 
-    /// Called on each sweep: enforces the timeout of the current phase.
+    /// Called on each sweep: enforces the timeout of the current phase, and expires a deferred response.
     func checkDeadline(now: Int64) {
+        if let expiry, now >= expiry.deadline { expire() }
         perform(machine.tick(now: now))
     }
 
-    /// For graceful shutdown; see `ConnectionStateMachine.drain(idleUntil:)`.
+    /// For graceful shutdown; see `ConnectionStateMachine.drain(idleUntil:)`. A deferred response that expires is
+    /// given its expired answer at once.
     func beginDraining(idleUntil: Int64) {
         machine.drain(idleUntil: idleUntil)
+        if expiry != nil { expire() }
+    }
+
+    private func expire() {
+        guard let response = expiry.take()?.response else { return }
+        finishDeferredResponse(response(), token: deferredToken)
     }
 
     func setResponderTag(_ tag: Int) {
         current?.responderTag = tag
     }
 
-    func beginDeferredResponse() -> ResponsePromise {
+    func beginDeferredResponse(expiry: DeferredExpiry?) -> ResponsePromise {
         deferredToken += 1
+        self.expiry = expiry.map { (context.now + $0.afterMilliseconds, $0.response) }
         machine.responseDeferred()
         return ResponsePromise(loop: context.loop, connection: self, token: deferredToken)
     }
 
     func finishDeferredResponse(_ response: consuming HTTPResponse, token: UInt64) {
         guard token == deferredToken, machine.owesDeferredResponse else { return }
+        expiry = nil
         readyResponse = consume response
         // Fulfilled inside the responder (a store that answered at once): its return picks the answer up.
         guard machine.phase == .awaitingResponse else { return }

@@ -58,10 +58,29 @@ public struct RequestContext {
     /// wait) until it is fulfilled, so responses stay in order.
     public func deferResponse() -> ResponsePromise {
         switch origin {
-        case .connection(let connection): connection.beginDeferredResponse()
-        case .local(let exchange): exchange.beginDeferredResponse()
+        case .connection(let connection): connection.beginDeferredResponse(expiry: nil)
+        case .local(let exchange): exchange.beginDeferredResponse(expiry: nil)
         }
     }
+
+    /// Promises a response that the engine gives itself, `expired()`'s, if the promise is not fulfilled within
+    /// `milliseconds`, or as soon as the server begins to shut down: what a request that waits for an event (a
+    /// long-poll) takes, so that it holds no thread and no timer of its own, and never holds up a shutdown.
+    /// `expired` runs on the connection's loop.
+    public func deferResponse(expiringAfter milliseconds: Int64,
+                              expired: @escaping @Sendable () -> HTTPResponse) -> ResponsePromise {
+        let expiry = DeferredExpiry(afterMilliseconds: milliseconds, response: expired)
+        switch origin {
+        case .connection(let connection): return connection.beginDeferredResponse(expiry: expiry)
+        case .local(let exchange): return exchange.beginDeferredResponse(expiry: expiry)
+        }
+    }
+}
+
+/// When a deferred response expires, and what it is then.
+struct DeferredExpiry {
+    let afterMilliseconds: Int64
+    let response: @Sendable () -> HTTPResponse
 }
 
 /// A response to be given later, from any thread. Fulfilling it twice, or after the connection closed, does nothing.

@@ -26,6 +26,8 @@ public final class LocalExchange: @unchecked Sendable {
     private struct State {
         var responderTag: Int?
         var deferred = false
+        /// When a deferred response expires (monotonic microseconds), and its answer then.
+        var expiry: (deadline: Int64, response: @Sendable () -> HTTPResponse)?
         /// The first answer: a promise fulfilled again, or after the responder returned its own, does nothing.
         var response: HTTPResponse?
     }
@@ -45,16 +47,34 @@ public final class LocalExchange: @unchecked Sendable {
         let exchange = LocalExchange(peer: peer, isSecure: isSecure, clientIdentity: clientIdentity)
         let returned = responder.respond(to: request, context: RequestContext(origin: .local(exchange)))
         let deadline = Clock.monotonicMicroseconds() + timeoutMilliseconds * 1000
-        return exchange.lock.withLock {
+        exchange.lock.withLock {
             if let returned {
                 exchange.state.response = returned
             } else if !exchange.state.deferred {
                 exchange.state.response = responder.missingResponse()
             }
-            while exchange.state.response == nil && Clock.monotonicMicroseconds() < deadline {
-                exchange.lock.wait(untilMonotonicMicroseconds: deadline)
+        }
+        // An expired answer is made outside the lock, as a loop makes it outside the promise's path.
+        while let expired = exchange.waitForAnswer(until: deadline) { exchange.finishDeferredResponse(expired()) }
+        return exchange.lock.withLock {
+            exchange.state.response.map { Answer(response: $0, responderTag: exchange.state.responderTag) }
+        }
+    }
+
+    /// Waits until there is an answer or `deadline` passes (nil), or the deferred response expires: then its
+    /// expired answer, for the caller to make.
+    private func waitForAnswer(until deadline: Int64) -> (@Sendable () -> HTTPResponse)? {
+        lock.withLock {
+            while state.response == nil {
+                let now = Clock.monotonicMicroseconds()
+                if let expiry = state.expiry, now >= expiry.deadline {
+                    state.expiry = nil
+                    return expiry.response
+                }
+                guard now < deadline else { return nil }
+                lock.wait(untilMonotonicMicroseconds: min(deadline, state.expiry?.deadline ?? deadline))
             }
-            return exchange.state.response.map { Answer(response: $0, responderTag: exchange.state.responderTag) }
+            return nil
         }
     }
 
@@ -62,8 +82,11 @@ public final class LocalExchange: @unchecked Sendable {
         lock.withLock { state.responderTag = tag }
     }
 
-    func beginDeferredResponse() -> ResponsePromise {
-        lock.withLock { state.deferred = true }
+    func beginDeferredResponse(expiry: DeferredExpiry?) -> ResponsePromise {
+        lock.withLock {
+            state.deferred = true
+            state.expiry = expiry.map { (Clock.monotonicMicroseconds() + $0.afterMilliseconds * 1000, $0.response) }
+        }
         return ResponsePromise(exchange: self)
     }
 

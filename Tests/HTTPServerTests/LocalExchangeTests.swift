@@ -17,6 +17,8 @@ struct LocalExchangeTests {
         case returnsAndFulfils
         case neitherAnswersNorDefers
         case defersAndNeverFulfils
+        case expiresUnfulfilled
+        case fulfilsBeforeItExpires
     }
 
     /// Answers with the status its behaviour names; tags every request 7.
@@ -47,6 +49,13 @@ struct LocalExchangeTests {
             case .returnsAndFulfils:
                 context.deferResponse().succeed(HTTPResponse(status: .conflict))
                 return HTTPResponse(status: .ok)
+            case .expiresUnfulfilled:
+                _ = context.deferResponse(expiringAfter: 50) { HTTPResponse(status: .notModified) }
+                return nil
+            case .fulfilsBeforeItExpires:
+                let promise = context.deferResponse(expiringAfter: 100) { HTTPResponse(status: .notModified) }
+                promise.succeed(HTTPResponse(status: .conflict))
+                return nil
             case .neitherAnswersNorDefers, .defersAndNeverFulfils:
                 if behaviour == .defersAndNeverFulfils { _ = context.deferResponse() }
                 return nil
@@ -67,6 +76,8 @@ struct LocalExchangeTests {
         (.returnsAndFulfils, 200),
         (.neitherAnswersNorDefers, 500),
         (.defersAndNeverFulfils, nil),
+        (.expiresUnfulfilled, 304),
+        (.fulfilsBeforeItExpires, 409),
     ]
 
     @Test(arguments: rows)
