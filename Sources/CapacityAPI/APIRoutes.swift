@@ -19,11 +19,14 @@ public enum APIRoutes {
         public var rateLimiter: RateLimiter?
         /// With `--acme-domain`: the key authorization for a token of capacityd's own order in progress.
         public var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
+        /// The long-polls waiting, woken by the store's observer; nil ignores `Prefer: wait`.
+        public var waiters: DimensionWaiters?
 
         public init(store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
                     readiness: @escaping @Sendable () -> Readiness, metrics: MetricsExposition?,
                     redirect: HTTPSRedirect?, rateLimiter: RateLimiter? = nil,
-                    acmeChallenges: (@Sendable (Substring) -> [UInt8]?)? = nil) {
+                    acmeChallenges: (@Sendable (Substring) -> [UInt8]?)? = nil, waiters: DimensionWaiters? = nil) {
+            self.waiters = waiters
             self.rateLimiter = rateLimiter
             self.acmeChallenges = acmeChallenges
             self.store = store
@@ -41,7 +44,7 @@ public enum APIRoutes {
         var routes = [
             DimensionRoutes(configuration: configuration, store: dependencies.store,
                             transitions: dependencies.transitions, apiKeys: dependencies.apiKeys,
-                            rateLimiter: dependencies.rateLimiter).route,
+                            rateLimiter: dependencies.rateLimiter, waiters: dependencies.waiters).route,
             TimeRoute.route,
         ]
         routes += HealthRoutes.routes(readiness: dependencies.readiness)

@@ -15,21 +15,24 @@ final class DimensionRoutes: Sendable {
     static let pattern = "/v1/scalableTargetDimensions/{id}"
 
     private let configuration: APIConfiguration
-    private let store: DimensionStore
-    private let transitions: TransitionLog
+    let store: DimensionStore
+    let transitions: TransitionLog
     private let apiKeys: APIKeys?
     private let rateLimiter: RateLimiter?
+    /// The long-polls waiting; nil serves none (`Prefer: wait` is then ignored).
+    private let waiters: DimensionWaiters?
     /// What every GET asks of the store.
-    private let observe: ScalingRequest
+    let observe: ScalingRequest
     private let renderings = DimensionRenderings()
 
     init(configuration: APIConfiguration, store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
-         rateLimiter: RateLimiter? = nil) {
+         rateLimiter: RateLimiter? = nil, waiters: DimensionWaiters? = nil) {
         self.configuration = configuration
         self.store = store
         self.transitions = transitions
         self.apiKeys = apiKeys
         self.rateLimiter = rateLimiter
+        self.waiters = waiters
         observe = ScalingRequest(update: nil, mode: configuration.mode, creation: configuration.creation)
     }
 
@@ -63,6 +66,10 @@ final class DimensionRoutes: Sendable {
                 update = decoded
             }
         }
+        if update == nil, conditional.condition == nil, let waiters, let (revisions, seconds) = longPoll(request, conditional),
+           LongPoll.start(routes: self, waiters: waiters, id: id, revisions: revisions, seconds: seconds, context: context) {
+            return nil
+        }
         let transition = update == nil && conditional.condition == nil ? observe
             : ScalingRequest(update: update, mode: configuration.mode, creation: configuration.creation,
                              condition: conditional.condition)
@@ -79,6 +86,16 @@ final class DimensionRoutes: Sendable {
         // allocation of its own.
         store.update(id, transition) { waiting.finish($0) }
         return nil
+    }
+
+    /// The revisions a GET waits to leave and for how long, if it is a long-poll: production mode (in the others a
+    /// GET advances the dimension, so there is nothing to wait for), `If-None-Match` naming revisions and
+    /// `Prefer: wait=N` with N > 0, capped by `--max-wait`.
+    private func longPoll(_ request: HTTPRequest, _ conditional: ConditionalRequest) -> ([UInt64], Int)? {
+        guard configuration.mode == .production, case .listed(let revisions)? = conditional.notModified,
+              !revisions.isEmpty, let wait = Preferences.wait(in: request.head.headers.values("prefer")), wait > 0
+        else { return nil }
+        return (revisions, min(wait, configuration.maxWaitSeconds))
     }
 
     /// A request handed to the store: what its change and its answer need, in one allocation.
@@ -117,8 +134,8 @@ final class DimensionRoutes: Sendable {
 
     /// The `200` to a request that did `result`, logged to the transition log; a `304` to a GET whose
     /// `If-None-Match` (`notModified`) names the revision it found.
-    private func answer(_ result: DimensionChange, id: DimensionID, update: DimensionUpdate?, body: [UInt8],
-                        notModified: RevisionCondition.Revisions?) -> HTTPResponse {
+    func answer(_ result: DimensionChange, id: DimensionID, update: DimensionUpdate?, body: [UInt8],
+                notModified: RevisionCondition.Revisions?) -> HTTPResponse {
         let rendered = renderings.rendering(of: result.after)
         transitions.record(method: update == nil ? "GET" : "PATCH", body: body,
                            before: result.before ?? configuration.defaults.makeDimension(id: id),
@@ -167,9 +184,9 @@ final class DimensionRoutes: Sendable {
     {
             "operationId": "getScalableTargetDimension",
             "summary": "Read a dimension; in the demo and step modes this also advances an unfinished one.",
-            "parameters": [{"$ref": "#/components/parameters/IfNoneMatch"}, {"$ref": "#/components/parameters/IfMatch"}],
+            "parameters": [{"$ref": "#/components/parameters/IfNoneMatch"}, {"$ref": "#/components/parameters/IfMatch"}, {"$ref": "#/components/parameters/PreferWait"}],
             "responses": {
-              "200": {"description": "The dimension.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
+              "200": {"description": "The dimension.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}, "Preference-Applied": {"$ref": "#/components/headers/PreferenceApplied"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
               "304": {"$ref": "#/components/responses/NotModified"},
               "400": {"$ref": "#/components/responses/Error"},
               "403": {"$ref": "#/components/responses/Error"},

@@ -76,14 +76,16 @@ enum OpenAPIDocument {
         "responses": {
           "Error": {"description": "An error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Dimension": {"description": "The dimension.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScalableTargetDimension"}}}},
-          "NotModified": {"description": "The dimension is at a revision If-None-Match names; no body.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+          "NotModified": {"description": "The dimension is at a revision If-None-Match names (after the wait Prefer asked for, in production mode); no body.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}, "Preference-Applied": {"$ref": "#/components/headers/PreferenceApplied"}}},
           "PreconditionFailed": {"description": "If-Match names none of the dimension's revision (or it does not exist), or a PATCH's If-None-Match names it; nothing changed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         },
         "headers": {
-          "ETag": {"description": "The dimension's revision in quotes: it grows with every change and never comes back.", "schema": {"type": "string", "pattern": "^\"[0-9]+\"$"}}
+          "ETag": {"description": "The dimension's revision in quotes: it grows with every change and never comes back.", "schema": {"type": "string", "pattern": "^\"[0-9]+\"$"}},
+          "PreferenceApplied": {"description": "wait=N when the GET waited (a long-poll).", "schema": {"type": "string", "pattern": "^wait=[0-9]+$"}}
         },
         "parameters": {
           "IfMatch": {"name": "If-Match", "in": "header", "required": false, "description": "Apply only if the dimension is at one of these ETags (strong comparison); * requires nothing. A value that is not a list of entity tags names none, so the request is refused.", "schema": {"type": "string"}, "example": "\"1\""},
+          "PreferWait": {"name": "Prefer", "in": "header", "required": false, "description": "wait=N (RFC 7240) with If-None-Match in production mode: a long-poll that answers as soon as the dimension changes, or 304 after N seconds (at most --max-wait). Other preferences are ignored.", "schema": {"type": "string"}, "example": "wait=1"},
           "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false, "description": "A GET answers 304 if the dimension is at one of these ETags (weak comparison, * for any); a PATCH is refused with 412. A value that is not a list of entity tags names none.", "schema": {"type": "string"}, "example": "\"1\""}
         },
         "schemas": {

@@ -106,7 +106,10 @@ public final class CapacityService: Sendable {
                                transitions: TransitionLog, tls: ReloadableTLSContext?, apiKeys: APIKeys?,
                                acme: ACMEManager?) -> (HTTPServer, HTTPSRedirect?) {
         let rateLimiter = settings.rateLimiter.map { RateLimiter($0) }
-        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter, acme: acme)
+        // Woken by every change the store makes durable (and, on PostgreSQL, by the other instances' changes).
+        let waiters = settings.maxWaiting > 0 ? DimensionWaiters(limit: settings.maxWaiting) : nil
+        if let waiters { store.observeChanges { waiters.storeChanged($0) } }
+        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter, acme: acme, waiters: waiters)
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
         var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
         if let acme { acmeChallenges = { token in acme.challengeResponse(token: token) } }
@@ -114,7 +117,7 @@ public final class CapacityService: Sendable {
             store: store, transitions: transitions, apiKeys: apiKeys,
             readiness: { ServiceReadiness.current(store: store, tls: tls, acme: acme, now: WallClock.now().seconds) },
             metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter,
-            acmeChallenges: acmeChallenges)
+            acmeChallenges: acmeChallenges, waiters: waiters)
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: engine,
                                 listeners: listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies),

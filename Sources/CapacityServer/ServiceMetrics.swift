@@ -49,6 +49,7 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     private let store: DimensionStore
     private let tls: ReloadableTLSContext?
     private let rateLimiter: RateLimiter?
+    private let waiters: DimensionWaiters?
     private let acme: ACMEManager?
     /// Weak: the server holds this object as its observer.
     private struct ServerReference {
@@ -57,7 +58,9 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
 
     private let server = Locked(ServerReference())
 
-    init(store: DimensionStore, tls: ReloadableTLSContext?, rateLimiter: RateLimiter? = nil, acme: ACMEManager? = nil) {
+    init(store: DimensionStore, tls: ReloadableTLSContext?, rateLimiter: RateLimiter? = nil, acme: ACMEManager? = nil,
+         waiters: DimensionWaiters? = nil) {
+        self.waiters = waiters
         self.acme = acme
         self.store = store
         self.tls = tls
@@ -141,6 +144,10 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
                        help: "Requests refused with 429 because their client was over --rate-limit.", Double(figures.limited))
             out.single("capacityd_rate_limit_clients", type: "gauge",
                        help: "Clients whose rate is being tracked now (at most --rate-limit-clients).", Double(figures.clients))
+        }
+        if let waiters {
+            out.single("capacityd_long_polls_waiting", type: "gauge",
+                       help: "Long-polls (If-None-Match with Prefer: wait) waiting now, at most --max-waiting.", Double(waiters.count))
         }
         if let certificates = tls?.current.certificates {
             out.family("capacityd_certificate_days_left", type: "gauge",

@@ -76,7 +76,7 @@ extension ServiceSettings {
     var api: APIConfiguration {
         APIConfiguration(mode: mode, autoCreate: autoCreate, defaults: defaults, maxCapacity: maxCapacity,
                          dimensionsNeedClientCertificate: !https.isEmpty && clientCertificateMode != .off,
-                         acmeWebroot: acmeWebroot)
+                         acmeWebroot: acmeWebroot, maxWaitSeconds: maxWait)
     }
 
     private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }

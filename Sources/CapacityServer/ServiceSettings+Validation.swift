@@ -11,7 +11,7 @@ extension ServiceSettings {
     public enum Field: Sendable {
         case http, https, metricsListen, tlsCertificates, tlsKeys, clientTrustFile, clientCertificateMode, clientVerifyDepth
         case acmeDomains, acmeEmail, acmeDirectory, acmeStaging, acmeCARoot, redirectHTTP
-        case headerTimeout, bodyTimeout, idleTimeout, writeTimeout, shutdownGrace
+        case headerTimeout, bodyTimeout, idleTimeout, writeTimeout, shutdownGrace, maxWait, maxWaiting
         case maxConnections, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, gzipMinimumBytes
         case eventLoops, maxCapacity, defaultCapacity, migrate, rateLimit, rateBurst, rateLimitClients
         case store(StoreSelection.Field)
@@ -69,6 +69,10 @@ extension ServiceSettings {
                                (.maxHeaderBytes, maxHeaderBytes), (.maxHeaderCount, maxHeaderCount), (.maxBodyBytes, maxBodyBytes)] {
             try check(value >= 1, "\(field) must be at least 1")
         }
+        // A long-poll's connection looks idle to the clients and balancers in front of it, which close after their
+        // own idle timeout; capacityd's, above theirs by default, bounds the wait too.
+        try check(maxWait >= 1 && Double(maxWait) < idleTimeout, "\(.maxWait) must be at least 1 and less than \(.idleTimeout)")
+        try check(maxWaiting >= 0, "\(.maxWaiting) must be 0 or more")
         try check(gzipMinimumBytes >= 0, "\(.gzipMinimumBytes) must be 0 or more")
         try check(eventLoops.map { (1...256).contains($0) } ?? true, "\(.eventLoops) must be 1 to 256")
         try check(maxCapacity.isFinite && maxCapacity >= 0, "\(.maxCapacity) must be a number >= 0")

@@ -65,6 +65,10 @@ public struct ServiceSettings: Sendable {
     public var idleTimeout = seconds(engineDefaults.idleTimeoutMilliseconds)
     public var writeTimeout = seconds(engineDefaults.writeTimeoutMilliseconds)
     public var shutdownGrace = seconds(engineDefaults.shutdownGraceMilliseconds)
+    /// The longest a long-poll (`Prefer: wait=N`) waits, in seconds.
+    public var maxWait = 60
+    /// Long-polls waiting at once at most; past it a GET is answered at once.
+    public var maxWaiting = 10_000
     /// Keys required for PATCHes that set the operator fields; nil requires none.
     public var apiKeysFile: String?
     /// `N/s` (or `N`): requests per second per client on the dimension and admin routes; nil limits nothing.

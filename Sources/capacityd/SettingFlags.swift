@@ -38,6 +38,8 @@ enum SettingFlags {
         case .idleTimeout: "--idle-timeout"
         case .writeTimeout: "--write-timeout"
         case .shutdownGrace: "--shutdown-grace"
+        case .maxWait: "--max-wait"
+        case .maxWaiting: "--max-waiting"
         case .maxConnections: "--max-connections"
         case .maxRequestLineBytes: "--max-request-line-bytes"
         case .maxHeaderBytes: "--max-header-bytes"

@@ -29,7 +29,8 @@ struct APIHarness {
 
     /// `apiKeys`: the key file's lines (nil: no `--api-keys`); `redirectHTTP`: `--redirect-http`.
     init(_ configuration: APIConfiguration = APIConfiguration(), store: MemoryStore = MemoryStore(),
-         apiKeys: [String]? = nil, rateLimiter: RateLimiter? = nil, redirectHTTP: Bool = false) throws {
+         apiKeys: [String]? = nil, rateLimiter: RateLimiter? = nil, redirectHTTP: Bool = false,
+         waiters: DimensionWaiters = DimensionWaiters(limit: 10_000)) throws {
         self.store = store
         let keys = try apiKeys.map { lines in
             let path = Self.temporaryDirectory() + "/api-keys"
@@ -41,7 +42,8 @@ struct APIHarness {
         let dependencies = APIRoutes.Dependencies(
             store: store, transitions: TransitionLog(directory: Self.temporaryDirectory()), apiKeys: keys,
             readiness: { Readiness(problems: store.health.problem.map { [$0] } ?? [], certificates: []) },
-            metrics: nil, redirect: redirectHTTP ? HTTPSRedirect() : nil, rateLimiter: rateLimiter)
+            metrics: nil, redirect: redirectHTTP ? HTTPSRedirect() : nil, rateLimiter: rateLimiter, waiters: waiters)
+        store.observeChanges { waiters.storeChanged($0) }
         responder = CapacityResponder(APIRoutes.api(configuration, dependencies))
     }
 

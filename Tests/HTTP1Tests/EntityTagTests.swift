@@ -24,3 +24,17 @@ struct EntityTagTests {
         #expect(try EntityTagCondition(lines: []) == nil)
     }
 }
+
+@Suite("Prefer: wait")
+struct PreferenceTests {
+    /// (the field's lines; the seconds of wait, nil for none)
+    @Test(arguments: [
+        (["wait=10"], 10), (["Wait = 5"], 5), (["respond-async, wait=3"], 3), (["wait=\"7\""], 7),
+        (["wait=4; foo=bar"], 4), (["handling=lenient", "wait=2"], 2), (["wait=1, wait=9"], 1), (["wait=0"], 0),
+        ([], nil), (["respond-async"], nil), (["wait"], nil), (["wait="], nil), (["wait=-1"], nil), (["wait=1.5"], nil),
+        (["wait=99999999999"], nil), (["waiting=3"], nil),
+    ] as [([String], Int?)])
+    func wait(lines: [String], expected: Int?) {
+        #expect(Preferences.wait(in: lines) == expected, "\(lines)")
+    }
+}
