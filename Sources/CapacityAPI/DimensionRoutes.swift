@@ -93,7 +93,8 @@ final class DimensionRoutes: Sendable {
     /// `Prefer: wait=N` with N > 0, capped by `--max-wait`.
     private func longPoll(_ request: HTTPRequest, _ conditional: ConditionalRequest) -> ([UInt64], Int)? {
         guard configuration.mode == .production, case .listed(let revisions)? = conditional.notModified,
-              !revisions.isEmpty, let wait = Preferences.wait(in: request.head.headers.values("prefer")), wait > 0
+              !revisions.isEmpty, let wait = Preferences.wait(in: request.head.headers.values("prefer")),
+              min(wait, configuration.maxWaitSeconds) > 0
         else { return nil }
         return (revisions, min(wait, configuration.maxWaitSeconds))
     }

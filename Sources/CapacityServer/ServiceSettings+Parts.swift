@@ -76,7 +76,14 @@ extension ServiceSettings {
     var api: APIConfiguration {
         APIConfiguration(mode: mode, autoCreate: autoCreate, defaults: defaults, maxCapacity: maxCapacity,
                          dimensionsNeedClientCertificate: !https.isEmpty && clientCertificateMode != .off,
-                         acmeWebroot: acmeWebroot, maxWaitSeconds: maxWait)
+                         acmeWebroot: acmeWebroot, maxWaitSeconds: longPollSeconds)
+    }
+
+    /// `--max-wait`, kept below `--idle-timeout`: a long-poll's connection looks idle to the clients and balancers
+    /// in front of it, which close after their own idle timeout, and capacityd's (above theirs by default) is the
+    /// bound the deployment already keeps. 0: no long-polls.
+    var longPollSeconds: Int {
+        max(0, min(maxWait, Int(idleTimeout.rounded(.up)) - 1))
     }
 
     private static func milliseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }

@@ -69,9 +69,7 @@ extension ServiceSettings {
                                (.maxHeaderBytes, maxHeaderBytes), (.maxHeaderCount, maxHeaderCount), (.maxBodyBytes, maxBodyBytes)] {
             try check(value >= 1, "\(field) must be at least 1")
         }
-        // A long-poll's connection looks idle to the clients and balancers in front of it, which close after their
-        // own idle timeout; capacityd's, above theirs by default, bounds the wait too.
-        try check(maxWait >= 1 && Double(maxWait) < idleTimeout, "\(.maxWait) must be at least 1 and less than \(.idleTimeout)")
+        try check(maxWait >= 1 && maxWait <= 86400, "\(.maxWait) must be between 1 and 86400 seconds")
         try check(maxWaiting >= 0, "\(.maxWaiting) must be 0 or more")
         try check(gzipMinimumBytes >= 0, "\(.gzipMinimumBytes) must be 0 or more")
         try check(eventLoops.map { (1...256).contains($0) } ?? true, "\(.eventLoops) must be 1 to 256")

@@ -80,7 +80,7 @@ enum ServeOptions {
         .value("idle-timeout", \.idleTimeout, help: "Seconds a keep-alive connection may wait for its next request. The default, 75, outlasts load balancers' 60 s idle timeout, so the balancer closes first (otherwise it may reuse a connection capacityd is closing: intermittent 502s)."),
         .value("write-timeout", \.writeTimeout, help: "Seconds a response may wait for a client that does not read it."),
         .value("shutdown-grace", \.shutdownGrace, help: "Seconds in-flight requests get after SIGTERM before connections are cut."),
-        .value("max-wait", \.maxWait, help: "Longest wait, in seconds, of a long-poll (a production-mode GET with If-None-Match and Prefer: wait=N); less than --idle-timeout."),
+        .value("max-wait", \.maxWait, help: "Longest wait, in seconds, of a long-poll (a production-mode GET with If-None-Match and Prefer: wait=N); kept below --idle-timeout."),
         .value("max-waiting", \.maxWaiting, help: "Long-polls waiting at once at most; past it such a GET is answered at once (0: no long-polls)."),
         .value("api-keys", \.apiKeysFile, help: "File of keys (one per line, or sha256:HEX) required to PATCH actualCapacity, scalingStatus or failureReason."),
         .value("gzip-min-bytes", \.gzipMinimumBytes, help: "Smallest JSON or text response body to gzip when the client accepts it (0: never)."),
