@@ -164,7 +164,8 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "",
     process.standardError = output
     process.standardInput = stdin
     try spawning { try process.run() }
-    stdin.fileHandleForWriting.write(Data(input.utf8))
+    // A process that exits without reading (a usage error) closes its stdin: the write fails, its output says why.
+    try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
     try? stdin.fileHandleForWriting.close()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
