@@ -48,7 +48,7 @@ public enum StoreRecoveryCheck {
             switch record {
             case .dimension(let dimension): expected[dimension.id] = dimension
             case .deletion(let id): expected[id] = nil
-            case .lastRevision: break
+            case .lastRevision, .event, .eventDelivered: break
             }
         }
         let options = FileStore.Options(compactionThresholdBytes: 1)

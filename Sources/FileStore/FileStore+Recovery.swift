@@ -1,5 +1,6 @@
 import Glibc
 import Scaling
+import StoreContract
 import SystemIO
 
 extension FileStore {
@@ -47,12 +48,14 @@ extension FileStore {
     }
 
     /// The state records give when applied in file order: a later state of an id replaces an earlier one, a
-    /// deletion removes it, and the revision counter ends above every revision read. A state without a revision
+    /// deletion removes it, an outbox entry's state replaces its last (a delivered one is removed), and the revision
+    /// counter ends above every revision read. A state without a revision
     /// (written before the store kept them) gets the counter's next, so replaying the same files always gives the
     /// same revisions, and a store never gives one of them again.
     struct Replay {
         var dimensions: [DimensionID: Dimension] = [:]
         var revisions = RevisionCounter()
+        var outbox = OutboxTable()
 
         mutating func apply(_ records: [StoredRecord]) {
             for record in records {
@@ -64,6 +67,8 @@ extension FileStore {
                     dimensions[dimension.id] = dimension
                 case .deletion(let id): dimensions[id] = nil
                 case .lastRevision(let revision): revisions.observe(revision)
+                case .event(let entry): outbox.apply(.replace(entry))
+                case .eventDelivered(let key): outbox.apply(.remove(key))
                 }
             }
         }

@@ -23,7 +23,7 @@ extension FileStore {
         var bytes: [UInt8] = []
         var records = 0
         for write in batch {
-            if let record = write.record {
+            for record in (write.record.map { [$0] } ?? []) + write.events {
                 RecordFormat.appendLine(record, to: &bytes)
                 records += 1
             }
@@ -77,12 +77,20 @@ extension FileStore {
             if records > 0 { counters.syncs += 1 }
             counters.records += UInt64(records)
             for write in batch {
+                for event in write.events {
+                    switch event {
+                    case .event(let entry): outboxTable.apply(.replace(entry))
+                    case .eventDelivered(let key): outboxTable.apply(.remove(key))
+                    case .dimension, .deletion, .lastRevision: preconditionFailure("not an outbox record")
+                    }
+                }
+                guard write.sequence > 0 else { continue }
                 switch write.record {
                 case .dimension(let dimension)?:
                     committed[write.id] = KnownDimension(dimension, number: write.sequence)
                     if !deletedNumbers.isEmpty { deletedNumbers[write.id] = nil }
                 case .deletion?: committed[write.id] = nil
-                case .lastRevision?: preconditionFailure("only a snapshot holds the revision counter")
+                case .lastRevision?, .event?, .eventDelivered?: preconditionFailure("a dimension write is a state or a deletion")
                 case nil: committed[write.id]?.number = write.sequence
                 }
                 if pending[write.id]?.sequence == write.sequence { pending[write.id] = nil }
@@ -99,7 +107,7 @@ extension FileStore {
             switch write.record {
             case .dimension(let dimension)?: .changed(write.id, revision: dimension.revision)
             case .deletion?: .changed(write.id, revision: 0)
-            case .lastRevision?, nil: nil
+            case .lastRevision?, .event?, .eventDelivered?, nil: nil
             }
         })
         if logSize >= options.compactionThresholdBytes { compact() }

@@ -28,6 +28,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// Log size that triggers a new snapshot and an empty log.
         public var compactionThresholdBytes: Int
+        /// The webhook receivers each change makes an event for (`EventOutbox`), written with the change.
+        public var eventReceivers: [String] = []
         /// A test seam: asked before each batch is written; an error fails that batch as a failed write or sync
         /// would (nothing changes, every caller in it is answered 503).
         package var writeFault: (@Sendable () -> SystemError?)?
@@ -66,6 +68,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     var deletedNumbers: [DimensionID: UInt64] = [:]
     /// Every change queued takes its revision here, a failed one too: a revision is never given twice.
     var revisions: RevisionCounter
+    /// The events not yet delivered, as durable: a change's events join it once the change is.
+    var outboxTable: OutboxTable
     var queue: [QueuedWrite] = []
     var sequence: UInt64 = 0
     var lastFailure: String?
@@ -91,9 +95,12 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     struct QueuedWrite {
         let id: DimensionID
+        /// The id's result number; 0 for a write of the outbox alone (a settlement), which leaves the id alone.
         let sequence: UInt64
         /// nil: nothing to write, the caller only waits for an earlier write of this id to become durable.
         let record: StoredRecord?
+        /// Outbox records written in the same batch: a change's events, or a settlement.
+        var events: [StoredRecord] = []
         /// Called once the record is durable (or failed), with the state before and after.
         let completion: @Sendable (Result<Void, StoreError>) -> Void
     }
@@ -115,6 +122,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         let recovered = try Self.recover(directory: directory)
         committed = recovered.replay.dimensions.mapValues { KnownDimension($0, number: 0) }
         revisions = recovered.replay.revisions
+        outboxTable = recovered.replay.outbox
         log = recovered.log
         logSize = recovered.logSize
         do {
@@ -132,6 +140,8 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     public func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void) {
         observers.set(observer)
     }
+
+    public var outbox: (any EventOutbox)? { self }
 
     /// Finishes queued writes, stops the writer thread and releases the directory for another process.
     public func close() {
@@ -182,10 +192,21 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         lock.withLock { committed.values.map(\.dimension).sorted { $0.id < $1.id } }
     }
 
-    /// The committed dimensions and the revision counter, as a snapshot keeps them.
+    /// The revision counter, the committed dimensions and the outbox, as a snapshot keeps them.
     func snapshotRecords() -> [StoredRecord] {
         lock.withLock {
             [.lastRevision(revisions.last)] + committed.values.map(\.dimension).sorted { $0.id < $1.id }.map { .dimension($0) }
+                + outboxTable.sorted.map { .event($0) }
+        }
+    }
+
+    /// The events of a change, one per receiver, due at once.
+    private func events(_ after: Dimension, before: Dimension?) -> [StoredRecord] {
+        guard !options.eventReceivers.isEmpty else { return [] }
+        let now = Clock.epochMilliseconds()
+        return options.eventReceivers.map { receiver in
+            .event(OutboxEntry(event: DimensionEvent(dimension: after, previous: before, epochMilliseconds: now,
+                                                     receiver: receiver), dueAt: now))
         }
     }
 
@@ -215,8 +236,10 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
                                          numbers: ChangeNumbers(before: latestNumber, after: sequence))
             // A read waiting for the pending write is the id's latest result too.
             pending[id] = (after, sequence)
-            queue.append(QueuedWrite(id: id, sequence: sequence, record: unchanged ? nil : .dimension(after),
-                                     completion: { outcome in completion(outcome.map { result }.mapError { .store($0) }) }))
+            var write = QueuedWrite(id: id, sequence: sequence, record: unchanged ? nil : .dimension(after),
+                                    completion: { outcome in completion(outcome.map { result }.mapError { .store($0) }) })
+            if !unchanged { write.events = events(after, before: latest) }
+            queue.append(write)
             if queue.count == 1 { lock.signal() }
             return nil
         }

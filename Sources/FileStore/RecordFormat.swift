@@ -1,13 +1,16 @@
-import Scaling
-
 import JSON
+import Scaling
+import StoreContract
 
-/// One line of the store: a dimension's whole new state, its deletion, or the store's revision counter (a
-/// snapshot's first line, so that a revision never comes back, even for the deleted id that had the highest).
+/// One line of the store: a dimension's whole new state, its deletion, the store's revision counter (a
+/// snapshot's first line, so that a revision never comes back, even for the deleted id that had the highest), an
+/// outbox entry's whole state, or its removal once delivered.
 public enum StoredRecord: Sendable, Equatable {
     case dimension(Dimension)
     case deletion(DimensionID)
     case lastRevision(UInt64)
+    case event(OutboxEntry)
+    case eventDelivered(EventKey)
 }
 
 /// The on-disk record: one line per dimension state, `<crc32 as 8 hex digits> <dimension JSON>\n`, or
@@ -38,6 +41,10 @@ public enum RecordFormat {
             JSONWriter.appendInteger(Int(revision), to: &json)
             json.append(UInt8(ascii: "}"))
             appendLine(json: json, to: &out)
+        case .event(let entry):
+            appendLine(json: EventRecordJSON.encode(entry), to: &out)
+        case .eventDelivered(let key):
+            appendLine(json: EventRecordJSON.encodeDelivered(key), to: &out)
         }
     }
 
@@ -108,6 +115,16 @@ public enum RecordFormat {
         guard CRC32.checksum(json) == expected else { return .failure(.init(description: "checksum mismatch")) }
         if let id = deletion(json) { return .success(.deletion(id)) }
         if let revision = lastRevision(json) { return .success(.lastRevision(revision)) }
+        if json.starts(with: "{\"event".utf8) || json.starts(with: "{\"deliveredEvent".utf8) {
+            guard case .object(let object)? = try? JSONParser.parse(json) else {
+                return .failure(.init(description: "not a JSON object"))
+            }
+            do {
+                if let record = try EventRecordJSON.decode(object) { return .success(record) }
+            } catch {
+                return .failure(error)
+            }
+        }
         do {
             return .success(.dimension(try RecordJSON.decode(json)))
         } catch {

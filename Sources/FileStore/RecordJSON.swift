@@ -53,6 +53,11 @@ enum RecordJSON {
         guard case .object(let object)? = try? JSONParser.parse(bytes) else {
             throw DecodeError(description: "not a JSON object")
         }
+        return try decode(object)
+    }
+
+    /// A dimension from its parsed object (inside an event record, say).
+    static func decode(_ object: [String: JSONValue]) throws(DecodeError) -> Dimension {
         func string(_ name: String) throws(DecodeError) -> String {
             guard case .string(let text)? = object[name] else { throw DecodeError(description: "\(name) is missing or not a string") }
             return text

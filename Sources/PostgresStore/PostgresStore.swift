@@ -218,6 +218,9 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         observers.set(observer)
     }
 
+    /// PostgreSQL keeps no events yet: webhooks need the file store (`ServiceSettings` refuses the two together).
+    public var outbox: (any EventOutbox)? { nil }
+
     public var health: StoreHealth {
         let (connections, unreachable, failure, counters, queued) = lock.withLock {
             (self.connections, self.unreachable, lastWriteFailure?.cause, self.counters, queue.count)

@@ -48,6 +48,9 @@ public protocol DimensionStore: AnyObject, Sendable {
     /// quick, and may call the store only in ways that do not wait (an operation with a completion).
     func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void)
 
+    /// The store's outbox of events for webhook receivers (`EventOutbox`); nil from a store that keeps none.
+    var outbox: (any EventOutbox)? { get }
+
     /// Whether the store can take writes now, and its figures for `/metrics`. Cheap: no I/O.
     var health: StoreHealth { get }
 

@@ -12,6 +12,7 @@ public final class MemoryStore: DimensionStore {
         /// the results before it.
         var deletedNumbers: [DimensionID: UInt64] = [:]
         var revisions = RevisionCounter()
+        var outbox = OutboxTable()
         var writes: UInt64 = 0
         var failedWrites: UInt64 = 0
         var lastFailure: String?
@@ -22,9 +23,12 @@ public final class MemoryStore: DimensionStore {
     private let observers = ChangeObservers()
     /// A test seam: asked before each write; a cause makes that write fail (nothing changes), nil lets it through.
     private let writeFault: (@Sendable () -> String?)?
+    /// The webhook receivers each change makes an event for.
+    private let receivers: [String]
 
-    public init(_ dimensions: [Dimension] = [], writeFault: (@Sendable () -> String?)? = nil) {
+    public init(_ dimensions: [Dimension] = [], receivers: [String] = [], writeFault: (@Sendable () -> String?)? = nil) {
         self.writeFault = writeFault
+        self.receivers = receivers
         state.withLock { state in
             for dimension in dimensions { state.revisions.observe(dimension.revision) }
             for dimension in dimensions {
@@ -76,6 +80,11 @@ public final class MemoryStore: DimensionStore {
             } else {
                 if let failure = write(&state) { return .failure(.store(failure)) }
                 after = state.revisions.stamp(after, before: before)
+                let now = Clock.epochMilliseconds()
+                for receiver in receivers {
+                    let event = DimensionEvent(dimension: after, previous: before, epochMilliseconds: now, receiver: receiver)
+                    state.outbox.apply(.replace(OutboxEntry(event: event, dueAt: now)))
+                }
             }
             return .success(Self.numberResult(id, before: before, after: after, &state))
         }
@@ -101,6 +110,8 @@ public final class MemoryStore: DimensionStore {
         observers.set(observer)
     }
 
+    public var outbox: (any EventOutbox)? { self }
+
     /// Counts a write, or says why it fails.
     private func write(_ state: inout State) -> StoreError? {
         if state.closed { return .unavailable(cause: "the store is closed") }
@@ -122,5 +133,33 @@ public final class MemoryStore: DimensionStore {
 
     public func close() {
         state.withLock { $0.closed = true }
+    }
+}
+
+extension MemoryStore: EventOutbox {
+    public func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> Result<[OutboxEntry], StoreError> {
+        .success(state.withLock { $0.outbox.claimDue(now: now, limit: limit, leaseMilliseconds: leaseMilliseconds) })
+    }
+
+    public func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
+        state.withLock { state in
+            guard let change = state.outbox.settlement(key, outcome) else { return .success(()) }
+            if let failure = write(&state) { return .failure(failure) }
+            state.outbox.apply(change)
+            return .success(())
+        }
+    }
+
+    public func outboxEntries() -> Result<[OutboxEntry], StoreError> {
+        .success(state.withLock { $0.outbox.sorted })
+    }
+
+    public func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError> {
+        state.withLock { state in
+            guard let change = state.outbox.resending(key, now: now) else { return .success(false) }
+            if let failure = write(&state) { return .failure(failure) }
+            state.outbox.apply(change)
+            return .success(true)
+        }
     }
 }

@@ -213,6 +213,29 @@ struct FileStoreTests {
         #expect(try reopened.updateAndWait(try DimensionID("b")) { _ throws(ScalingError) in sample("b") }.get().after.revision == 4)
     }
 
+    /// Fails if a compaction loses an undelivered event, keeps a delivered one, or loses a settlement's state.
+    @Test func compactionKeepsTheUndeliveredEvents() throws {
+        let directory = temporaryDirectory()
+        var options = FileStore.Options(compactionThresholdBytes: 1)
+        options.eventReceivers = ["http://127.0.0.1/hook"]
+        let store = try openStore(directory, options: options)
+        try put(store, sample("a"))
+        try put(store, sample("b"))
+        try put(store, sample("b", desired: 2))
+        let entries = try store.outboxEntries().get()
+        #expect(entries.count == 3)
+        try store.settle(entries[0].event.key, .delivered).get()
+        try store.settle(entries[1].event.key, .retry(at: 42)).get()  // and compacts
+        store.close()
+        let snapshot = try String(contentsOfFile: directory + "/dimensions.snapshot", encoding: .utf8)
+        #expect(snapshot.components(separatedBy: "{\"event\": ").count == 3)
+        let reopened = try openStore(directory, options: options)
+        defer { reopened.close() }
+        let kept = try reopened.outboxEntries().get()
+        #expect(kept.map(\.event.key) == Array(entries.dropFirst()).map(\.event.key))
+        #expect(kept.first?.attempts == 1 && kept.first?.dueAt == 42)
+    }
+
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
         let store = try openStore(temporaryDirectory())
         defer { store.close() }

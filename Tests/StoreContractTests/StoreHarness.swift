@@ -22,12 +22,13 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
     var countsRecordsWritten: Bool { get }
 
     /// A fresh, empty store in a place of its own (a new directory, schema, database), whose writes fail while
-    /// `faults` says so — asked once per write, batch of writes or transaction, as the store makes them.
-    func makeStore(faults: WriteFaults) throws -> any DimensionStore
+    /// `faults` says so — asked once per write, batch of writes or transaction, as the store makes them — and whose
+    /// changes make events for `receivers` (`EventOutbox`) if it keeps events.
+    func makeStore(faults: WriteFaults, receivers: [String]) throws -> any DimensionStore
 
     /// The same place again, as after a restart: a durable store is closed and a new one opened on what it left
-    /// (with the same `faults`); a store keeping nothing returns `store` itself.
-    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore
+    /// (with the same `faults` and `receivers`); a store keeping nothing returns `store` itself.
+    func reopen(_ store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore
 
     /// Closes `store` (it may have been closed already by a failed `reopen`) and removes its place.
     func discard(_ store: any DimensionStore)
@@ -55,11 +56,11 @@ struct MemoryStoreHarness: StoreHarness {
     var knowsItsDimensions: Bool { true }
     var countsRecordsWritten: Bool { true }
 
-    func makeStore(faults: WriteFaults) throws -> any DimensionStore {
-        MemoryStore(writeFault: { faults.nextWriteFailure() })
+    func makeStore(faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
+        MemoryStore(receivers: receivers, writeFault: { faults.nextWriteFailure() })
     }
 
-    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore { store }
+    func reopen(_ store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore { store }
 
     func discard(_ store: any DimensionStore) { store.close() }
 }
@@ -72,22 +73,23 @@ struct FileStoreHarness: StoreHarness {
     var knowsItsDimensions: Bool { true }
     var countsRecordsWritten: Bool { true }
 
-    func makeStore(faults: WriteFaults) throws -> any DimensionStore {
+    func makeStore(faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         let directory = NSTemporaryDirectory() + "capacityd-contract-" + UUID().uuidString
-        return try FileStore(directory: directory, options: options(faults))
+        return try FileStore(directory: directory, options: options(faults, receivers))
     }
 
     /// Waits out a lock that this process has just released: a flock(2) lock belongs to the open file description,
     /// and a child that another test's thread is spawning (curl, a server, PostgreSQL) shares it from its fork until
     /// its exec closes it, so for that moment the directory closed here still reads as in use.
-    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+    func reopen(_ store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         let directory = fileStore(store).directory
         store.close()
         let deadline = ContinuousClock.now + .seconds(10)
-        var opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options(faults)) }
+        let options = options(faults, receivers)
+        var opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options) }
         while case .failure(let error) = opened, error.inUse, ContinuousClock.now < deadline {
             usleep(10_000)
-            opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options(faults)) }
+            opened = Result { () throws(FileStore.OpenError) in try FileStore(directory: directory, options: options) }
         }
         return try opened.get()
     }
@@ -98,8 +100,9 @@ struct FileStoreHarness: StoreHarness {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func options(_ faults: WriteFaults) -> FileStore.Options {
+    private func options(_ faults: WriteFaults, _ receivers: [String]) -> FileStore.Options {
         var options = FileStore.Options()
+        options.eventReceivers = receivers
         // What a failed pwrite or fdatasync reports.
         options.writeFault = { faults.nextWriteFailure().map { _ in SystemError(call: "fdatasync", errno: EIO) } }
         return options
@@ -119,13 +122,13 @@ struct PostgresStoreHarness: StoreHarness {
     var knowsItsDimensions: Bool { false }
     var countsRecordsWritten: Bool { true }
 
-    func makeStore(faults: WriteFaults) throws -> any DimensionStore {
+    func makeStore(faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         let settings = DatabaseSettings(url: try PostgresTestServer.shared.createDatabase())
         _ = try PostgresStore.migrate(settings)
         return try PostgresStore(settings: settings, options: options(faults))
     }
 
-    func reopen(_ store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+    func reopen(_ store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         let settings = postgresStore(store).settings
         store.close()
         return try PostgresStore(settings: settings, options: options(faults))
@@ -215,9 +218,13 @@ final class StoreUnderTest {
     let faults = WriteFaults()
     private(set) var store: any DimensionStore
 
-    init(_ harness: any StoreHarness) throws {
+    /// The webhook receivers the store makes events for.
+    let receivers: [String]
+
+    init(_ harness: any StoreHarness, receivers: [String] = []) throws {
         self.harness = harness
-        store = try harness.makeStore(faults: faults)
+        self.receivers = receivers
+        store = try harness.makeStore(faults: faults, receivers: receivers)
     }
 
     var isDurable: Bool { harness.isDurable }
@@ -225,7 +232,7 @@ final class StoreUnderTest {
 
     /// Closes and opens the store again where the harness keeps it; `store` is then the new instance.
     func reopen() throws {
-        store = try harness.reopen(store, faults: faults)
+        store = try harness.reopen(store, faults: faults, receivers: receivers)
     }
 
     /// The store's count of records written, when its harness says it keeps one.
@@ -245,8 +252,8 @@ final class StoreUnderTest {
 
 /// Runs `body` with a fresh store from `harness`, and discards the store (and its files) afterwards, even if it
 /// throws.
-func withStore<R>(_ harness: any StoreHarness, _ body: (StoreUnderTest) throws -> R) throws -> R {
-    let subject = try StoreUnderTest(harness)
+func withStore<R>(_ harness: any StoreHarness, receivers: [String] = [], _ body: (StoreUnderTest) throws -> R) throws -> R {
+    let subject = try StoreUnderTest(harness, receivers: receivers)
     defer { subject.discard() }
     return try body(subject)
 }

@@ -1,0 +1,54 @@
+import Scaling
+import StoreContract
+import SystemIO
+
+/// The outbox: kept in memory as it is durable (`outboxTable`), each change written to the log by the writer
+/// thread like any other record and applied once synced. Claims live in memory only: a restart lets them lapse.
+extension FileStore: EventOutbox {
+    public func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> Result<[OutboxEntry], StoreError> {
+        .success(lock.withLock { outboxTable.claimDue(now: now, limit: limit, leaseMilliseconds: leaseMilliseconds) })
+    }
+
+    public func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
+        writeOutbox { $0.settlement(key, outcome) }.map { _ in () }
+    }
+
+    public func outboxEntries() -> Result<[OutboxEntry], StoreError> {
+        .success(lock.withLock { outboxTable.sorted })
+    }
+
+    public func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError> {
+        writeOutbox { $0.resending(key, now: now) }
+    }
+
+    /// Writes what `change` makes of the outbox, computed under the lock from its durable state, and waits until
+    /// it is durable (the caller is a delivery thread or a command, never an event loop); false when it makes
+    /// nothing.
+    private func writeOutbox(_ change: (OutboxTable) -> OutboxTable.Change?) -> Result<Bool, StoreError> {
+        let done = ConditionLock()
+        nonisolated(unsafe) var outcome: Result<Void, StoreError>?
+        let queued: Result<Bool, StoreError> = lock.withLock {
+            guard let change = change(outboxTable) else { return .success(false) }
+            guard !stopping else { return .failure(.unavailable(cause: "the store is closing")) }
+            let (id, record): (DimensionID, StoredRecord) = switch change {
+            case .replace(let entry): (entry.event.dimension.id, .event(entry))
+            case .remove(let key): (key.id, .eventDelivered(key))
+            }
+            var write = QueuedWrite(id: id, sequence: 0, record: nil, completion: { result in
+                done.withLock {
+                    outcome = result
+                    done.signal()
+                }
+            })
+            write.events = [record]
+            queue.append(write)
+            if queue.count == 1 { lock.signal() }
+            return .success(true)
+        }
+        guard case .success(true) = queued else { return queued }
+        return done.withLock {
+            while outcome == nil { done.wait() }
+            return outcome!.map { true }
+        }
+    }
+}

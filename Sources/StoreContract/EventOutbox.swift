@@ -1,0 +1,94 @@
+import Scaling
+
+/// A durable change of a dimension, for one webhook receiver, as a store's outbox keeps it until it is delivered
+/// or dropped. A store that keeps events (it was opened with receivers) writes one per receiver in the same durable
+/// write as the change itself (the same fdatasync, the same transaction): a change acknowledged is an event that
+/// will be delivered, through a crash of either process.
+public struct DimensionEvent: Sendable, Equatable {
+    /// The state the change made, with its revision.
+    public var dimension: Dimension
+    /// The state before; nil when the change created the dimension.
+    public var previous: Dimension?
+    /// When the change was made, in milliseconds since the epoch.
+    public var epochMilliseconds: Int64
+    /// The receiver's URL, as configured.
+    public var receiver: String
+
+    public init(dimension: Dimension, previous: Dimension?, epochMilliseconds: Int64, receiver: String) {
+        self.dimension = dimension
+        self.previous = previous
+        self.epochMilliseconds = epochMilliseconds
+        self.receiver = receiver
+    }
+
+    /// What names the event among all of a store's, for ever: a revision never comes back for an id.
+    public var key: EventKey { EventKey(id: dimension.id, revision: dimension.revision, receiver: receiver) }
+}
+
+/// One event of an outbox: its dimension's id and revision, and its receiver.
+public struct EventKey: Sendable, Hashable {
+    public var id: DimensionID
+    public var revision: UInt64
+    public var receiver: String
+
+    public init(id: DimensionID, revision: UInt64, receiver: String) {
+        self.id = id
+        self.revision = revision
+        self.receiver = receiver
+    }
+}
+
+/// An event not yet delivered, and where its delivery stands.
+public struct OutboxEntry: Sendable, Equatable {
+    public var event: DimensionEvent
+    /// Attempts made so far.
+    public var attempts: Int
+    /// When the next attempt is due, in milliseconds since the epoch.
+    public var dueAt: Int64
+    /// The last attempt of the schedule failed too: it is kept, not sent, until `resend`.
+    public var dropped: Bool
+
+    public init(event: DimensionEvent, attempts: Int = 0, dueAt: Int64, dropped: Bool = false) {
+        self.event = event
+        self.attempts = attempts
+        self.dueAt = dueAt
+        self.dropped = dropped
+    }
+}
+
+/// How a delivery attempt ended, as the outbox records it.
+public enum AttemptOutcome: Sendable, Equatable {
+    /// A 2xx: the event is removed.
+    case delivered
+    /// Anything else: the next attempt is due at this time (epoch milliseconds).
+    case retry(at: Int64)
+    /// The schedule's last attempt failed: the event is kept as dropped.
+    case dropped
+}
+
+/// The outbox of a store that keeps events: what the webhook dispatcher claims, delivers and settles, on threads of
+/// its own (every call may block on the disk or the database). Proven by the contract suite for every store.
+///
+/// - **In order per id and receiver.** An event is claimed only when no earlier event of its id for its receiver is
+///   pending (one dropped does not hold the next back), so a receiver sees an id's changes in revision order. Ids do
+///   not wait for each other.
+/// - **At least once.** A claim holds an event for its lease: no other claim takes it meanwhile, in this process or,
+///   for a store several processes share, any other. A claim not settled within its lease lapses (its process died
+///   mid-delivery), and the event is claimed again.
+/// - **Settled durably.** `settle` returns once its outcome is durable.
+public protocol EventOutbox: AnyObject, Sendable {
+    /// Up to `limit` events due by `now` (epoch milliseconds), not dropped, not claimed, and first of their id for
+    /// their receiver, each claimed until `now + leaseMilliseconds`.
+    func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> Result<[OutboxEntry], StoreError>
+
+    /// Records how the attempt of a claimed event ended. An event no longer in the outbox (settled already) is
+    /// left alone.
+    func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError>
+
+    /// Every event in the outbox, pending and dropped, by id, revision and receiver.
+    func outboxEntries() -> Result<[OutboxEntry], StoreError>
+
+    /// Makes a dropped event pending again, due at `now`, with its attempts counted afresh; false when there is no
+    /// such dropped event.
+    func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError>
+}
