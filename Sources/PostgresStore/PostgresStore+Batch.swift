@@ -268,8 +268,10 @@ extension PostgresStore {
             return true
         }
         do {
-            let rows = try connection.execute(
-                "DELETE FROM \(Schema.dimensionsTable) WHERE id = $1 RETURNING revision, \(Self.columns)", [id.value])
+            let rows = try connection.execute("""
+                DELETE FROM \(Schema.dimensionsTable) WHERE id = $1
+                RETURNING revision, \(Self.columns), \(ChangeNotification.sent(revision: "'0'", id: "id"))
+                """, [id.value])
             lock.withLock {
                 known[id] = Known(revision: 0, dimension: nil)
                 counters.statements += 1

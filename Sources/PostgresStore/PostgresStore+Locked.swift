@@ -92,13 +92,13 @@ extension PostgresStore {
             desired_capacity = s.desired_capacity, scaling_status = s.scaling_status, failure_reason = s.failure_reason,
             updated_at = now()
         FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
-        WHERE d.id = $1 RETURNING d.revision
+        WHERE d.id = $1 RETURNING d.revision, \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
         """
 
     /// `$1` the id, `$2` the state (`stateJSON`).
     static let insertStatement = """
         INSERT INTO \(Schema.dimensionsTable) (id, revision, \(columns))
         SELECT $1, greatest(nextval('capacityd_revisions'), s.revision), \(columns) FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
-        ON CONFLICT (id) DO NOTHING RETURNING revision
+        ON CONFLICT (id) DO NOTHING RETURNING revision, \(ChangeNotification.sent(revision: "revision", id: "id"))
         """
 }

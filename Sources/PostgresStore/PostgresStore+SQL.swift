@@ -29,7 +29,8 @@ extension PostgresStore {
     /// The whole batch in one statement, so one round trip and one commit. `$1` is a JSON array of entries
     /// (`encode`): each reads its row (`expected` -1), checks it is still at `expected` (no state given), or
     /// writes a state if the row is at `expected` (0: if there is no row). Rows to be written are locked first,
-    /// in id order, so two instances writing overlapping batches never deadlock. Each entry gets one answer row:
+    /// in id order, so two instances writing overlapping batches never deadlock; each row written sends its
+    /// `ChangeNotification`. Each entry gets one answer row:
     /// its slot, the new revision if it was written, and otherwise the row as it is (the locked, newest version
     /// for a write that lost; the statement's snapshot for a read or a check).
     static let batchStatement = """
@@ -49,7 +50,7 @@ extension PostgresStore {
             FROM input i
             WHERE i.write AND i.expected > 0 AND d.id = i.id AND d.revision = i.expected
               AND d.id IN (SELECT id FROM locked)
-            RETURNING d.id, d.revision
+            RETURNING d.id, d.revision, \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
         ), inserted AS (
             INSERT INTO \(Schema.dimensionsTable)
                 (id, revision, version, resource_name, dimension_name, actual_capacity, desired_capacity,
@@ -58,7 +59,7 @@ extension PostgresStore {
                    i.actual_capacity, i.desired_capacity, i.scaling_status, i.failure_reason
             FROM input i WHERE i.write AND i.expected = 0 ORDER BY i.id
             ON CONFLICT (id) DO NOTHING
-            RETURNING id, revision
+            RETURNING id, revision, \(ChangeNotification.sent(revision: "revision", id: "id"))
         )
         SELECT i.slot, coalesce(u.revision, n.revision),
                coalesce(lk.revision, c.revision), coalesce(lk.version, c.version),
