@@ -63,6 +63,10 @@ extension ServiceMetrics {
         case .reconnects(let count):
             StoreFamily(name: "capacityd_store_reconnects_total", help: "Connections made after the first.",
                         sample: .counter(count))
+        case .listenerReconnects(let count):
+            StoreFamily(name: "capacityd_store_listener_reconnects_total",
+                        help: "Connections the listener for other instances' changes made after losing one.",
+                        sample: .counter(count))
         case .statementDuration(let histogram):
             StoreFamily(name: "capacityd_store_statement_duration_seconds",
                         help: "Time from sending a statement to its whole answer.", sample: .histogram(histogram))

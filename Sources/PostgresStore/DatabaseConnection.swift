@@ -16,13 +16,14 @@ final class DatabaseConnection: @unchecked Sendable {
 
     /// Connects, then sets the session up in one round trip: `synchronous_commit=on` whatever the server's default
     /// (an acknowledged change must survive a crash of the database), and the statement and lock timeouts.
-    init(_ settings: DatabaseSettings) throws(DatabaseError) {
+    /// `applicationName` names the session in `pg_stat_activity` unless the URL or `PGAPPNAME` names it.
+    init(_ settings: DatabaseSettings, applicationName: String = "capacityd") throws(DatabaseError) {
         let pq: LibPQ
         switch LibPQ.loaded {
         case .success(let loaded): pq = loaded
         case .failure(let error): throw .connect(error.description)
         }
-        let parameters = settings.connectionParameters()
+        let parameters = settings.connectionParameters(applicationName: applicationName)
         let keywords = parameters.map { strdup($0.keyword) } + [nil]
         let values = parameters.map { strdup($0.value) } + [nil]
         defer {
@@ -59,6 +60,9 @@ final class DatabaseConnection: @unchecked Sendable {
     /// Whether libpq still considers the connection usable.
     var isUsable: Bool { pq.PQstatus(connection) == CONNECTION_OK }
 
+    /// The server process of this session (`pg_backend_pid()`), which the notifications it sends name.
+    var backendPID: Int32 { pq.PQbackendPID(connection) }
+
     /// Why an idle connection no longer works, or nil if it does. An idle session has nothing to say, so a
     /// readable socket means the server ended it (shut down, crashed, `pg_terminate_backend`): finding that out
     /// costs one `poll` and no round trip. A server that stops answering without closing anything (paused,
@@ -80,6 +84,34 @@ final class DatabaseConnection: @unchecked Sendable {
             // end of the stream: a refusal of `SELECT 1` is a connection not to keep either.
             return error
         }
+    }
+
+    /// Waits up to `milliseconds` for the server to send something on an idle session (`LISTEN`ing), reads what
+    /// came, and returns the notifications libpq holds, in the order they were sent: also those that arrived
+    /// with a statement's answer. A readable socket whose reading fails or leaves the connection broken is a
+    /// session the server ended.
+    func notifications(waitingMilliseconds milliseconds: Int32) throws(DatabaseError) -> [DatabaseNotification] {
+        guard isUsable else { throw lost(Self.oneLine(pq.PQerrorMessage(connection))) }
+        let socket = pq.PQsocket(connection)
+        guard socket >= 0 else { throw lost("the connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let readable: Bool
+        do {
+            readable = if case .done(let ready) = try syscall("poll", { poll(&descriptor, 1, milliseconds) }) { ready > 0 } else { false }
+        } catch {
+            throw lost(error.description)
+        }
+        if readable {
+            guard pq.PQconsumeInput(connection) == 1, isUsable else { throw lost(Self.oneLine(pq.PQerrorMessage(connection))) }
+        }
+        var received: [DatabaseNotification] = []
+        while let notification = pq.PQnotifies(connection) {
+            defer { pq.PQfreemem(notification) }
+            received.append(DatabaseNotification(channel: String(cString: notification.pointee.relname),
+                                                 payload: String(cString: notification.pointee.extra),
+                                                 senderPID: notification.pointee.be_pid))
+        }
+        return received
     }
 
     /// Runs one statement (`$1`… bound to `parameters`, NULL for nil) and returns its rows as text.
@@ -188,4 +220,12 @@ final class DatabaseConnection: @unchecked Sendable {
         let lines = String(cString: message).split(whereSeparator: \.isNewline).map { $0.trimmingPrefix(" ") }
         return lines.isEmpty ? "unknown error" : lines.joined(separator: "; ")
     }
+}
+
+/// A notification (`NOTIFY`, `pg_notify`) a session received on a channel it listens on.
+struct DatabaseNotification {
+    let channel: String
+    let payload: String
+    /// The server process of the session that sent it (`pg_backend_pid()` there).
+    let senderPID: Int32
 }

@@ -57,12 +57,14 @@ public struct DatabaseSettings: Sendable, Equatable {
         try check((1...7200).contains(keepaliveIdleSeconds), "\(.keepaliveIdle) must be 1 to 7200 seconds")
     }
 
-    /// The parameters for `PQconnectdbParams`, in order: capacityd's defaults first, each left out where libpq's
-    /// environment variable sets it, then the connection string, which libpq expands and lets override them all.
-    func connectionParameters(environment: (String) -> String? = { name in getenv(name).map { String(cString: $0) } })
+    /// The parameters for `PQconnectdbParams`, in order: capacityd's defaults first (the session's
+    /// `applicationName` among them), each left out where libpq's environment variable sets it, then the
+    /// connection string, which libpq expands and lets override them all.
+    func connectionParameters(applicationName: String = "capacityd",
+                              environment: (String) -> String? = { name in getenv(name).map { String(cString: $0) } })
         -> [(keyword: String, value: String)] {
         var parameters: [(keyword: String, value: String)] = []
-        if environment("PGAPPNAME") == nil { parameters.append(("application_name", "capacityd")) }
+        if environment("PGAPPNAME") == nil { parameters.append(("application_name", applicationName)) }
         if environment("PGCONNECT_TIMEOUT") == nil { parameters.append(("connect_timeout", String(connectTimeoutSeconds))) }
         parameters += [("keepalives", "1"), ("keepalives_idle", String(keepaliveIdleSeconds)),
                        ("keepalives_interval", "10"), ("keepalives_count", "3"), ("dbname", url)]

@@ -31,6 +31,9 @@ struct LibPQ: @unchecked Sendable {
     let PQgetvalue: @convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeMutablePointer<CChar>?
     let PQconninfoParse: @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> UnsafeMutablePointer<PQconninfoOption>?
     let PQconninfoFree: @convention(c) (UnsafeMutablePointer<PQconninfoOption>?) -> Void
+    let PQbackendPID: @convention(c) (OpaquePointer?) -> Int32
+    let PQnotifies: @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<PGnotify>?
+    let PQfreemem: @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     /// Loaded once, on first use; the failure says what is missing (`apt-get install libpq5`).
     static let loaded: Result<LibPQ, LoadError> = load()
@@ -65,6 +68,9 @@ struct LibPQ: @unchecked Sendable {
         PQgetvalue = try symbol("PQgetvalue")
         PQconninfoParse = try symbol("PQconninfoParse")
         PQconninfoFree = try symbol("PQconninfoFree")
+        PQbackendPID = try symbol("PQbackendPID")
+        PQnotifies = try symbol("PQnotifies")
+        PQfreemem = try symbol("PQfreemem")
     }
 
     private static func load() -> Result<LibPQ, LoadError> {

@@ -9,6 +9,7 @@ extension PostgresStore {
     func runThread(_ initial: DatabaseConnection?) {
         var connection = initial
         var everConnected = initial != nil
+        if let initial { lock.withLock { _ = poolBackends.insert(initial.backendPID) } }
         var failedAttempts = 0
         // When the connection last answered a statement, and when to look at it next if nothing comes.
         var lastAnswer = Clock.monotonicMicroseconds()
@@ -27,6 +28,7 @@ extension PostgresStore {
                     nextCheck = lastAnswer + Self.idleCheckMicroseconds
                     let wasUnreachable = lock.withLock {
                         connections += 1
+                        poolBackends.insert(connection!.backendPID)
                         if everConnected { counters.reconnects += 1 }
                         // A write that failed only because its connection broke says nothing about the database
                         // once a new connection works: readiness must not wait for a client's write to come back.
@@ -57,8 +59,7 @@ extension PostgresStore {
             }
             switch takeBatch(idleUntil: nextCheck) {
             case .stop:
-                connection = nil
-                lock.withLock { connections -= 1 }
+                release(&connection)
                 return
             case .idle:
                 let now = Clock.monotonicMicroseconds()
@@ -89,9 +90,18 @@ extension PostgresStore {
     /// Gives up a connection that no longer works: it stops counting at once, so `health` and the connections
     /// gauge say what the pool can really do; the thread reconnects next.
     private func drop(_ connection: inout DatabaseConnection?, because cause: String) {
-        connection = nil
-        lock.withLock { connections -= 1 }
+        release(&connection)
         log("capacityd: a database connection was lost, reconnecting: \(cause)")
+    }
+
+    /// Closes the thread's connection, which stops counting, and whose notifications are no longer its own.
+    private func release(_ connection: inout DatabaseConnection?) {
+        let backend = connection!.backendPID
+        connection = nil
+        lock.withLock {
+            connections -= 1
+            poolBackends.remove(backend)
+        }
     }
 
     /// One line on the server's log (stderr). What libpq says of a failure is for the operator, here and in
@@ -102,7 +112,7 @@ extension PostgresStore {
 
     /// Waits 100 ms × 2^(attempt-1), at most 5 s, with ±25 % jitter so that the threads of many processes do not
     /// knock together; a closing store cuts it short.
-    private func backOff(attempt: Int) {
+    func backOff(attempt: Int) {
         let base = min(5_000_000, 100_000 << min(attempt - 1, 10))
         let delay = Int64(Double(base) * Double.random(in: 0.75...1.25))
         let deadline = Clock.monotonicMicroseconds() + delay

@@ -37,6 +37,10 @@ import SystemIO
 /// connection works, `health` says the database is unreachable and why (libpq's words, also on the server's
 /// log), and once a connection attempt has failed, operations are refused at once (503) instead of queueing; the
 /// store comes back by itself when the database does, without waiting for a request to find out.
+///
+/// **Other instances' changes.** Every write also notifies (`ChangeNotification`); once an observer is set, a
+/// thread of its own listens for the notifications (`PostgresStore+Listener`) and tells the observer of the other
+/// instances' changes, as this instance tells it of its own when their statements return.
 public final class PostgresStore: DimensionStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// Most operations one statement carries.
@@ -83,6 +87,12 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     var lastResultNumber: UInt64 = 0
     /// Connections that worked when last used or checked.
     var connections = 0
+    /// The server processes of the database threads' connections: the notifications they send are this
+    /// instance's own changes, which the listener leaves out.
+    var poolBackends: Set<Int32> = []
+    /// Whether `observeChanges` started the listener, and its thread.
+    var listening = false
+    var listener: PosixThread?
     /// Why the last connection attempt failed, while none works.
     var unreachable: String?
     /// Cleared by the next write that succeeds, or, when the connection broke under it, by the next connection made.
@@ -131,6 +141,7 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         var failedWrites: UInt64 = 0
         var errors: UInt64 = 0
         var reconnects: UInt64 = 0
+        var listenerReconnects: UInt64 = 0
         var statementSeconds = Histogram()
     }
 
@@ -163,11 +174,14 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         }
     }
 
-    /// Finishes what is queued, then closes the connections and stops the threads.
+    /// Finishes what is queued, then closes the connections and stops the threads; the listener stops within
+    /// `listenerWaitMilliseconds` (or, when it is connecting, its connect timeout).
     public func close() {
-        lock.withLock {
+        let listener = lock.withLock {
             stopping = true
             lock.broadcast()
+            defer { self.listener = nil }
+            return self.listener
         }
         backoff.withLock {
             backoffCancelled = true
@@ -175,6 +189,7 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         }
         for thread in threads { thread.join() }
         threads = []
+        listener?.join()
     }
 
     // MARK: DimensionStore
@@ -211,11 +226,13 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         if let refusal { operation.fail(refusal) }
     }
 
-    // MARK: Health
+    // MARK: Changes and health
 
-    /// This process's own changes, as each statement that made them returns.
+    /// This process's own changes, as each statement that made them returns, and the other instances' as their
+    /// notifications arrive: the first call starts the listener.
     public func observeChanges(_ observer: @escaping @Sendable (StoreChange) -> Void) {
         observers.set(observer)
+        startListening()
     }
 
     /// PostgreSQL keeps no events yet: webhooks need the file store (`ServiceSettings` refuses the two together).
@@ -234,7 +251,8 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
             .databaseConnections(connections), .databasePoolSize(settings.poolSize), .queuedOperations(queued),
             .statements(counters.statements), .operations(counters.operations), .rowsWritten(counters.records),
             .conflicts(counters.conflicts), .failedWriteStatements(counters.failedWrites), .databaseErrors(counters.errors),
-            .reconnects(counters.reconnects), .statementDuration(counters.statementSeconds),
+            .reconnects(counters.reconnects), .listenerReconnects(counters.listenerReconnects),
+            .statementDuration(counters.statementSeconds),
         ])
     }
 }

@@ -48,6 +48,9 @@ public enum StoreFigure: Sendable {
     case databaseErrors(UInt64)
     /// Connections made after the first.
     case reconnects(UInt64)
+    /// Connections the listener for other processes' changes made after losing one (each a time their changes
+    /// may have gone unheard).
+    case listenerReconnects(UInt64)
     /// Seconds from sending a statement to its whole answer.
     case statementDuration(Histogram)
 }

@@ -122,10 +122,21 @@ public final class PostgresTestServer: @unchecked Sendable {
         for pid in try processIDs() { kill(pid, SIGCONT) }
     }
 
-    /// `pg_terminate_backend` of every session with `applicationName`; returns how many were cut.
+    /// `pg_terminate_backend` of every session with `applicationName` (on `database` only, if given); returns how
+    /// many were cut.
     @discardableResult
-    public func terminateSessions(applicationName: String) throws -> Int {
-        let output = try psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'")
+    public func terminateSessions(applicationName: String, database: String? = nil) throws -> Int {
+        try count("pg_terminate_backend(pid)", applicationName: applicationName, database: database)
+    }
+
+    /// The sessions with `applicationName` (on `database` only, if given).
+    public func sessions(applicationName: String, database: String? = nil) throws -> Int {
+        try count("*", applicationName: applicationName, database: database)
+    }
+
+    private func count(_ what: String, applicationName: String, database: String?) throws -> Int {
+        let output = try psql("SELECT count(\(what)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'"
+                              + (database.map { " AND datname = '\($0)'" } ?? ""))
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 

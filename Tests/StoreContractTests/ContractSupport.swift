@@ -1,5 +1,6 @@
 import StoreContract
 import Dispatch
+import Glibc
 import Scaling
 import SystemIO
 import Testing
@@ -110,6 +111,21 @@ final class Collected<Element: Sendable>: Sendable {
 
     func append(_ item: Element) { items.withLock { $0.append(item) } }
     var all: [Element] { items.withLock { $0 } }
+}
+
+/// What a store's observer was told (`observeChanges`), in order.
+final class HeardChanges: Sendable {
+    private let changes = Locked<[StoreChange]>([])
+
+    func append(_ change: StoreChange) { changes.withLock { $0.append(change) } }
+    var all: [StoreChange] { changes.withLock { $0 } }
+
+    /// What was told once there are `count` changes, or after 10 s (a store may tell after it answers, and
+    /// another process's change comes through the database).
+    func waitFor(_ count: Int) -> [StoreChange] {
+        for _ in 0..<1000 where changes.withLock({ $0.count }) < count { usleep(10_000) }
+        return all
+    }
 }
 
 /// Sends an update with a completion and keeps what it reports; `group` is left when it has.

@@ -34,15 +34,21 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
     func discard(_ store: any DimensionStore)
 
     /// Whether several processes may open the same place at once (a database): then `openSibling` opens another
-    /// instance on it, with its own connections and memory, as a second capacityd process would.
+    /// instance on it, with its own connections and memory, as a second capacityd process would, whose writes
+    /// fail while `faults` says so.
     var isShared: Bool { get }
-    func openSibling(of store: any DimensionStore) throws -> any DimensionStore
+    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore
 }
 
 extension StoreHarness {
     var isShared: Bool { false }
-    func openSibling(of store: any DimensionStore) throws -> any DimensionStore {
+    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
         preconditionFailure("\(testDescription) admits one process at a time")
+    }
+
+    /// A sibling whose writes never fail.
+    func openSibling(of store: any DimensionStore) throws -> any DimensionStore {
+        try openSibling(of: store, faults: WriteFaults())
     }
 }
 
@@ -136,8 +142,8 @@ struct PostgresStoreHarness: StoreHarness {
 
     var isShared: Bool { true }
 
-    func openSibling(of store: any DimensionStore) throws -> any DimensionStore {
-        try PostgresStore(settings: postgresStore(store).settings)
+    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+        try PostgresStore(settings: postgresStore(store).settings, options: options(faults))
     }
 
     func discard(_ store: any DimensionStore) {
