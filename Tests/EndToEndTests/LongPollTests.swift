@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PostgresTestServer
 import Testing
 
 /// Long-polls through the real binary: a GET with `If-None-Match` and `Prefer: wait=N`, as a scaler waits for a new
@@ -34,6 +35,31 @@ struct LongPollEndToEndTests {
         let (reply, seconds) = woken.withLock { $0 }
         #expect(reply?.status == 200 && reply?.json?["desiredCapacity"] as? Double == 5, "\(String(describing: reply))")
         #expect(reply?.headers["preference-applied"] == "wait=30" && reply?.headers["etag"] != etag)
+        #expect(seconds < 20, "woken after \(seconds) s")
+    }
+
+    /// Fails if a long-poll on one instance is not woken by a change committed through another sharing the
+    /// database (LISTEN/NOTIFY), well before its wait is over.
+    @Test func aLongPollWakesWhenAnotherInstanceCommits() throws {
+        let url = try PostgresTestServer.shared.createDatabase()
+        defer { PostgresTestServer.shared.dropDatabase(url: url) }
+        let a = try ServerProcess(["--mode", "production", "--database-url", url, "--migrate"])
+        defer { _ = a.stop() }
+        let b = try ServerProcess(["--mode", "production", "--database-url", url])
+        defer { _ = b.stop() }
+        let etag = try #require(try patch(a.baseURL + Self.path, #"{"desiredCapacity": 2}"#).headers["etag"])
+        let woken = Locked<(CurlResponse?, TimeInterval)>((nil, 0))
+        let resource = a.baseURL + Self.path
+        Thread {
+            let start = Date()
+            let reply = try? curl(resource, ["-H", "If-None-Match: \(etag)", "-H", "Prefer: wait=30"])
+            woken.withLock { $0 = (reply, Date().timeIntervalSince(start)) }
+        }.start()
+        #expect(try waitForMetric(a, "capacityd_long_polls_waiting{}", toBe: 1))
+        #expect(try patch(b.baseURL + Self.path, #"{"desiredCapacity": 6}"#).status == 200)
+        for _ in 0..<2500 where woken.withLock({ $0.0 == nil }) { usleep(10_000) }
+        let (reply, seconds) = woken.withLock { $0 }
+        #expect(reply?.status == 200 && reply?.json?["desiredCapacity"] as? Double == 6, "\(String(describing: reply))")
         #expect(seconds < 20, "woken after \(seconds) s")
     }
 
