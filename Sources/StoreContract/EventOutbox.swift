@@ -81,8 +81,8 @@ public protocol EventOutbox: AnyObject, Sendable {
     /// their receiver, each claimed until `now + leaseMilliseconds`.
     func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> Result<[OutboxEntry], StoreError>
 
-    /// Records how the attempt of a claimed event ended. An event no longer in the outbox (settled already) is
-    /// left alone.
+    /// Records how the attempt of a claimed event ended, which ends its claim. An event no longer in the outbox
+    /// (settled already) is left alone.
     func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError>
 
     /// Every event in the outbox, pending and dropped, by id, revision and receiver.

@@ -24,10 +24,12 @@ public struct OutboxTable: Sendable {
         }
     }
 
+    /// Applies a settlement, a resend or a new entry; a settlement ends its entry's claim.
     public mutating func apply(_ change: Change) {
         switch change {
         case .replace(let entry):
             entries[entry.event.key] = entry
+            claims[entry.event.key] = nil
         case .remove(let key):
             entries[key] = nil
             claims[key] = nil
