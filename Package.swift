@@ -16,7 +16,8 @@ import PackageDescription
 //   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
 //   target that names a concrete store) → the stores;
 //   ACME → {Crypto, HTTP1, HTTPClient, TLS, JSON, SystemIO}; CapacityAPI → {HTTPServer, HTTP1, Scaling, StoreContract, JSON, Crypto},
-//   never a concrete store; CapacityOps (admin, import, the admin client) → {CapacityAPI, StoreFactory, HTTP1};
+//   never a concrete store; WebhookDelivery (the outbox's events delivered on threads of their own) →
+//   {CapacityAPI, Webhooks, StoreContract}; CapacityOps (admin, import, the admin client) → {CapacityAPI, StoreFactory, HTTP1};
 //   CapacityServer (the composition root) → all of these; capacityd (@main) → CapacityServer and CapacityOps.
 // ACME's requests and webhook deliveries go through HTTPClient; it and the admin client read answers with HTTP1's
 // ResponseParser.
@@ -81,6 +82,11 @@ let package = Package(
         // Signed webhook deliveries (Standard Webhooks 1.0): the secret, the signature, the retry schedule, endpoints,
         // and one delivery attempt.
         .target(name: "Webhooks", dependencies: ["Crypto", "HTTP1", "HTTPClient", "SystemIO"], swiftSettings: optimized),
+        // The outbox's events delivered to their receivers on threads of its own: the event's JSON, the attempts,
+        // their settlement and their log lines.
+        .target(name: "WebhookDelivery",
+                dependencies: ["CapacityAPI", "Crypto", "JSON", "Scaling", "StoreContract", "SystemIO", "Webhooks"],
+                swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",
                 dependencies: ["Bytes", "Crypto", "HTTPServer", "HTTP1", "Scaling", "StoreContract", "JSON", "SystemIO"],
@@ -92,7 +98,7 @@ let package = Package(
         // The composition root: settings, start-up, signals, check-config, observability.
         .target(name: "CapacityServer",
                 dependencies: ["ACME", "Bytes", "CapacityAPI", "Configuration", "HTTPServer", "HTTP1", "TLS", "Scaling", "StoreContract", "StoreFactory",
-                               "JSON", "Metrics", "SystemIO"],
+                               "JSON", "Metrics", "SystemIO", "WebhookDelivery", "Webhooks"],
                 swiftSettings: optimized),
         .executableTarget(
             name: "capacityd",
@@ -111,7 +117,9 @@ let package = Package(
         .testTarget(name: "ACMEClientTests", dependencies: ["ACME", "Crypto"]),
         // Signatures checked by the standardwebhooks package (PyPI), the specification's reference verifier, also
         // in Tests/Support/webhook-receiver.py, the receiver the sender is tested against.
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "HTTPClient"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "HTTPClient", "WebhookTestSupport"]),
+        // Tests/Support/webhook-receiver.py run for a test: it verifies each delivery with PyPI's standardwebhooks.
+        .target(name: "WebhookTestSupport", path: "Tests/WebhookTestSupport"),
         // The API's routes and policies, asked in memory through `LocalExchange` (Tests/CapacityAPITests/APIHarness.swift).
         .testTarget(name: "CapacityAPITests",
                     dependencies: ["CapacityAPI", "StoreContract", "HTTP1", "HTTPServer", "JSON", "Scaling", "SystemIO", "TLS"]),
@@ -125,7 +133,7 @@ let package = Package(
         // The whole service started and stopped inside the test process, on port 0 over the memory store.
         .testTarget(name: "CapacityServerTests", dependencies: ["CapacityServer", "HTTPServer", "StoreFactory"]),
         // schemathesis.toml: what schemathesis' checks expect of the API beyond their defaults (OpenAPITests).
-        .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer", "JSON"],
+        .testTarget(name: "EndToEndTests", dependencies: ["capacityd", "PostgresTestServer", "JSON", "WebhookTestSupport"],
                     exclude: ["schemathesis.toml"]),
         // The properties the fuzzers check, shared with the corpus replay tests so every saved input runs in CI.
         .target(name: "FuzzChecks", dependencies: ["HTTP1", "Scaling", "StoreContract", "FileStore", "CapacityAPI"],

@@ -7,6 +7,7 @@ import Scaling
 import StoreFactory
 import SystemIO
 import TLS
+import WebhookDelivery
 
 /// A running capacityd: its store, transition log, TLS contexts, API keys, listeners and ACME client, started
 /// together by `start` and stopped together by `stop`, which closes each once. Nothing here touches signals, so
@@ -22,6 +23,8 @@ public final class CapacityService: Sendable {
     private let apiKeys: APIKeys?
     private let acme: ACMEManager?
     private let server: HTTPServer
+    /// With `--webhook-url`: delivers the store's events.
+    private let dispatcher: WebhookDispatcher?
     private let expiry = CertificateExpiry()
     private let stopped = Locked(false)
 
@@ -41,7 +44,7 @@ public final class CapacityService: Sendable {
         // A write to a connection its client closed fails with EPIPE instead of ending the process.
         Glibc.signal(SIGPIPE, SIG_IGN)
         if settings.migrate { try migrate(location) }
-        let store = try step { () throws(StoreLocation.OpenError) in try location.open() }
+        let store = try step { () throws(StoreLocation.OpenError) in try location.open(eventReceivers: settings.webhookURLs) }
         let service: CapacityService
         do {
             service = try CapacityService(settings, store: store, location: location)
@@ -79,10 +82,25 @@ public final class CapacityService: Sendable {
         let acme = settings.acme.flatMap { acme in
             tls.map { ACMEManager(acme, tls: $0) { line, isWarning in ServiceLog.write(isWarning ? .warning : .info, line) } }
         }
+        var dispatcher: WebhookDispatcher?
+        if let configuration = try settings.webhooks() {
+            guard let outbox = store.outbox else { throw StartError(description: "the store keeps no outbox of events for webhooks") }
+            // One line per attempt beside the requests', written whole (a line is far below PIPE_BUF).
+            var log: (@Sendable ([UInt8]) -> Void)?
+            if settings.accessLog { log = { @Sendable line in _ = try? FileSystem.writeAll(line, to: 1) } }
+            dispatcher = WebhookDispatcher(configuration, outbox: outbox, log: log)
+        }
         let engine = settings.engine
         let (server, redirect) = Self.server(settings, engine: engine.configuration, store: store, transitions: transitions,
-                                             tls: tls, apiKeys: apiKeys, acme: acme)
+                                             tls: tls, apiKeys: apiKeys, acme: acme, dispatcher: dispatcher)
         try Self.step { () throws(HTTPServer.StartError) in try server.start() }
+        do {
+            try dispatcher?.start()
+        } catch {
+            server.shutdown()
+            server.wait()
+            throw StartError(description: "could not start the webhook threads: \(error)")
+        }
         if let https = server.boundAddresses.first(where: \.isTLS) { redirect?.setHTTPSPort(Int(https.address.port)) }
         self.store = store
         self.transitions = transitions
@@ -90,6 +108,7 @@ public final class CapacityService: Sendable {
         self.apiKeys = apiKeys
         self.acme = acme
         self.server = server
+        self.dispatcher = dispatcher
         checkCertificateExpiry()
         // The API's addresses as URLs, others named (`metrics=http://…`), so a script finds the API's port first.
         let addresses = server.boundAddresses.map { $0.name == Self.apiListener ? $0.description : $0.name + "=" + $0.description }
@@ -104,12 +123,17 @@ public final class CapacityService: Sendable {
     /// redirect, which learns the HTTPS port once the listeners are bound.
     private static func server(_ settings: ServiceSettings, engine: ServerConfiguration, store: DimensionStore,
                                transitions: TransitionLog, tls: ReloadableTLSContext?, apiKeys: APIKeys?,
-                               acme: ACMEManager?) -> (HTTPServer, HTTPSRedirect?) {
+                               acme: ACMEManager?, dispatcher: WebhookDispatcher?) -> (HTTPServer, HTTPSRedirect?) {
         let rateLimiter = settings.rateLimiter.map { RateLimiter($0) }
-        // Woken by every change the store makes durable (and, on PostgreSQL, by the other instances' changes).
+        // Woken by every change the store makes durable (and, on PostgreSQL, by the other instances' changes): the
+        // waiting long-polls, and the deliveries of the change's events.
         let waiters = settings.maxWaiting > 0 ? DimensionWaiters(limit: settings.maxWaiting) : nil
-        if let waiters { store.observeChanges { waiters.storeChanged($0) } }
-        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter, acme: acme, waiters: waiters)
+        store.observeChanges { change in
+            waiters?.storeChanged(change)
+            dispatcher?.wake()
+        }
+        let metrics = ServiceMetrics(store: store, tls: tls, rateLimiter: rateLimiter, acme: acme, waiters: waiters,
+                                     dispatcher: dispatcher)
         let redirect = settings.redirectHTTP ? HTTPSRedirect() : nil
         var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
         if let acme { acmeChallenges = { token in acme.challengeResponse(token: token) } }
@@ -159,6 +183,7 @@ public final class CapacityService: Sendable {
         server.shutdown()
         acme?.stop()
         server.wait()
+        dispatcher?.stop()
         store.close()
         // Lines of writes the store finished while closing, after the loops' last turn.
         transitions.flush()

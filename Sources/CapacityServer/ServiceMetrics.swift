@@ -6,6 +6,7 @@ import Metrics
 import Scaling
 import SystemIO
 import TLS
+import WebhookDelivery
 
 /// Counts every request by route, method and status, with a latency histogram per route, and renders
 /// `GET /metrics` in the Prometheus text format together with the server's, the store's and the certificates'
@@ -50,6 +51,7 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     private let tls: ReloadableTLSContext?
     private let rateLimiter: RateLimiter?
     private let waiters: DimensionWaiters?
+    private let dispatcher: WebhookDispatcher?
     private let acme: ACMEManager?
     /// Weak: the server holds this object as its observer.
     private struct ServerReference {
@@ -59,8 +61,9 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
     private let server = Locked(ServerReference())
 
     init(store: DimensionStore, tls: ReloadableTLSContext?, rateLimiter: RateLimiter? = nil, acme: ACMEManager? = nil,
-         waiters: DimensionWaiters? = nil) {
+         waiters: DimensionWaiters? = nil, dispatcher: WebhookDispatcher? = nil) {
         self.waiters = waiters
+        self.dispatcher = dispatcher
         self.acme = acme
         self.store = store
         self.tls = tls
@@ -148,6 +151,24 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
         if let waiters {
             out.single("capacityd_long_polls_waiting", type: "gauge",
                        help: "Long-polls (If-None-Match with Prefer: wait) waiting now, at most --max-waiting.", Double(waiters.count))
+        }
+        if let dispatcher, case .success(let entries)? = store.outbox?.outboxEntries() {
+            let figures = dispatcher.figures
+            out.family("capacityd_webhook_attempts_total", type: "counter",
+                       help: "Webhook delivery attempts since start, by result: delivered (2xx), failed (retried later), dropped (the schedule's last).")
+            out.sample("capacityd_webhook_attempts_total", [("result", "delivered")], Double(figures.delivered))
+            out.sample("capacityd_webhook_attempts_total", [("result", "failed")], Double(figures.failed))
+            out.sample("capacityd_webhook_attempts_total", [("result", "dropped")], Double(figures.dropped))
+            let pending = entries.filter { !$0.dropped }
+            let oldest = pending.map(\.event.epochMilliseconds).min()
+            out.single("capacityd_webhook_events_pending", type: "gauge",
+                       help: "Webhook events not yet delivered nor dropped.", Double(pending.count))
+            out.single("capacityd_webhook_oldest_pending_seconds", type: "gauge",
+                       help: "Age of the oldest pending webhook event (0: none): alert on it, a receiver is down.",
+                       oldest.map { Double(max(0, Int64(epochSeconds) * 1000 - $0)) / 1000 } ?? 0)
+            out.single("capacityd_webhook_events_dropped", type: "gauge",
+                       help: "Webhook events dropped after the last attempt of the schedule, kept until sent again.",
+                       Double(entries.count - pending.count))
         }
         if let certificates = tls?.current.certificates {
             out.family("capacityd_certificate_days_left", type: "gauge",

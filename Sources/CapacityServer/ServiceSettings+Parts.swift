@@ -5,6 +5,8 @@ import HTTPServer
 import StoreFactory
 import SystemIO
 import TLS
+import WebhookDelivery
+import Webhooks
 
 /// The parts' own configurations, derived from the settings; each is read after `validate()` has passed (the
 /// addresses parse then).
@@ -19,6 +21,35 @@ extension ServiceSettings {
 
     var metricsAddress: SocketAddress? {
         metricsListen.map { try! SocketAddress(parsing: $0) }
+    }
+
+    /// The webhook dispatcher's configuration, nil without receivers; reads the secret's file. The values passed
+    /// `validate()`; what can fail is the file.
+    func webhooks() throws(CapacityService.StartError) -> WebhookDispatcher.Configuration? {
+        guard !webhookURLs.isEmpty else { return nil }
+        var text = webhookSecret ?? ""
+        if let path = webhookSecretFile {
+            do {
+                // The secret is one word: a trailing newline (`echo whsec_… > file`) is not part of it.
+                text = String(decoding: try FileSystem.read(path) ?? [], as: UTF8.self)
+                    .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+            } catch {
+                throw CapacityService.StartError(description: "webhook secret file \(path): \(FileSystem.describe(error, at: path))")
+            }
+        }
+        let secret: WebhookSecret
+        do {
+            secret = try WebhookSecret(text)
+        } catch {
+            throw CapacityService.StartError(description: "webhook secret\(webhookSecretFile.map { " in " + $0 } ?? ""): \(error.description)")
+        }
+        var receivers: [String: WebhookEndpoint] = [:]
+        for url in webhookURLs { receivers[url] = try? WebhookEndpoint(url) }
+        return WebhookDispatcher.Configuration(
+            receivers: receivers, secret: secret,
+            sender: WebhookSender(timeout: .milliseconds(Self.milliseconds(webhookTimeout)), trustFile: webhookCA),
+            schedule: webhookRetrySchedule.flatMap { try? RetrySchedule($0) } ?? .standard,
+            concurrency: webhookConcurrency)
     }
 
     /// Where the api-YYYYMMDD transition logs are written.

@@ -3,6 +3,7 @@ import Configuration
 import HTTPServer
 import Scaling
 import StoreFactory
+import Webhooks
 
 /// The cross-option rules, checked before anything starts. They name settings by field (`InvalidSetting`); the
 /// executable calls each field by its flag.
@@ -12,6 +13,7 @@ extension ServiceSettings {
         case http, https, metricsListen, tlsCertificates, tlsKeys, clientTrustFile, clientCertificateMode, clientVerifyDepth
         case acmeDomains, acmeEmail, acmeDirectory, acmeStaging, acmeCARoot, redirectHTTP
         case headerTimeout, bodyTimeout, idleTimeout, writeTimeout, shutdownGrace, maxWait, maxWaiting
+        case webhookURLs, webhookSecret, webhookSecretFile, webhookTimeout, webhookRetrySchedule, webhookCA, webhookConcurrency
         case maxConnections, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount, maxBodyBytes, gzipMinimumBytes
         case eventLoops, maxCapacity, defaultCapacity, migrate, rateLimit, rateBurst, rateLimitClients
         case store(StoreSelection.Field)
@@ -71,6 +73,36 @@ extension ServiceSettings {
         }
         try check(maxWait >= 1 && maxWait <= 86400, "\(.maxWait) must be between 1 and 86400 seconds")
         try check(maxWaiting >= 0, "\(.maxWaiting) must be 0 or more")
+        for url in webhookURLs {
+            do {
+                _ = try WebhookEndpoint(url)
+            } catch {
+                throw "\(.webhookURLs) \(url): \(error.description)"
+            }
+        }
+        let webhookOptionsGiven = webhookSecret != nil || webhookSecretFile != nil || webhookRetrySchedule != nil || webhookCA != nil
+        try check(!webhookURLs.isEmpty || !webhookOptionsGiven,
+                  "\(.webhookSecret), \(.webhookSecretFile), \(.webhookRetrySchedule) and \(.webhookCA) are used only with \(.webhookURLs)")
+        try check(webhookURLs.isEmpty || (webhookSecret == nil) != (webhookSecretFile == nil),
+                  "\(.webhookURLs) needs one of \(.webhookSecret) and \(.webhookSecretFile): deliveries are signed")
+        if let secret = webhookSecret {
+            do {
+                _ = try WebhookSecret(secret)
+            } catch {
+                throw "\(.webhookSecret): \(error.description)"
+            }
+        }
+        if let schedule = webhookRetrySchedule {
+            do {
+                _ = try RetrySchedule(schedule)
+            } catch {
+                throw "\(.webhookRetrySchedule): \(error.description)"
+            }
+        }
+        try check(webhookTimeout >= 0.1 && webhookTimeout <= 600, "\(.webhookTimeout) must be between 0.1 and 600 seconds")
+        try check((1...64).contains(webhookConcurrency), "\(.webhookConcurrency) must be 1 to 64")
+        try check(webhookURLs.isEmpty || store.databaseURL == nil,
+                  "\(.webhookURLs) needs the file store: PostgreSQL keeps no outbox of events yet")
         try check(gzipMinimumBytes >= 0, "\(.gzipMinimumBytes) must be 0 or more")
         try check(eventLoops.map { (1...256).contains($0) } ?? true, "\(.eventLoops) must be 1 to 256")
         try check(maxCapacity.isFinite && maxCapacity >= 0, "\(.maxCapacity) must be a number >= 0")

@@ -69,6 +69,19 @@ public struct ServiceSettings: Sendable {
     public var maxWait = 60
     /// Long-polls waiting at once at most; past it a GET is answered at once.
     public var maxWaiting = 10_000
+    /// Receivers of a signed webhook for every durable change (Standard Webhooks).
+    public var webhookURLs: [String] = []
+    /// `whsec_…`; or read from `webhookSecretFile`.
+    public var webhookSecret: String?
+    public var webhookSecretFile: String?
+    /// Seconds one delivery attempt may take.
+    public var webhookTimeout = 10.0
+    /// Delays between attempts (`5s,5m,30m`); nil: Standard Webhooks' own.
+    public var webhookRetrySchedule: String?
+    /// A PEM file of the CAs an https receiver's certificate must chain to, instead of the system's.
+    public var webhookCA: String?
+    /// Deliveries under way at once at most.
+    public var webhookConcurrency = 4
     /// Keys required for PATCHes that set the operator fields; nil requires none.
     public var apiKeysFile: String?
     /// `N/s` (or `N`): requests per second per client on the dimension and admin routes; nil limits nothing.

@@ -19,11 +19,14 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         public var inUse = false
     }
 
-    public func open() throws(OpenError) -> DimensionStore {
+    /// `eventReceivers`: the webhook receivers each change makes an event for, in the store's outbox.
+    public func open(eventReceivers: [String] = []) throws(OpenError) -> DimensionStore {
         switch self {
         case .file(let directory):
             do {
-                return try FileStore(directory: directory)
+                var options = FileStore.Options()
+                options.eventReceivers = eventReceivers
+                return try FileStore(directory: directory, options: options)
             } catch {
                 throw OpenError(description: error.description, inUse: error.inUse)
             }
@@ -34,7 +37,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
                 throw OpenError(description: error.description)
             }
         case .memory:
-            return MemoryStore()
+            return MemoryStore(receivers: eventReceivers)
         }
     }
 

@@ -7,6 +7,12 @@ public struct DeliveryOutcome: Sendable, Equatable, CustomStringConvertible {
     /// From the start of the attempt to its end.
     public let elapsed: Duration
 
+    public init(status: Int?, reason: String, elapsed: Duration) {
+        self.status = status
+        self.reason = reason
+        self.elapsed = elapsed
+    }
+
     public var isDelivered: Bool { status.map { (200...299).contains($0) } ?? false }
 
     public var description: String {

@@ -1,15 +1,25 @@
 import Foundation
 
-/// Tests/Support/webhook-receiver.py running on a port of its own for one test, stopped when the test lets go of it.
-final class WebhookReceiver {
-    private let process = Process()
-    let port: Int
-    let log: String
+/// The virtualenv `scripts/test` makes, with the `standardwebhooks` package (the reference verifier).
+public let venvPython = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path + "/.build-venv/bin/python"
 
-    init(secret: String, _ arguments: [String] = []) throws {
+/// Tests/Support/webhook-receiver.py.
+let receiverScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .path + "/Support/webhook-receiver.py"
+
+/// Tests/Support/webhook-receiver.py running on a port of its own for one test, stopped when the test lets go of it:
+/// it verifies every delivery with `standardwebhooks` and logs it.
+public final class WebhookReceiver: @unchecked Sendable {
+    private let process = Process()
+    public let port: Int
+    public let log: String
+
+    /// `port`: a port to bind (0: any free one).
+    public init(secret: String, port: Int = 0, _ arguments: [String] = []) throws {
         log = NSTemporaryDirectory() + "capacityd-webhooks-" + UUID().uuidString + ".jsonl"
         process.executableURL = URL(fileURLWithPath: venvPython)
-        process.arguments = [receiverScript, "--secret", secret, "--log", log] + arguments
+        process.arguments = [receiverScript, "--secret", secret, "--log", log, "--port", String(port)] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         try process.run()
@@ -34,14 +44,14 @@ final class WebhookReceiver {
     }
 
     /// One entry per POST received, in order.
-    func deliveries() throws -> [[String: Any]] {
+    public func deliveries() throws -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map { line in
             try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 }

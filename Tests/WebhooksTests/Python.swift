@@ -1,12 +1,5 @@
 import Foundation
-
-/// The virtualenv `scripts/test` makes, with the `standardwebhooks` package (the reference verifier).
-let venvPython = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path + "/.build-venv/bin/python"
-
-/// Tests/Support/webhook-receiver.py.
-let receiverScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .path + "/Support/webhook-receiver.py"
+import WebhookTestSupport
 
 /// Runs the venv's Python on `script` with `input` on its stdin; its stdout and stderr together.
 func runPython(_ script: String, input: String) throws -> (status: Int32, output: String) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WebhookTestSupport
 import Webhooks
 
 /// Deliveries over https to the receiver with a throwaway certificate for `localhost` (made by the openssl

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import WebhookTestSupport
 import Webhooks
 
 /// One attempt each, over real 127.0.0.1 sockets, to Tests/Support/webhook-receiver.py, which verifies every

@@ -1,0 +1,144 @@
+import StoreContract
+import SystemIO
+import Webhooks
+
+/// Delivers the outbox's events to their receivers, signed (Standard Webhooks), on threads of its own: the API's
+/// event loops never wait for a receiver. Each thread claims one due event at a time (`EventOutbox.claimDue`: in
+/// revision order per id and receiver, leased so a delivery cut short by a crash is made again), makes one attempt
+/// bounded by the sender's timeout and answer cap, and settles it: delivered on a 2xx, otherwise the next attempt
+/// after the schedule's delay with jitter, or dropped after the last. The threads bound the concurrent deliveries.
+public final class WebhookDispatcher: Sendable {
+    public struct Configuration: Sendable {
+        /// By the text each was configured with, which the store's events name.
+        public var receivers: [String: WebhookEndpoint]
+        public var secret: WebhookSecret
+        public var sender: WebhookSender
+        public var schedule: RetrySchedule
+        /// Deliveries under way at once at most: one thread each.
+        public var concurrency: Int
+
+        public init(receivers: [String: WebhookEndpoint], secret: WebhookSecret, sender: WebhookSender,
+                    schedule: RetrySchedule, concurrency: Int = 4) {
+            self.receivers = receivers
+            self.secret = secret
+            self.sender = sender
+            self.schedule = schedule
+            self.concurrency = concurrency
+        }
+    }
+
+    /// Attempts since start, by how they ended.
+    public struct Figures: Sendable, Equatable {
+        public var delivered: UInt64 = 0
+        public var failed: UInt64 = 0
+        public var dropped: UInt64 = 0
+    }
+
+    private struct State {
+        var stopping = false
+        /// Bumped by `wake`, so a thread that found nothing due looks again at once.
+        var wakeups: UInt64 = 0
+        var figures = Figures()
+    }
+
+    private let configuration: Configuration
+    private let outbox: any EventOutbox
+    /// Where the line of each attempt goes (the access log); nil writes none.
+    private let log: (@Sendable ([UInt8]) -> Void)?
+    private let lock = ConditionLock()
+    private nonisolated(unsafe) var state = State()
+    private let threads = Locked<[PosixThread]>([])
+
+    /// A claim outlives its attempt: the attempt's timeout, and time to settle it.
+    private var leaseMilliseconds: Int64 {
+        let timeout = configuration.sender.timeout.components
+        return timeout.seconds * 1000 + 30_000
+    }
+
+    public init(_ configuration: Configuration, outbox: any EventOutbox, log: (@Sendable ([UInt8]) -> Void)?) {
+        self.configuration = configuration
+        self.outbox = outbox
+        self.log = log
+    }
+
+    public func start() throws(SystemError) {
+        for index in 0..<configuration.concurrency {
+            let thread = try PosixThread(name: "webhook-\(index)") { [self] in run() }
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Something may be due now (a change was made durable): the threads look at once.
+    public func wake() {
+        lock.withLock {
+            state.wakeups &+= 1
+            lock.broadcast()
+        }
+    }
+
+    /// Stops the threads once their attempts under way end (each within the sender's timeout). What is not
+    /// delivered stays in the outbox.
+    public func stop() {
+        lock.withLock {
+            state.stopping = true
+            lock.broadcast()
+        }
+        for thread in threads.withLock({ $0 }) { thread.join() }
+        threads.withLock { $0.removeAll() }
+    }
+
+    public var figures: Figures { lock.withLock { state.figures } }
+
+    private func run() {
+        var random = SystemRandomNumberGenerator()
+        while true {
+            let (stopping, wakeups) = lock.withLock { (state.stopping, state.wakeups) }
+            if stopping { return }
+            switch outbox.claimDue(now: Clock.epochMilliseconds(), limit: 1, leaseMilliseconds: leaseMilliseconds) {
+            case .success(let entries) where !entries.isEmpty:
+                attempt(entries[0], random: &random)
+            case .success, .failure:
+                // Nothing due (or the store cannot answer now): wait for a change, or look again in a second
+                // for retries falling due.
+                lock.withLock {
+                    if !state.stopping && state.wakeups == wakeups {
+                        lock.wait(untilMonotonicMicroseconds: Clock.monotonicMicroseconds() + 1_000_000)
+                    }
+                }
+            }
+        }
+    }
+
+    private func attempt(_ entry: OutboxEntry, random: inout SystemRandomNumberGenerator) {
+        let key = entry.event.key
+        let attempt = entry.attempts + 1
+        let outcome: DeliveryOutcome
+        if let endpoint = configuration.receivers[key.receiver] {
+            outcome = configuration.sender.deliver(DimensionEventJSON.encode(entry.event),
+                                                   id: DimensionEventJSON.messageID(key), to: endpoint,
+                                                   secret: configuration.secret)
+        } else {
+            outcome = DeliveryOutcome(status: nil, reason: "the receiver is no longer configured", elapsed: .zero)
+        }
+        let settlement: AttemptOutcome
+        if outcome.isDelivered {
+            settlement = .delivered
+        } else if configuration.receivers[key.receiver] != nil,
+                  let delay = configuration.schedule.delay(afterAttempt: attempt, using: &random) {
+            let (seconds, attoseconds) = delay.components
+            settlement = .retry(at: Clock.epochMilliseconds() + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        } else {
+            settlement = .dropped
+        }
+        // A settlement that fails leaves the claim to lapse: the attempt is made again.
+        _ = outbox.settle(key, settlement)
+        lock.withLock {
+            switch settlement {
+            case .delivered: state.figures.delivered += 1
+            case .retry: state.figures.failed += 1
+            case .dropped: state.figures.dropped += 1
+            }
+        }
+        log?(AttemptLine.encode(key, attempt: attempt, outcome: outcome, settlement: settlement))
+    }
+}
