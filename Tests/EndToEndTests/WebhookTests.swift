@@ -63,7 +63,7 @@ struct WebhookTests {
         let refusing = freePort()
         let server = try Self.server(["http://127.0.0.1:\(failing.port)/a", "http://127.0.0.1:\(slow.port)/b",
                                       "http://127.0.0.1:\(refusing)/c"],
-                                     ["--webhook-retry-schedule", "1s,1s,1s", "--webhook-timeout", "1"])
+                                     ["--webhook-retry-schedule", "1s,1s,1s,1s,1s,1s", "--webhook-timeout", "1"])
         defer { _ = server.stop() }
         #expect(try patch(server.baseURL + Self.path + "retried", #"{"desiredCapacity": 2}"#).status == 200)
         // The refusing receiver comes up after the first attempts failed.
@@ -73,7 +73,7 @@ struct WebhookTests {
         #expect(retried.map { $0["status"] as? Int } == [500, 200])
         #expect(Set(retried.map { $0["id"] as? String }).count == 1)
         #expect(try Self.deliveries(late, count: 1).first?["verified"] as? Bool == true)
-        // Every attempt at the slow receiver times out: four attempts, then the event is dropped.
+        // Every attempt at the slow receiver times out: seven attempts, then the event is dropped.
         var samples: [String: Double] = [:]
         for _ in 0..<300 {
             samples = try parsePrometheus(try curl(server.baseURL + "/metrics").body)
@@ -85,7 +85,7 @@ struct WebhookTests {
         #expect(samples["capacityd_webhook_attempts_total{result=\"delivered\"}"] == 2)
         #expect(samples["capacityd_webhook_attempts_total{result=\"dropped\"}"] == 1)
         let lines = server.stdout.split(separator: "\n").filter { $0.contains("/b\"") && $0.contains("\"webhook\": ") }
-        #expect(lines.count == 4 && lines.allSatisfy { $0.contains("\"status\": null") && $0.contains("no answer within") },
+        #expect(lines.count == 7 && lines.allSatisfy { $0.contains("\"status\": null") && $0.contains("no answer within") },
                 "\(lines)")
     }
 
@@ -98,8 +98,12 @@ struct WebhookTests {
             #expect(try patch(server.baseURL + Self.path + "burst", #"{"desiredCapacity": \#(desired)}"#).status == 200)
         }
         #expect(try patch(server.baseURL + Self.path + "other", #"{"desiredCapacity": 1}"#).status == 200)
-        usleep(500_000)
-        let before = server.stdout.split(separator: "\n").filter { $0.contains("\"webhook\": ") }
+        // Killed once the first attempts (refused) have been made.
+        var before: [Substring] = []
+        for _ in 0..<200 where before.count < 2 {
+            usleep(50_000)
+            before = server.stdout.split(separator: "\n").filter { $0.contains("\"webhook\": ") }
+        }
         server.crash()
         let receiver = try WebhookReceiver(secret: Self.secret, port: Int(port))
         try server.start()

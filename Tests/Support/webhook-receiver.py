@@ -7,7 +7,8 @@ and logs one JSON line per delivery. Listens on 127.0.0.1; prints the port it bo
 
 --statuses: the status of each answer in turn, the last one repeated (500,500,200); a 3xx carries a Location.
 --delay: seconds to wait before answering (to test the sender's timeout). --answer-bytes: the answer's body size.
-Each log line: {"id", "verified", "error", "status", "path", "headers" (names lower-cased), "body" (text)}.
+Each log line: {"id", "verified", "error", "status", "path", "headers" (names lower-cased), "body" (text),
+"received" (seconds since the epoch, when the request's body was in)}.
 """
 import argparse
 import http.server
@@ -41,6 +42,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         global answered
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        received = time.time()
         headers = {name.lower(): value for name, value in self.headers.items()}
         try:
             Webhook(arguments.secret).verify(body, headers)
@@ -53,7 +55,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             with open(arguments.log, "a") as log:
                 log.write(json.dumps({"id": headers.get("webhook-id"), "verified": verified, "error": error,
                                       "status": status, "path": self.path, "headers": headers,
-                                      "body": body.decode("utf-8", "replace")}) + "\n")
+                                      "body": body.decode("utf-8", "replace"), "received": received}) + "\n")
         time.sleep(arguments.delay)
         self.send_response(status)
         if 300 <= status < 400:
