@@ -9,8 +9,8 @@ extension FileStore: EventOutbox {
         .success(lock.withLock { outboxTable.claimDue(now: now, limit: limit, leaseMilliseconds: leaseMilliseconds) })
     }
 
-    public func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
-        writeOutbox { $0.settlement(key, outcome) }.map { _ in () }
+    public func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError> {
+        writeOutbox { table in settlements.compactMap { table.settlement($0.key, $0.outcome) } }.map { _ in () }
     }
 
     public func outboxEntries() -> Result<[OutboxEntry], StoreError> {
@@ -18,21 +18,28 @@ extension FileStore: EventOutbox {
     }
 
     public func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError> {
-        writeOutbox { $0.resending(key, now: now) }
+        writeOutbox { table in table.resending(key, now: now).map { [$0] } ?? [] }
     }
 
-    /// Writes what `change` makes of the outbox, computed under the lock from its durable state, and waits until
-    /// it is durable (the caller is a delivery thread or a command, never an event loop); false when it makes
-    /// nothing.
-    private func writeOutbox(_ change: (OutboxTable) -> OutboxTable.Change?) -> Result<Bool, StoreError> {
+    /// Writes what `changes` makes of the outbox, computed under the lock from its durable state, in one queued
+    /// write, and waits until it is durable (the caller is a delivery thread or a command, never an event loop);
+    /// false when it makes nothing.
+    private func writeOutbox(_ changes: (OutboxTable) -> [OutboxTable.Change]) -> Result<Bool, StoreError> {
         let done = ConditionLock()
         nonisolated(unsafe) var outcome: Result<Void, StoreError>?
         let queued: Result<Bool, StoreError> = lock.withLock {
-            guard let change = change(outboxTable) else { return .success(false) }
+            let changes = changes(outboxTable)
+            guard !changes.isEmpty else { return .success(false) }
             guard !stopping else { return .failure(.unavailable(cause: "the store is closing")) }
-            let (id, record): (DimensionID, StoredRecord) = switch change {
-            case .replace(let entry): (entry.event.dimension.id, .event(entry))
-            case .remove(let key): (key.id, .eventDelivered(key))
+            let records: [StoredRecord] = changes.map { change in
+                switch change {
+                case .replace(let entry): .event(entry)
+                case .remove(let key): .eventDelivered(key)
+                }
+            }
+            let id = switch changes[0] {
+            case .replace(let entry): entry.event.dimension.id
+            case .remove(let key): key.id
             }
             var write = QueuedWrite(id: id, sequence: 0, record: nil, completion: { result in
                 done.withLock {
@@ -40,7 +47,7 @@ extension FileStore: EventOutbox {
                     done.signal()
                 }
             })
-            write.events = [record]
+            write.events = records
             queue.append(write)
             if queue.count == 1 { lock.signal() }
             return .success(true)

@@ -81,9 +81,9 @@ public protocol EventOutbox: AnyObject, Sendable {
     /// their receiver, each claimed until `now + leaseMilliseconds`.
     func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> Result<[OutboxEntry], StoreError>
 
-    /// Records how the attempt of a claimed event ended, which ends its claim. An event no longer in the outbox
-    /// (settled already) is left alone.
-    func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError>
+    /// Records how the attempts of claimed events ended, all in one durable write, which ends their claims. An
+    /// event no longer in the outbox (settled already) is left alone.
+    func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError>
 
     /// Every event in the outbox, pending and dropped, by id, revision and receiver.
     func outboxEntries() -> Result<[OutboxEntry], StoreError>
@@ -91,4 +91,11 @@ public protocol EventOutbox: AnyObject, Sendable {
     /// Makes a dropped event pending again, due at `now`, with its attempts counted afresh; false when there is no
     /// such dropped event.
     func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError>
+}
+
+extension EventOutbox {
+    /// Settles one event.
+    public func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
+        settle([(key, outcome)])
+    }
 }

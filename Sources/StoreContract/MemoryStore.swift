@@ -141,11 +141,12 @@ extension MemoryStore: EventOutbox {
         .success(state.withLock { $0.outbox.claimDue(now: now, limit: limit, leaseMilliseconds: leaseMilliseconds) })
     }
 
-    public func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
+    public func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError> {
         state.withLock { state in
-            guard let change = state.outbox.settlement(key, outcome) else { return .success(()) }
+            let changes = settlements.compactMap { state.outbox.settlement($0.key, $0.outcome) }
+            guard !changes.isEmpty else { return .success(()) }
             if let failure = write(&state) { return .failure(failure) }
-            state.outbox.apply(change)
+            for change in changes { state.outbox.apply(change) }
             return .success(())
         }
     }

@@ -13,6 +13,10 @@ public struct OutboxTable: Sendable {
     public private(set) var entries: [EventKey: OutboxEntry] = [:]
     /// Claimed events, with when their lease ends. Not durable: a restart lets every claim lapse.
     private var claims: [EventKey: Int64] = [:]
+    /// Per id and receiver, the revisions of its pending (not dropped) entries, ascending: only the first may be
+    /// claimed. A claim looks at these heads, not at every entry: a receiver that falls behind leaves thousands of
+    /// entries, and a claim is made for every delivery.
+    private var pendingRevisions: [FirstKey: [UInt64]] = [:]
 
     public init() {}
 
@@ -28,26 +32,44 @@ public struct OutboxTable: Sendable {
     public mutating func apply(_ change: Change) {
         switch change {
         case .replace(let entry):
-            entries[entry.event.key] = entry
-            claims[entry.event.key] = nil
+            let key = entry.event.key
+            entries[key] = entry
+            claims[key] = nil
+            if entry.dropped { forget(key) } else { remember(key) }
         case .remove(let key):
             entries[key] = nil
             claims[key] = nil
+            forget(key)
         }
+    }
+
+    private mutating func remember(_ key: EventKey) {
+        let group = FirstKey(id: key.id, receiver: key.receiver)
+        var revisions = pendingRevisions[group] ?? []
+        // New events come in increasing revision order: almost always an append.
+        let index = revisions.lastIndex { $0 < key.revision }.map { $0 + 1 } ?? 0
+        guard index == revisions.count || revisions[index] != key.revision else { return }
+        revisions.insert(key.revision, at: index)
+        pendingRevisions[group] = revisions
+    }
+
+    private mutating func forget(_ key: EventKey) {
+        let group = FirstKey(id: key.id, receiver: key.receiver)
+        guard var revisions = pendingRevisions[group], let index = revisions.firstIndex(of: key.revision) else { return }
+        revisions.remove(at: index)
+        pendingRevisions[group] = revisions.isEmpty ? nil : revisions
     }
 
     /// Claims up to `limit` entries due by `now`: for each id and receiver, only the pending entry of the lowest
     /// revision, and only if its last claim has lapsed. The oldest due first.
     public mutating func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> [OutboxEntry] {
-        var first: [FirstKey: OutboxEntry] = [:]
-        for entry in entries.values where !entry.dropped {
-            let key = FirstKey(id: entry.event.dimension.id, receiver: entry.event.receiver)
-            if let earlier = first[key], earlier.event.dimension.revision < entry.event.dimension.revision { continue }
-            first[key] = entry
+        var heads: [OutboxEntry] = []
+        for (group, revisions) in pendingRevisions {
+            let key = EventKey(id: group.id, revision: revisions[0], receiver: group.receiver)
+            guard let entry = entries[key], entry.dueAt <= now, claims[key].map({ $0 <= now }) ?? true else { continue }
+            heads.append(entry)
         }
-        let due = first.values.filter { entry in
-            entry.dueAt <= now && (claims[entry.event.key].map { $0 <= now } ?? true)
-        }.sorted { $0.dueAt < $1.dueAt }.prefix(limit)
+        let due = heads.sorted { $0.dueAt < $1.dueAt }.prefix(limit)
         for entry in due { claims[entry.event.key] = now + leaseMilliseconds }
         return Array(due)
     }

@@ -38,6 +38,8 @@ public final class WebhookDispatcher: Sendable {
         var stopping = false
         /// Bumped by `wake`, so a thread that found nothing due looks again at once.
         var wakeups: UInt64 = 0
+        /// Threads waiting for something to fall due: a wake with none waiting costs nothing more.
+        var idle = 0
         var figures = Figures()
     }
 
@@ -49,10 +51,10 @@ public final class WebhookDispatcher: Sendable {
     private nonisolated(unsafe) var state = State()
     private let threads = Locked<[PosixThread]>([])
 
-    /// A claim outlives its attempt: the attempt's timeout, and time to settle it.
+    /// A claim outlives the attempts of its batch, made one after the other: their timeouts, and time to settle.
     private var leaseMilliseconds: Int64 {
         let timeout = configuration.sender.timeout.components
-        return timeout.seconds * 1000 + 30_000
+        return Int64(Self.claimsAtOnce) * (timeout.seconds + 1) * 1000 + 30_000
     }
 
     public init(_ configuration: Configuration, outbox: any EventOutbox, log: (@Sendable ([UInt8]) -> Void)?) {
@@ -68,11 +70,12 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// Something may be due now (a change was made durable): the threads look at once.
+    /// Something may be due now (a change was made durable): an idle thread looks at once. Busy threads claim
+    /// again when their attempt ends, so every change (thousands a second) wakes no more than one thread.
     public func wake() {
         lock.withLock {
             state.wakeups &+= 1
-            lock.broadcast()
+            if state.idle > 0 { lock.signal() }
         }
     }
 
@@ -94,22 +97,32 @@ public final class WebhookDispatcher: Sendable {
         while true {
             let (stopping, wakeups) = lock.withLock { (state.stopping, state.wakeups) }
             if stopping { return }
-            switch outbox.claimDue(now: Clock.epochMilliseconds(), limit: 1, leaseMilliseconds: leaseMilliseconds) {
+            // A few at a time when many are due (a receiver catching up): their settlements share one write.
+            switch outbox.claimDue(now: Clock.epochMilliseconds(), limit: Self.claimsAtOnce, leaseMilliseconds: leaseMilliseconds) {
             case .success(let entries) where !entries.isEmpty:
-                attempt(entries[0], random: &random)
+                let settlements = entries.map { attempt($0, random: &random) }
+                // A settlement that fails leaves the claims to lapse: the attempts are made again.
+                _ = outbox.settle(settlements)
             case .success, .failure:
                 // Nothing due (or the store cannot answer now): wait for a change, or look again in a second
                 // for retries falling due.
                 lock.withLock {
                     if !state.stopping && state.wakeups == wakeups {
+                        state.idle += 1
                         lock.wait(untilMonotonicMicroseconds: Clock.monotonicMicroseconds() + 1_000_000)
+                        state.idle -= 1
                     }
                 }
             }
         }
     }
 
-    private func attempt(_ entry: OutboxEntry, random: inout SystemRandomNumberGenerator) {
+    /// Events one thread claims at once at most.
+    static let claimsAtOnce = 8
+
+    /// One attempt, counted and logged; its settlement is the caller's to write.
+    private func attempt(_ entry: OutboxEntry, random: inout SystemRandomNumberGenerator)
+        -> (key: EventKey, outcome: AttemptOutcome) {
         let key = entry.event.key
         let attempt = entry.attempts + 1
         let outcome: DeliveryOutcome
@@ -130,8 +143,6 @@ public final class WebhookDispatcher: Sendable {
         } else {
             settlement = .dropped
         }
-        // A settlement that fails leaves the claim to lapse: the attempt is made again.
-        _ = outbox.settle(key, settlement)
         lock.withLock {
             switch settlement {
             case .delivered: state.figures.delivered += 1
@@ -140,5 +151,6 @@ public final class WebhookDispatcher: Sendable {
             }
         }
         log?(AttemptLine.encode(key, attempt: attempt, outcome: outcome, settlement: settlement))
+        return (key, settlement)
     }
 }
