@@ -305,6 +305,9 @@ final class Connection: EventHandler {
     func close(failed: Bool = false) {
         guard machine.phase != .closed else { return }
         machine.closed()
+        // A deferred response that would have expired: its maker lets go of what it holds (a long-poll's place
+        // among the waiters). The answer goes nowhere.
+        if let expiry = expiry.take() { _ = expiry.response() }
         context.loop.deregister(transport.descriptor, id: registration)
         transport.close(clean: !failed)
         context.remove(self)

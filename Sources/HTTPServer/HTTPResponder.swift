@@ -66,7 +66,8 @@ public struct RequestContext {
     /// Promises a response that the engine gives itself, `expired()`'s, if the promise is not fulfilled within
     /// `milliseconds`, or as soon as the server begins to shut down: what a request that waits for an event (a
     /// long-poll) takes, so that it holds no thread and no timer of its own, and never holds up a shutdown.
-    /// `expired` runs on the connection's loop.
+    /// `expired` runs on the connection's loop; it runs too, its answer unsent, when the connection closes first
+    /// (a client that reset it), so that what it holds is let go.
     public func deferResponse(expiringAfter milliseconds: Int64,
                               expired: @escaping @Sendable () -> HTTPResponse) -> ResponsePromise {
         let expiry = DeferredExpiry(afterMilliseconds: milliseconds, response: expired)

@@ -63,6 +63,21 @@ struct LongPollEndToEndTests {
         #expect(seconds < 20, "woken after \(seconds) s")
     }
 
+    /// Fails if a long-poll whose client resets its connection keeps its place among the waiters (past
+    /// `--max-waiting`, every later long-poll would be answered at once).
+    @Test func aResetLongPollLeavesTheWaiters() throws {
+        let server = try ServerProcess(["--mode", "production", "--no-access-log"])
+        defer { _ = server.stop() }
+        let etag = try #require(try patch(server.baseURL + Self.path, #"{"desiredCapacity": 2}"#).headers["etag"])
+        let connection = try RawConnection(port: server.port)
+        connection.send("GET \(Self.path) HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(etag)\r\nPrefer: wait=60\r\n\r\n")
+        #expect(try waitForMetric(server, "capacityd_long_polls_waiting{}", toBe: 1))
+        connection.reset()
+        let reset = Date()
+        #expect(try waitForMetric(server, "capacityd_long_polls_waiting{}", toBe: 0))
+        #expect(Date().timeIntervalSince(reset) < 30, "freed only when its 60 s wait ran out")
+    }
+
     /// Fails if SIGTERM does not answer every waiting long-poll at once with a 304 (the wait is 60 s; the
     /// answers must come within the shutdown grace), or if the server does not exit cleanly after.
     @Test func sigtermAnswersAThousandWaitersAtOnce() throws {

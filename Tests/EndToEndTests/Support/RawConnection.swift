@@ -3,7 +3,7 @@ import Glibc
 
 /// A plain TCP client for what curl will not send: pipelined, malformed, partial or never-read requests.
 final class RawConnection {
-    let fd: Int32
+    private(set) var fd: Int32
     /// Received bytes not yet handed out as responses.
     private var received: [UInt8] = []
 
@@ -39,7 +39,15 @@ final class RawConnection {
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Closes with a reset (RST), as a client that crashed or timed out hard does.
+    func reset() {
+        var abort = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+        fd = -1
+    }
 
     func send(_ text: String) { send(Array(text.utf8)) }
 
