@@ -85,7 +85,7 @@ let package = Package(
         // The outbox's events delivered to their receivers on threads of its own: the event's JSON, the attempts,
         // their settlement and their log lines.
         .target(name: "WebhookDelivery",
-                dependencies: ["CapacityAPI", "Crypto", "JSON", "Scaling", "StoreContract", "SystemIO", "Webhooks"],
+                dependencies: ["CapacityAPI", "JSON", "Scaling", "StoreContract", "SystemIO", "Webhooks"],
                 swiftSettings: optimized),
         // The API: the route table, request policies, the wire format. Knows the store contract, never a store.
         .target(name: "CapacityAPI",

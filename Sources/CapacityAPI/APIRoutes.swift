@@ -21,11 +21,15 @@ public enum APIRoutes {
         public var acmeChallenges: (@Sendable (Substring) -> [UInt8]?)?
         /// The long-polls waiting, woken by the store's observer; nil ignores `Prefer: wait`.
         public var waiters: DimensionWaiters?
+        /// Tells the webhook deliveries that an event is due now (an administrator resent one).
+        public var eventsDue: @Sendable () -> Void
 
         public init(store: DimensionStore, transitions: TransitionLog, apiKeys: APIKeys?,
                     readiness: @escaping @Sendable () -> Readiness, metrics: MetricsExposition?,
                     redirect: HTTPSRedirect?, rateLimiter: RateLimiter? = nil,
-                    acmeChallenges: (@Sendable (Substring) -> [UInt8]?)? = nil, waiters: DimensionWaiters? = nil) {
+                    acmeChallenges: (@Sendable (Substring) -> [UInt8]?)? = nil, waiters: DimensionWaiters? = nil,
+                    eventsDue: @escaping @Sendable () -> Void = {}) {
+            self.eventsDue = eventsDue
             self.waiters = waiters
             self.rateLimiter = rateLimiter
             self.acmeChallenges = acmeChallenges
@@ -38,8 +42,9 @@ public enum APIRoutes {
         }
     }
 
-    /// The API's listeners: the dimensions, `/time`, health, metrics (unless elsewhere), the admin routes, ACME
-    /// challenges (from a webroot or capacityd's own ACME client) and the OpenAPI document of them all.
+    /// The API's listeners: the dimensions, `/time`, health, metrics (unless elsewhere), the admin routes (dimensions
+    /// and webhook events), ACME challenges (from a webroot or capacityd's own ACME client) and the OpenAPI document
+    /// of them all.
     public static func api(_ configuration: APIConfiguration, _ dependencies: Dependencies) -> RouteTable {
         var routes = [
             DimensionRoutes(configuration: configuration, store: dependencies.store,
@@ -49,9 +54,12 @@ public enum APIRoutes {
         ]
         routes += HealthRoutes.routes(readiness: dependencies.readiness)
         if let metrics = dependencies.metrics { routes.append(MetricsRoute.route(store: dependencies.store, exposition: metrics)) }
+        let adminPolicies = AdminRoutes.policies(apiKeys: dependencies.apiKeys, rateLimiter: dependencies.rateLimiter)
         routes += AdminRoutes(store: dependencies.store, transitions: dependencies.transitions,
                               defaults: configuration.defaults, maxCapacity: configuration.maxCapacity)
-            .routes(apiKeys: dependencies.apiKeys, rateLimiter: dependencies.rateLimiter)
+            .routes(policies: adminPolicies)
+        routes += WebhookEventRoutes(outbox: dependencies.store.outbox, eventsDue: dependencies.eventsDue)
+            .routes(policies: adminPolicies)
         if configuration.acmeWebroot != nil || dependencies.acmeChallenges != nil {
             routes.append(ACMEChallenge.route(webroot: configuration.acmeWebroot, memory: dependencies.acmeChallenges))
         }

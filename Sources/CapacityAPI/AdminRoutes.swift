@@ -23,10 +23,13 @@ public final class AdminRoutes: Sendable {
         self.maxCapacity = maxCapacity
     }
 
-    func routes(apiKeys: APIKeys?, rateLimiter: RateLimiter? = nil) -> [Route] {
-        // The rate first: guessing keys costs tokens like any other request.
-        let policies: [any RequestPolicy] = (rateLimiter.map { [RateLimitPolicy(limiter: $0, keys: apiKeys)] } ?? [])
-            + [APIKeyPolicy(keys: apiKeys)]
+    /// What guards every admin route: the rate first (guessing keys costs tokens like any other request), then the
+    /// key.
+    static func policies(apiKeys: APIKeys?, rateLimiter: RateLimiter?) -> [any RequestPolicy] {
+        (rateLimiter.map { [RateLimitPolicy(limiter: $0, keys: apiKeys)] } ?? []) + [APIKeyPolicy(keys: apiKeys)]
+    }
+
+    func routes(policies: [any RequestPolicy]) -> [Route] {
         let operation = { (method: HTTPMethod, openAPI: String) in
             Route.Operation(method, openAPI: openAPI) { request, id, context in
                 self.respond(request, idSegment: id, context: context)

@@ -119,6 +119,21 @@ enum OpenAPIDocument {
               "failureReason": {"type": "string", "nullable": true, "maxLength": 1024}
             }
           },
+          "WebhookEvent": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["webhookId", "scalableTargetDimensionId", "revision", "receiver", "time", "attempts", "dueAt", "dropped"],
+            "properties": {
+              "webhookId": {"type": "string"},
+              "scalableTargetDimensionId": {"type": "string"},
+              "revision": {"type": "integer", "minimum": 0},
+              "receiver": {"type": "string"},
+              "time": {"type": "string", "format": "date-time"},
+              "attempts": {"type": "integer", "minimum": 0},
+              "dueAt": {"type": "string", "format": "date-time"},
+              "dropped": {"type": "boolean"}
+            }
+          },
           "Error": {
             "type": "object",
             "required": ["message"],

@@ -141,7 +141,7 @@ public final class CapacityService: Sendable {
             store: store, transitions: transitions, apiKeys: apiKeys,
             readiness: { ServiceReadiness.current(store: store, tls: tls, acme: acme, now: WallClock.now().seconds) },
             metrics: settings.metricsAddress == nil ? metrics : nil, redirect: redirect, rateLimiter: rateLimiter,
-            acmeChallenges: acmeChallenges, waiters: waiters)
+            acmeChallenges: acmeChallenges, waiters: waiters, eventsDue: { dispatcher?.wake() })
         let accessLog = settings.accessLog ? JSONAccessLog(minimumStatus: settings.logLevel.minimumLoggedStatus) : nil
         let server = HTTPServer(configuration: engine,
                                 listeners: listeners(settings, tls: tls, metrics: metrics, dependencies: dependencies),

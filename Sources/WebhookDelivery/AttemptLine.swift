@@ -1,3 +1,4 @@
+import CapacityAPI
 import JSON
 import StoreContract
 import SystemIO
@@ -13,7 +14,7 @@ enum AttemptLine {
         out.append(contentsOf: "\", \"webhook\": ".utf8)
         JSONWriter.appendString(key.receiver, to: &out)
         out.append(contentsOf: ", \"webhookId\": ".utf8)
-        JSONWriter.appendString(DimensionEventJSON.messageID(key), to: &out)
+        JSONWriter.appendString(OutboxEntryJSON.messageID(key), to: &out)
         out.append(contentsOf: ", \"scalableTargetDimensionId\": ".utf8)
         JSONWriter.appendString(key.id.value, to: &out)
         out.append(contentsOf: ", \"revision\": ".utf8)

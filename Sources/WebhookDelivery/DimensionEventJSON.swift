@@ -1,5 +1,4 @@
 import CapacityAPI
-import Crypto
 import JSON
 import StoreContract
 import SystemIO
@@ -28,12 +27,5 @@ public enum DimensionEventJSON {
         out.append(contentsOf: event.previous.map(DimensionJSON.encode) ?? Array("null".utf8))
         out.append(contentsOf: "}}".utf8)
         return out
-    }
-
-    /// The event's `webhook-id`: the same on every attempt and for every receiver, and never the same for two
-    /// events, since a revision never comes back for an id (and ids of any length or bytes give a short, visible
-    /// one through their digest).
-    public static func messageID(_ key: EventKey) -> String {
-        "msg_" + SHA256.hexDigest(Array(key.id.value.utf8)).prefix(24) + "_" + String(key.revision)
     }
 }

@@ -1,3 +1,4 @@
+import CapacityAPI
 import StoreContract
 import SystemIO
 import Webhooks
@@ -128,7 +129,7 @@ public final class WebhookDispatcher: Sendable {
         let outcome: DeliveryOutcome
         if let endpoint = configuration.receivers[key.receiver] {
             outcome = configuration.sender.deliver(DimensionEventJSON.encode(entry.event),
-                                                   id: DimensionEventJSON.messageID(key), to: endpoint,
+                                                   id: OutboxEntryJSON.messageID(key), to: endpoint,
                                                    secret: configuration.secret)
         } else {
             outcome = DeliveryOutcome(status: nil, reason: "the receiver is no longer configured", elapsed: .zero)

@@ -27,10 +27,12 @@ struct APIHarness {
     let store: MemoryStore
     let responder: CapacityResponder
 
-    /// `apiKeys`: the key file's lines (nil: no `--api-keys`); `redirectHTTP`: `--redirect-http`.
+    /// `apiKeys`: the key file's lines (nil: no `--api-keys`); `redirectHTTP`: `--redirect-http`; `eventsDue`:
+    /// what the webhook deliveries are told when an event is resent.
     init(_ configuration: APIConfiguration = APIConfiguration(), store: MemoryStore = MemoryStore(),
          apiKeys: [String]? = nil, rateLimiter: RateLimiter? = nil, redirectHTTP: Bool = false,
-         waiters: DimensionWaiters = DimensionWaiters(limit: 10_000)) throws {
+         waiters: DimensionWaiters = DimensionWaiters(limit: 10_000),
+         eventsDue: @escaping @Sendable () -> Void = {}) throws {
         self.store = store
         let keys = try apiKeys.map { lines in
             let path = Self.temporaryDirectory() + "/api-keys"
@@ -42,7 +44,8 @@ struct APIHarness {
         let dependencies = APIRoutes.Dependencies(
             store: store, transitions: TransitionLog(directory: Self.temporaryDirectory()), apiKeys: keys,
             readiness: { Readiness(problems: store.health.problem.map { [$0] } ?? [], certificates: []) },
-            metrics: nil, redirect: redirectHTTP ? HTTPSRedirect() : nil, rateLimiter: rateLimiter, waiters: waiters)
+            metrics: nil, redirect: redirectHTTP ? HTTPSRedirect() : nil, rateLimiter: rateLimiter, waiters: waiters,
+            eventsDue: eventsDue)
         store.observeChanges { waiters.storeChanged($0) }
         responder = CapacityResponder(APIRoutes.api(configuration, dependencies))
     }
