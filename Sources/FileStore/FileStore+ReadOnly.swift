@@ -1,9 +1,10 @@
 import Glibc
 import Scaling
+import StoreContract
 import SystemIO
 
-/// Reading a store that a server holds, without its lock: what `capacityd dimensions list|get` show while the
-/// server runs. The writer publishes, after each fdatasync and before it answers anyone, how much of the log is
+/// Reading a store that a server holds, without its lock: what `capacityd dimensions list|get` and `capacityd
+/// webhooks list` show while the server runs. The writer publishes, after each fdatasync and before it answers anyone, how much of the log is
 /// durable and which generation of the log that is (`dimensions.synced`); a reader takes the snapshot and that
 /// much of the log, and no more, and reads again if the generation changed meanwhile. So it sees every change
 /// acknowledged before it began, and never a record that was written but is not yet durable (which a failed sync
@@ -42,6 +43,16 @@ extension FileStore {
 
     /// The dimensions durable in `directory` now, sorted by id, whether or not a server holds the store.
     public static func readCommitted(directory: String) throws(OpenError) -> [Dimension] {
+        try readCommittedReplay(directory: directory).dimensions.values.sorted { $0.id < $1.id }
+    }
+
+    /// The outbox's events durable in `directory` now, by id, revision and receiver, whether or not a server holds
+    /// the store.
+    public static func readCommittedOutbox(directory: String) throws(OpenError) -> [OutboxEntry] {
+        try readCommittedReplay(directory: directory).outbox.sorted
+    }
+
+    private static func readCommittedReplay(directory: String) throws(OpenError) -> Replay {
         let snapshotPath = directory + "/" + snapshotName
         let syncedPath = directory + "/" + syncedName
         for _ in 0..<100 {
@@ -67,7 +78,7 @@ extension FileStore {
                     throw OpenError(description: "\(directory)/\(logName) is damaged at byte \(bad.offset): \(bad.reason)")
                 }
                 replay.apply(snapshotScan.records + logScan.records)
-                return replay.dimensions.values.sorted { $0.id < $1.id }
+                return replay
             } catch let error as OpenError {
                 throw error
             } catch {

@@ -44,20 +44,31 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     /// Every durable dimension, sorted by id, for a command that only looks: a file store that a server holds is
     /// read without its lock (what the server has acknowledged, never more); other stores are opened as usual.
     public func durableDimensions() throws(OpenError) -> [Dimension] {
+        try look(FileStore.readCommitted) { store in store.allDimensionsAndWait() }
+    }
+
+    /// Every durable event of the store's outbox, pending and dropped, read as `durableDimensions()` reads; none
+    /// from a store that keeps no outbox.
+    public func durableOutbox() throws(OpenError) -> [OutboxEntry] {
+        try look(FileStore.readCommittedOutbox) { store in store.outbox?.outboxEntries() ?? .success([]) }
+    }
+
+    private func look<Value>(_ readCommitted: (String) throws(FileStore.OpenError) -> Value,
+                             _ read: (DimensionStore) -> Result<Value, StoreError>) throws(OpenError) -> Value {
         let store: DimensionStore
         do {
             store = try open()
         } catch where error.inUse {
             guard case .file(let directory) = self else { throw error }
             do {
-                return try FileStore.readCommitted(directory: directory)
+                return try readCommitted(directory)
             } catch {
                 throw OpenError(description: error.description)
             }
         }
         defer { store.close() }
-        switch store.allDimensionsAndWait() {
-        case .success(let dimensions): return dimensions
+        switch read(store) {
+        case .success(let value): return value
         case .failure(let error): throw OpenError(description: error.message)
         }
     }

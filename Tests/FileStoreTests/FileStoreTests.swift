@@ -381,6 +381,26 @@ struct RecordFormatTests {
 /// every few dozen records and whose writes sometimes fail.
 @Suite("File store, read without the lock")
 struct FileStoreReadOnlyTests {
+    /// Fails if the outbox read without the lock differs from the one the holder of the lock has: an event
+    /// missed, a delivered one kept, or a settlement's state lost.
+    @Test func theOutboxIsReadAsItsHolderHasIt() throws {
+        let directory = temporaryDirectory()
+        var options = FileStore.Options()
+        options.eventReceivers = ["http://127.0.0.1/a", "http://127.0.0.1/b"]
+        let store = try openStore(directory, options: options)
+        defer { store.close() }
+        try put(store, sample("a"))
+        try put(store, sample("b"))
+        let entries = try store.outboxEntries().get()
+        #expect(entries.count == 4)
+        try store.settle(entries[0].event.key, .delivered).get()
+        try store.settle(entries[1].event.key, .dropped).get()
+        try store.settle(entries[2].event.key, .retry(at: 42)).get()
+        let read = try FileStore.readCommittedOutbox(directory: directory)
+        #expect(read == (try store.outboxEntries().get()))
+        #expect(read.map(\.dropped) == [true, false, false] && read.map(\.attempts) == [1, 1, 0])
+    }
+
     /// Fails if a read misses a change acknowledged before it began (stale: a compaction between reading the
     /// snapshot and the log), shows a value that was never acknowledged (a record written but not durable, or a
     /// failed write's), loses an id, or fails.
