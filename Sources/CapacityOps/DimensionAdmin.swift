@@ -115,7 +115,7 @@ public enum DimensionAdmin {
     }
 
     /// One admin request; a non-200 answer becomes the failure, with the server's message.
-    private static func call(_ method: String, _ path: String, body: [UInt8]? = nil, url: String,
+    static func call(_ method: String, _ path: String, body: [UInt8]? = nil, url: String,
                              apiKey: String?) throws(Failure) -> [UInt8] {
         let response: AdminClient.Response
         do {
@@ -202,7 +202,7 @@ public enum DimensionAdmin {
     }
 
     /// Left-aligned columns, two spaces apart.
-    private static func table(_ rows: [[String]]) -> String {
+    static func table(_ rows: [[String]]) -> String {
         let columns = rows.map(\.count).max() ?? 0
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in

@@ -12,7 +12,7 @@ enum Capacityd {
         abstract: "The REST backend AWS Application Auto Scaling calls for a custom resource.",
         discussion: "Every option of serve can also be set by an environment variable named after it: --state-dir is CAPACITYD_STATE_DIR, --no-http is CAPACITYD_NO_HTTP=true, a repeatable option takes a comma-separated list. The command line wins.",
         subcommands: [
-            .serve, .checkConfig, HealthcheckCommand.command, DimensionsCommand.command, ImportCommand.command, DatabaseCommand.command,
+            .serve, .checkConfig, HealthcheckCommand.command, DimensionsCommand.command, WebhooksCommand.command, ImportCommand.command, DatabaseCommand.command,
             Command("version", abstract: "Print the version.") { _ in
                 print(version)
                 return 0
@@ -81,6 +81,16 @@ enum Capacityd {
 struct StartFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+/// Runs a command's operation: its output on stdout, or its failure as the one-line error, exit 1.
+func printOutput<Failure: Error & CustomStringConvertible>(_ operation: () throws(Failure) -> String) throws -> Int32 {
+    do {
+        print(try operation())
+        return 0
+    } catch {
+        throw StartFailure(message: error.description)
+    }
 }
 
 /// Writes to standard error (`print` goes to standard output).

@@ -11,12 +11,12 @@ enum DatabaseCommand {
             Command("migrate", abstract: "Create or upgrade the schema (idempotent; safe to run from every instance at once).",
                     options: StoreOptions.table) { arguments in
                 let location = try database(arguments, "db migrate")
-                return try perform { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.migrate(location) }
+                return try printOutput { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.migrate(location) }
             },
             Command("status", abstract: "Connect, check the schema version and count the dimensions.",
                     options: StoreOptions.table) { arguments in
                 let location = try database(arguments, "db status")
-                return try perform { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.status(location) }
+                return try printOutput { () throws(DatabaseAdmin.Failure) in try DatabaseAdmin.status(location) }
             },
             Command("copy-from-file", abstract: "Copy every dimension of a file store (its server stopped) into the database.",
                     discussion: "Ids the database has already are skipped unless --overwrite, so running it twice changes nothing.",
@@ -25,7 +25,7 @@ enum DatabaseCommand {
                     ],
                     positionals: [(name: "directory", help: "The file store's state directory (its --state-dir).")]) { arguments in
                 let location = try database(arguments, "db copy-from-file")
-                return try perform { () throws(DatabaseAdmin.Failure) in
+                return try printOutput { () throws(DatabaseAdmin.Failure) in
                     let report = try DatabaseAdmin.copy(fromFileStore: arguments.positionals[0], into: location,
                                                         overwrite: arguments.flag("overwrite"))
                     let lines = report.copied.map { "copied \($0.value)" } + report.skipped.map { "skipped \($0.value): already in the database" }
@@ -37,15 +37,5 @@ enum DatabaseCommand {
     private static func database(_ arguments: Arguments, _ command: String) throws(UsageError) -> StoreLocation {
         guard arguments.string("database-url") != nil else { throw UsageError("\(command) needs --database-url") }
         return try StoreOptions.selection(arguments).location
-    }
-
-    /// Runs one database operation: its output on stdout, or its failure as the one-line error, exit 1.
-    private static func perform(_ operation: () throws(DatabaseAdmin.Failure) -> String) throws -> Int32 {
-        do {
-            print(try operation())
-            return 0
-        } catch {
-            throw StartFailure(message: error.description)
-        }
     }
 }

@@ -3,10 +3,15 @@ import Scaling
 
 /// `capacityd dimensions list|get|create|set|delete`: an operator's view of the store, or of a running server.
 enum DimensionsCommand {
-    /// Where to work and how to print: the store's options, or a server and a key.
-    private static let common: [Option] = StoreOptions.table + [
+    /// A running server to go through instead of the store, and the key for its admin routes (also `capacityd
+    /// webhooks`').
+    static let serverOptions: [Option] = [
         Option("server", help: "A running server's plain-HTTP address, e.g. http://127.0.0.1:8080, to go through instead of the store."),
         Option("api-key", help: "A key from the server's --api-keys file (for --server)."),
+    ]
+
+    /// Where to work and how to print: the store's options, or a server and a key.
+    private static let common: [Option] = StoreOptions.table + serverOptions + [
         Option("json", .flag, fromEnvironment: false, help: "Print JSON instead of a table."),
     ]
 
@@ -63,19 +68,18 @@ enum DimensionsCommand {
     /// Runs one admin operation: its output on stdout, or its failure as the one-line error, exit 1.
     private static func perform(_ arguments: Arguments,
                                 _ operation: (DimensionAdmin.Target, DimensionAdmin.Output) throws(DimensionAdmin.Failure) -> String) throws -> Int32 {
+        let target = try target(arguments)
+        return try printOutput { () throws(DimensionAdmin.Failure) in
+            try operation(target, arguments.flag("json") ? .json : .text)
+        }
+    }
+
+    /// `--server` and `--api-key`, or else the store's options.
+    static func target(_ arguments: Arguments) throws -> DimensionAdmin.Target {
         // The store's options are checked also when --server makes them unused: a mistake is still a mistake.
         let selection = try StoreOptions.selection(arguments)
-        let target: DimensionAdmin.Target = if let server = arguments.string("server") {
-            .server(url: server, apiKey: arguments.string("api-key"))
-        } else {
-            .store(selection.location)
-        }
-        do {
-            print(try operation(target, arguments.flag("json") ? .json : .text))
-            return 0
-        } catch {
-            throw StartFailure(message: error.description)
-        }
+        if let server = arguments.string("server") { return .server(url: server, apiKey: arguments.string("api-key")) }
+        return .store(selection.location)
     }
 
     private static func fields(_ arguments: Arguments) throws(UsageError) -> DimensionAdmin.Fields {

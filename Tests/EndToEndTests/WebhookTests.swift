@@ -119,6 +119,53 @@ struct WebhookTests {
         #expect(!idsBefore.isEmpty && idsBefore.isSubset(of: Set(entries.compactMap { $0["id"] as? String })))
     }
 
+    /// Fails if an event the schedule gave up on is not listed as dropped by `capacityd webhooks list` (through
+    /// the server and from its state directory), or if `resend` does not deliver it at once under the same
+    /// webhook-id, after which the outbox is empty.
+    @Test func aDroppedEventIsListedAndResent() throws {
+        let receiver = try WebhookReceiver(secret: Self.secret, ["--statuses", "500,500,200"])
+        let directory = ServerProcess.temporaryDirectory()
+        let key = "admin-key-0123456789"
+        try (key + "\n").write(toFile: directory + "/keys", atomically: true, encoding: .utf8)
+        let url = "http://127.0.0.1:\(receiver.port)/hook"
+        let server = try ServerProcess(["--mode", "production", "--webhook-secret", Self.secret, "--webhook-url", url,
+                                        "--webhook-retry-schedule", "0s", "--api-keys", directory + "/keys"],
+                                       directory: directory)
+        defer { _ = server.stop() }
+        func webhooks(_ arguments: [String]) throws -> [[Substring]] {
+            let (status, output) = try runCapacityd(["webhooks"] + arguments)
+            #expect(status == 0, "\(output)")
+            // The rows under the heading, split into their columns.
+            return output.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
+        }
+        let throughServer = ["--server", server.baseURL, "--api-key", key]
+
+        let created = try patch(server.baseURL + Self.path + "resent", #"{"desiredCapacity": 2}"#)
+        let revision = created.headers["etag"]?.trimmingCharacters(in: ["\""]) ?? ""
+        let failed = try Self.deliveries(receiver, count: 2)
+        #expect(failed.map { $0["status"] as? Int } == [500, 500])
+        let webhookID = try #require(failed.first?["id"] as? String)
+        var dropped: [[Substring]] = []
+        for _ in 0..<100 where dropped.isEmpty {
+            dropped = try webhooks(["list", "--dropped"] + throughServer)
+            usleep(50_000)
+        }
+        #expect(dropped == [[webhookID, "resent", revision, url, "2", "dropped"]].map { $0.map { Substring($0) } })
+        #expect(try webhooks(["list", "--state-dir", server.stateDirectory]) == dropped)
+
+        let (status, output) = try runCapacityd(["webhooks", "resend", "resent", revision, url] + throughServer)
+        #expect(status == 0 && output.contains(webhookID), "\(output)")
+        let entries = try Self.deliveries(receiver, count: 3)
+        #expect(entries.count == 3 && entries[2]["status"] as? Int == 200 && entries[2]["verified"] as? Bool == true)
+        #expect(Set(entries.map { $0["id"] as? String }) == [webhookID])
+        var left = dropped
+        for _ in 0..<100 where !left.isEmpty {
+            left = try webhooks(["list"] + throughServer)
+            usleep(50_000)
+        }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test(arguments: [
         (["--webhook-url", "http://127.0.0.1:9/hook"], "--webhook-url needs one of --webhook-secret and --webhook-secret-file"),
         (["--webhook-url", "http://203.0.113.7/hook", "--webhook-secret", secret], "--webhook-url http://203.0.113.7/hook: "),
