@@ -94,14 +94,15 @@ public final class WebhookDispatcher: Sendable {
     public var figures: Figures { lock.withLock { state.figures } }
 
     private func run() {
-        var random = SystemRandomNumberGenerator()
+        var random = Jitter()
         while true {
             let (stopping, wakeups) = lock.withLock { (state.stopping, state.wakeups) }
             if stopping { return }
             // A few at a time when many are due (a receiver catching up): their settlements share one write.
             switch outbox.claimDue(now: Clock.epochMilliseconds(), limit: Self.claimsAtOnce, leaseMilliseconds: leaseMilliseconds) {
             case .success(let entries) where !entries.isEmpty:
-                let settlements = entries.map { attempt($0, random: &random) }
+                var settlements: [(key: EventKey, outcome: AttemptOutcome)] = []
+                for entry in entries { settlements.append(attempt(entry, random: &random)) }
                 // A settlement that fails leaves the claims to lapse: the attempts are made again.
                 _ = outbox.settle(settlements)
             case .success, .failure:
@@ -122,7 +123,7 @@ public final class WebhookDispatcher: Sendable {
     static let claimsAtOnce = 8
 
     /// One attempt, counted and logged; its settlement is the caller's to write.
-    private func attempt(_ entry: OutboxEntry, random: inout SystemRandomNumberGenerator)
+    private func attempt(_ entry: OutboxEntry, random: inout Jitter)
         -> (key: EventKey, outcome: AttemptOutcome) {
         let key = entry.event.key
         let attempt = entry.attempts + 1
@@ -153,5 +154,20 @@ public final class WebhookDispatcher: Sendable {
         }
         log?(AttemptLine.encode(key, attempt: attempt, outcome: outcome, settlement: settlement))
         return (key, settlement)
+    }
+}
+
+/// The random source of a thread's retry jitter: SplitMix64, seeded from the system's generator. A generator with
+/// state of its own, because ThreadSanitizer's access checks fault on the address of an empty one passed `inout`
+/// (`SystemRandomNumberGenerator` has no stored properties).
+struct Jitter: RandomNumberGenerator {
+    private var state = UInt64.random(in: .min ... .max)
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
