@@ -126,9 +126,10 @@ public final class CapacityService: Sendable {
                                acme: ACMEManager?, dispatcher: WebhookDispatcher?) -> (HTTPServer, HTTPSRedirect?) {
         let rateLimiter = settings.rateLimiter.map { RateLimiter($0) }
         // Woken by every change the store makes durable (and, on PostgreSQL, by the other instances' changes): the
-        // waiting long-polls, and the deliveries of the change's events.
+        // waiting long-polls, and the deliveries of the change's events. The dispatcher holds the store (its
+        // outbox): held weakly here, or the two would keep each other alive.
         let waiters = settings.maxWaiting > 0 ? DimensionWaiters(limit: settings.maxWaiting) : nil
-        store.observeChanges { change in
+        store.observeChanges { [weak dispatcher] change in
             waiters?.storeChanged(change)
             dispatcher?.wake()
         }
