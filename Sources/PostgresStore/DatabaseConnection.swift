@@ -60,7 +60,7 @@ final class DatabaseConnection: @unchecked Sendable {
     /// Whether libpq still considers the connection usable.
     var isUsable: Bool { pq.PQstatus(connection) == CONNECTION_OK }
 
-    /// The server process of this session (`pg_backend_pid()`), which the notifications it sends name.
+    /// The server process behind this connection (`pg_backend_pid()`), which the notifications it sends name.
     var backendPID: Int32 { pq.PQbackendPID(connection) }
 
     /// Why an idle connection no longer works, or nil if it does. An idle session has nothing to say, so a
