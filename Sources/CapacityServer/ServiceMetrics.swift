@@ -152,23 +152,21 @@ final class ServiceMetrics: RequestObserver, MetricsExposition {
             out.single("capacityd_long_polls_waiting", type: "gauge",
                        help: "Long-polls (If-None-Match with Prefer: wait) waiting now, at most --max-waiting.", Double(waiters.count))
         }
-        if let dispatcher, case .success(let entries)? = store.outbox?.outboxEntries() {
+        if let dispatcher, let outbox = store.outbox?.outboxFigures(now: Int64(epochSeconds) * 1000) {
             let figures = dispatcher.figures
             out.family("capacityd_webhook_attempts_total", type: "counter",
                        help: "Webhook delivery attempts since start, by result: delivered (2xx), failed (retried later), dropped (the schedule's last).")
             out.sample("capacityd_webhook_attempts_total", [("result", "delivered")], Double(figures.delivered))
             out.sample("capacityd_webhook_attempts_total", [("result", "failed")], Double(figures.failed))
             out.sample("capacityd_webhook_attempts_total", [("result", "dropped")], Double(figures.dropped))
-            let pending = entries.filter { !$0.dropped }
-            let oldest = pending.map(\.event.epochMilliseconds).min()
             out.single("capacityd_webhook_events_pending", type: "gauge",
-                       help: "Webhook events not yet delivered nor dropped.", Double(pending.count))
+                       help: "Webhook events not yet delivered nor dropped.", Double(outbox.pending))
             out.single("capacityd_webhook_oldest_pending_seconds", type: "gauge",
                        help: "Age of the oldest pending webhook event (0: none): alert on it, a receiver is down.",
-                       oldest.map { Double(max(0, Int64(epochSeconds) * 1000 - $0)) / 1000 } ?? 0)
+                       Double(outbox.oldestPendingAgeMilliseconds) / 1000)
             out.single("capacityd_webhook_events_dropped", type: "gauge",
                        help: "Webhook events dropped after the last attempt of the schedule, kept until sent again.",
-                       Double(entries.count - pending.count))
+                       Double(outbox.dropped))
         }
         if let certificates = tls?.current.certificates {
             out.family("capacityd_certificate_days_left", type: "gauge",

@@ -17,6 +17,10 @@ extension FileStore: EventOutbox {
         .success(lock.withLock { outboxTable.sorted })
     }
 
+    public func outboxFigures(now: Int64) -> OutboxFigures {
+        lock.withLock { outboxTable.figures(now: now) }
+    }
+
     public func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError> {
         writeOutbox { table in table.resending(key, now: now).map { [$0] } ?? [] }
     }

@@ -91,6 +91,18 @@ public protocol EventOutbox: AnyObject, Sendable {
     /// Makes a dropped event pending again, due at `now`, with its attempts counted afresh; false when there is no
     /// such dropped event.
     func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError>
+
+    /// Counts for `/metrics`, from memory: cheap enough for every scrape, whatever the backlog.
+    func outboxFigures(now: Int64) -> OutboxFigures
+}
+
+/// The outbox at a glance: events pending and dropped, and the age of the oldest pending (0 when none).
+public struct OutboxFigures: Sendable, Equatable {
+    public var pending = 0
+    public var dropped = 0
+    public var oldestPendingAgeMilliseconds: Int64 = 0
+
+    public init() {}
 }
 
 extension EventOutbox {

@@ -155,6 +155,10 @@ extension MemoryStore: EventOutbox {
         .success(state.withLock { $0.outbox.sorted })
     }
 
+    public func outboxFigures(now: Int64) -> OutboxFigures {
+        state.withLock { $0.outbox.figures(now: now) }
+    }
+
     public func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError> {
         state.withLock { state in
             guard let change = state.outbox.resending(key, now: now) else { return .success(false) }

@@ -99,19 +99,21 @@ public struct OutboxTable: Sendable {
         return .replace(entry)
     }
 
-    /// Events not dropped, and how old the oldest of them is (milliseconds at `now`; 0 when there is none).
-    public func pending(now: Int64) -> (count: Int, oldestAgeMilliseconds: Int64) {
-        var count = 0
+    /// What `/metrics` shows of the outbox, in one pass and no sort.
+    public func figures(now: Int64) -> OutboxFigures {
+        var figures = OutboxFigures()
         var oldest: Int64?
-        for entry in entries.values where !entry.dropped {
-            count += 1
-            oldest = min(oldest ?? entry.event.epochMilliseconds, entry.event.epochMilliseconds)
+        for entry in entries.values {
+            if entry.dropped {
+                figures.dropped += 1
+            } else {
+                figures.pending += 1
+                oldest = min(oldest ?? entry.event.epochMilliseconds, entry.event.epochMilliseconds)
+            }
         }
-        return (count, oldest.map { max(0, now - $0) } ?? 0)
+        figures.oldestPendingAgeMilliseconds = oldest.map { max(0, now - $0) } ?? 0
+        return figures
     }
-
-    /// Events kept as dropped.
-    public var droppedCount: Int { entries.values.filter(\.dropped).count }
 
     private struct FirstKey: Hashable {
         let id: DimensionID

@@ -80,6 +80,8 @@ struct OutboxContractTests {
             let due = try outbox().claimDue(now: now + 1_000, limit: 10, leaseMilliseconds: 60_000).get()
             #expect(due.map(\.event.key) == [EventKey(id: id("a"), revision: second, receiver: receivers[1])])
             #expect(try outbox().claimDue(now: now + 9_999, limit: 10, leaseMilliseconds: 100).get().isEmpty)
+            let figures = try outbox().outboxFigures(now: now + 1_000)
+            #expect(figures.pending == 3 && figures.dropped == 1 && figures.oldestPendingAgeMilliseconds >= 1_000)
             let entries = try outbox().outboxEntries().get()
             #expect(entries.first { $0.event.key == one }.map { ($0.attempts, $0.dueAt, $0.dropped) }! == (1, now + 10_000, false))
             #expect(entries.first { $0.event.key == other }.map { ($0.attempts, $0.dropped) }! == (1, true))
