@@ -101,8 +101,6 @@ extension ServiceSettings {
         }
         try check(webhookTimeout >= 0.1 && webhookTimeout <= 600, "\(.webhookTimeout) must be between 0.1 and 600 seconds")
         try check((1...64).contains(webhookConcurrency), "\(.webhookConcurrency) must be 1 to 64")
-        try check(webhookURLs.isEmpty || store.databaseURL == nil,
-                  "\(.webhookURLs) needs the file store: PostgreSQL keeps no outbox of events yet")
         try check(gzipMinimumBytes >= 0, "\(.gzipMinimumBytes) must be 0 or more")
         try check(eventLoops.map { (1...256).contains($0) } ?? true, "\(.eventLoops) must be 1 to 256")
         try check(maxCapacity.isFinite && maxCapacity >= 0, "\(.maxCapacity) must be a number >= 0")

@@ -129,7 +129,7 @@ extension PostgresStore {
         let started = Clock.monotonicMicroseconds()
         let rows: [[String?]]
         do {
-            rows = try connection.execute(Self.batchStatement, [String(decoding: Self.encode(entries), as: UTF8.self)])
+            rows = try connection.execute(batchStatement, [String(decoding: Self.encode(entries), as: UTF8.self)] + eventParameters())
         } catch {
             let usable: Bool
             let cause: String

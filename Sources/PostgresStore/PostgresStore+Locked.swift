@@ -47,6 +47,12 @@ extension PostgresStore {
                     _ = try connection.execute("ROLLBACK")
                     continue
                 }
+                if !options.eventReceivers.isEmpty {
+                    var written = proposed
+                    written.revision = UInt64(clamping: revision)
+                    _ = try connection.execute(Self.eventsStatement, [id.value, String(revision), Self.stateJSON(written),
+                                                                      current.dimension.map(Self.stateJSON)] + eventParameters())
+                }
                 committing = true
                 _ = try connection.execute("COMMIT")
                 let stored = Self.stored(proposed, at: revision)
@@ -93,6 +99,14 @@ extension PostgresStore {
             updated_at = now()
         FROM jsonb_to_record($2::jsonb) AS s(\(stateColumns))
         WHERE d.id = $1 RETURNING d.revision, \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
+        """
+
+    /// The events of a change written in the transaction: `$1` the id, `$2` its revision, `$3` and `$4` the states
+    /// after and before (`stateJSON`; NULL when created), `$5` and `$6` as `eventParameters`.
+    static let eventsStatement = """
+        INSERT INTO \(Schema.eventsTable) (id, revision, receiver, dimension, previous, made_at, due_at)
+        SELECT $1, $2::bigint, r.receiver, $3::jsonb, $4::jsonb, $5::bigint, $5::bigint
+        FROM jsonb_array_elements_text($6::jsonb) AS r(receiver)
         """
 
     /// `$1` the id, `$2` the state (`stateJSON`).

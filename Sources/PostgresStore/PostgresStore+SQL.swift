@@ -18,7 +18,9 @@ import Scaling
 extension PostgresStore {
     /// A dimension's columns, in the order `state(in:from:id:)` reads them after the revision, and as the state's
     /// JSON members are named.
-    static let columns = "version, resource_name, dimension_name, actual_capacity, desired_capacity, scaling_status, failure_reason"
+    static let columns = columnNames.joined(separator: ", ")
+    static let columnNames = ["version", "resource_name", "dimension_name", "actual_capacity", "desired_capacity",
+                              "scaling_status", "failure_reason"]
 
     /// The state's columns with their types, as `jsonb_to_record(set)` reads them from `appendState`'s members.
     static let stateColumns = """
@@ -33,46 +35,75 @@ extension PostgresStore {
     /// `ChangeNotification`. Each entry gets one answer row:
     /// its slot, the new revision if it was written, and otherwise the row as it is (the locked, newest version
     /// for a write that lost; the statement's snapshot for a read or a check).
-    static let batchStatement = """
-        WITH input AS (
-            SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
-                slot int, id text, expected bigint, write boolean, \(stateColumns))
-        ), locked AS MATERIALIZED (
-            SELECT d.* FROM \(Schema.dimensionsTable) d
-            WHERE d.id IN (SELECT id FROM input WHERE write AND expected > 0)
-            ORDER BY d.id FOR UPDATE
-        ), updated AS (
-            UPDATE \(Schema.dimensionsTable) d SET
-                revision = greatest(nextval('capacityd_revisions'), i.revision), version = i.version, resource_name = i.resource_name,
-                dimension_name = i.dimension_name, actual_capacity = i.actual_capacity,
-                desired_capacity = i.desired_capacity, scaling_status = i.scaling_status,
-                failure_reason = i.failure_reason, updated_at = now()
+    ///
+    /// `keepingEvents`: each row written also makes one outbox event per receiver (`$3`, a JSON array of their
+    /// URLs) made at `$2` (epoch milliseconds), in the same statement and so the same commit as the change.
+    static func batchStatement(keepingEvents: Bool) -> String {
+        let events = !keepingEvents ? "" : """
+            , events AS (
+                INSERT INTO \(Schema.eventsTable) (id, revision, receiver, dimension, previous, made_at, due_at)
+                SELECT c.id, c.revision, r.receiver, c.state, c.previous, $2::bigint, $2::bigint
+                FROM (SELECT u.id, u.revision, u.state, \(stateObject(of: "lk")) AS previous
+                      FROM updated u JOIN locked lk ON lk.id = u.id
+                      UNION ALL SELECT n.id, n.revision, n.state, NULL FROM inserted n) c
+                CROSS JOIN jsonb_array_elements_text($3::jsonb) AS r(receiver)
+            )
+            """
+        return """
+            WITH input AS (
+                SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+                    slot int, id text, expected bigint, write boolean, \(stateColumns))
+            ), locked AS MATERIALIZED (
+                SELECT d.* FROM \(Schema.dimensionsTable) d
+                WHERE d.id IN (SELECT id FROM input WHERE write AND expected > 0)
+                ORDER BY d.id FOR UPDATE
+            ), updated AS (
+                UPDATE \(Schema.dimensionsTable) d SET
+                    revision = greatest(nextval('capacityd_revisions'), i.revision), version = i.version, resource_name = i.resource_name,
+                    dimension_name = i.dimension_name, actual_capacity = i.actual_capacity,
+                    desired_capacity = i.desired_capacity, scaling_status = i.scaling_status,
+                    failure_reason = i.failure_reason, updated_at = now()
+                FROM input i
+                WHERE i.write AND i.expected > 0 AND d.id = i.id AND d.revision = i.expected
+                  AND d.id IN (SELECT id FROM locked)
+                RETURNING d.id, d.revision, \(stateObject(of: "d")) AS state,
+                          \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
+            ), inserted AS (
+                INSERT INTO \(Schema.dimensionsTable) AS d
+                    (id, revision, version, resource_name, dimension_name, actual_capacity, desired_capacity,
+                     scaling_status, failure_reason)
+                SELECT i.id, greatest(nextval('capacityd_revisions'), i.revision), i.version, i.resource_name, i.dimension_name,
+                       i.actual_capacity, i.desired_capacity, i.scaling_status, i.failure_reason
+                FROM input i WHERE i.write AND i.expected = 0 ORDER BY i.id
+                ON CONFLICT (id) DO NOTHING
+                RETURNING d.id, d.revision, \(stateObject(of: "d")) AS state,
+                          \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
+            )\(events)
+            SELECT i.slot, coalesce(u.revision, n.revision),
+                   coalesce(lk.revision, c.revision), coalesce(lk.version, c.version),
+                   coalesce(lk.resource_name, c.resource_name), coalesce(lk.dimension_name, c.dimension_name),
+                   coalesce(lk.actual_capacity, c.actual_capacity), coalesce(lk.desired_capacity, c.desired_capacity),
+                   coalesce(lk.scaling_status, c.scaling_status),
+                   CASE WHEN lk.id IS NULL THEN c.failure_reason ELSE lk.failure_reason END
             FROM input i
-            WHERE i.write AND i.expected > 0 AND d.id = i.id AND d.revision = i.expected
-              AND d.id IN (SELECT id FROM locked)
-            RETURNING d.id, d.revision, \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
-        ), inserted AS (
-            INSERT INTO \(Schema.dimensionsTable)
-                (id, revision, version, resource_name, dimension_name, actual_capacity, desired_capacity,
-                 scaling_status, failure_reason)
-            SELECT i.id, greatest(nextval('capacityd_revisions'), i.revision), i.version, i.resource_name, i.dimension_name,
-                   i.actual_capacity, i.desired_capacity, i.scaling_status, i.failure_reason
-            FROM input i WHERE i.write AND i.expected = 0 ORDER BY i.id
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id, revision, \(ChangeNotification.sent(revision: "revision", id: "id"))
-        )
-        SELECT i.slot, coalesce(u.revision, n.revision),
-               coalesce(lk.revision, c.revision), coalesce(lk.version, c.version),
-               coalesce(lk.resource_name, c.resource_name), coalesce(lk.dimension_name, c.dimension_name),
-               coalesce(lk.actual_capacity, c.actual_capacity), coalesce(lk.desired_capacity, c.desired_capacity),
-               coalesce(lk.scaling_status, c.scaling_status),
-               CASE WHEN lk.id IS NULL THEN c.failure_reason ELSE lk.failure_reason END
-        FROM input i
-        LEFT JOIN updated u ON u.id = i.id
-        LEFT JOIN inserted n ON n.id = i.id
-        LEFT JOIN locked lk ON lk.id = i.id AND u.id IS NULL
-        LEFT JOIN \(Schema.dimensionsTable) c ON c.id = i.id AND u.id IS NULL AND n.id IS NULL AND lk.id IS NULL
-        """
+            LEFT JOIN updated u ON u.id = i.id
+            LEFT JOIN inserted n ON n.id = i.id
+            LEFT JOIN locked lk ON lk.id = i.id AND u.id IS NULL
+            LEFT JOIN \(Schema.dimensionsTable) c ON c.id = i.id AND u.id IS NULL AND n.id IS NULL AND lk.id IS NULL
+            """
+    }
+
+    /// The SQL expression of a row's state (alias `row`) as one JSON object with the same members as
+    /// `appendState`, which is how the outbox keeps an event's states.
+    static func stateObject(of row: String) -> String {
+        "jsonb_build_object(" + (["revision"] + columnNames).map { "'\($0)', \(row).\($0)" }.joined(separator: ", ") + ")"
+    }
+
+    /// The columns `state(in:from:id:)` reads, taken from a JSON object made by `stateObject` or `stateJSON`
+    /// (the SQL expression `object`): all NULL when it is NULL, which reads as no state.
+    static func stateColumns(in object: String) -> String {
+        (["revision"] + columnNames).map { "\(object)->>'\($0)'" }.joined(separator: ", ")
+    }
 
     /// The entries as the JSON array `batchStatement` takes.
     static func encode(_ entries: [Entry]) -> [UInt8] {

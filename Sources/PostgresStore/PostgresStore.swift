@@ -47,6 +47,8 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         public var maxBatch = 256
         /// Most operations waiting for a database thread; past it, new ones are refused at once.
         public var maxQueued = 8192
+        /// The webhook receivers each change makes an event for (`PostgresOutbox`), written with the change.
+        public var eventReceivers: [String] = []
         /// A test seam: asked before each statement that writes; a cause fails it as a failed write would
         /// (nothing is sent, every operation in it is answered unavailable).
         package var writeFault: (@Sendable () -> String?)?
@@ -72,6 +74,9 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
 
     public let settings: DatabaseSettings
     let options: Options
+    /// The batch's statement, with the outbox's events when there are receivers.
+    let batchStatement: String
+    let eventOutbox: PostgresOutbox
 
     let lock = ConditionLock()
     // Guarded by `lock`:
@@ -150,6 +155,8 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
     public init(settings: DatabaseSettings, options: Options = Options()) throws(OpenError) {
         self.settings = settings
         self.options = options
+        batchStatement = Self.batchStatement(keepingEvents: !options.eventReceivers.isEmpty)
+        eventOutbox = PostgresOutbox(settings: settings, receivers: options.eventReceivers, writeFault: options.writeFault)
         let first: DatabaseConnection
         do {
             first = try DatabaseConnection(settings)
@@ -190,6 +197,7 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         for thread in threads { thread.join() }
         threads = []
         listener?.join()
+        eventOutbox.close()
     }
 
     // MARK: DimensionStore
@@ -235,8 +243,14 @@ public final class PostgresStore: DimensionStore, @unchecked Sendable {
         startListening()
     }
 
-    /// PostgreSQL keeps no events yet: webhooks need the file store (`ServiceSettings` refuses the two together).
-    public var outbox: (any EventOutbox)? { nil }
+    /// The events table, which every instance on the database shares: this instance's changes make events only
+    /// for the receivers it was opened with, and its deliveries claim only theirs.
+    public var outbox: (any EventOutbox)? { eventOutbox }
+
+    /// The batch statement's parameters after the entries: when the change is made, and the receivers.
+    func eventParameters() -> [String?] {
+        options.eventReceivers.isEmpty ? [] : [String(Clock.epochMilliseconds()), eventOutbox.receiversJSON]
+    }
 
     public var health: StoreHealth {
         let (connections, unreachable, failure, counters, queued) = lock.withLock {

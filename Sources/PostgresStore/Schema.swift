@@ -3,7 +3,7 @@
 /// (a newer capacityd made it: this one would guess at its meaning).
 public enum Schema {
     /// The version this capacityd reads and writes.
-    public static let current = 1
+    public static let current = 2
 
     /// One row: the version the database is at.
     static let versionTable = "capacityd_schema"
@@ -11,6 +11,11 @@ public enum Schema {
     /// row is still at it (optimistic compare-and-set, see PostgresStore); each write takes a new revision from
     /// one sequence, so a revision never comes back for an id, not even after a deletion and a new row.
     static let dimensionsTable = "capacityd_dimensions"
+    /// The webhook outbox (`PostgresOutbox`): one row per change and receiver, inserted by the statement that
+    /// writes the change, so in its transaction; deleted once delivered. `dimension` and `previous` are the states
+    /// after and before as JSON objects of the dimension's columns (`PostgresStore.stateObject`); times are epoch
+    /// milliseconds; `claimed_until` is the lease of the instance delivering it (0: none).
+    static let eventsTable = "capacityd_events"
 
     /// The statements that take version N-1 to N, at index N-1. Append only: a released step never changes.
     static let migrations: [[String]] = [
@@ -28,6 +33,23 @@ public enum Schema {
                 scaling_status text NOT NULL CHECK (scaling_status IN ('Pending', 'InProgress', 'Successful', 'Failed')),
                 failure_reason text,
                 updated_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+        ],
+        [
+            """
+            CREATE TABLE capacityd_events (
+                id text NOT NULL,
+                revision bigint NOT NULL,
+                receiver text NOT NULL,
+                dimension jsonb NOT NULL,
+                previous jsonb,
+                made_at bigint NOT NULL,
+                attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                due_at bigint NOT NULL,
+                dropped boolean NOT NULL DEFAULT false,
+                claimed_until bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (id, receiver, revision)
             )
             """,
         ],

@@ -74,7 +74,8 @@ public enum AttemptOutcome: Sendable, Equatable {
 ///   not wait for each other.
 /// - **At least once.** A claim holds an event for its lease: no other claim takes it meanwhile, in this process or,
 ///   for a store several processes share, any other. A claim not settled within its lease lapses (its process died
-///   mid-delivery), and the event is claimed again.
+///   mid-delivery), and the event is claimed again. A store several processes share claims only the events of the
+///   receivers this process was opened with: another process may deliver to receivers this one does not know.
 /// - **Settled durably.** `settle` returns once its outcome is durable.
 public protocol EventOutbox: AnyObject, Sendable {
     /// Up to `limit` events due by `now` (epoch milliseconds), not dropped, not claimed, and first of their id for
@@ -92,7 +93,8 @@ public protocol EventOutbox: AnyObject, Sendable {
     /// such dropped event.
     func resend(_ key: EventKey, now: Int64) -> Result<Bool, StoreError>
 
-    /// Counts for `/metrics`, from memory: cheap enough for every scrape, whatever the backlog.
+    /// Counts for `/metrics`, from memory: cheap enough for every scrape, whatever the backlog. A store several
+    /// processes share answers with its count as of its last claim.
     func outboxFigures(now: Int64) -> OutboxFigures
 }
 

@@ -32,7 +32,9 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
             }
         case .postgres(let settings):
             do {
-                return try PostgresStore(settings: settings)
+                var options = PostgresStore.Options()
+                options.eventReceivers = eventReceivers
+                return try PostgresStore(settings: settings, options: options)
             } catch {
                 throw OpenError(description: error.description)
             }

@@ -52,10 +52,12 @@ public final class WebhookDispatcher: Sendable {
     private nonisolated(unsafe) var state = State()
     private let threads = Locked<[PosixThread]>([])
 
-    /// A claim outlives the attempts of its batch, made one after the other: their timeouts, and time to settle.
+    /// A claim outlives the attempts of its batch, made one after the other (their timeouts, each with a second
+    /// to spare), and their settlement (a database statement's timeout and more). It is also how long another
+    /// instance waits before it delivers again what an instance killed mid-delivery had claimed.
     private var leaseMilliseconds: Int64 {
         let timeout = configuration.sender.timeout.components
-        return Int64(Self.claimsAtOnce) * (timeout.seconds + 1) * 1000 + 30_000
+        return Int64(Self.claimsAtOnce) * (timeout.seconds + 1) * 1000 + 10_000
     }
 
     public init(_ configuration: Configuration, outbox: any EventOutbox, log: (@Sendable ([UInt8]) -> Void)?) {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PostgresTestServer
 import Testing
 import WebhookTestSupport
 
@@ -164,6 +165,57 @@ struct WebhookTests {
             usleep(50_000)
         }
         #expect(left.isEmpty, "\(left)")
+    }
+
+    /// Fails if a change made through either of two instances on one database is not delivered, or is delivered
+    /// twice while both live, or out of order for its id; or if the event an instance was delivering when it was
+    /// killed is not delivered by another instance once the claim lapses, under the same webhook-id.
+    @Test func twoInstancesOnOneDatabaseDeliverEachEventOnce() throws {
+        let url = try PostgresTestServer.shared.createDatabase()
+        defer { PostgresTestServer.shared.dropDatabase(url: url) }
+        #expect(try runCapacityd(["db", "migrate", "--database-url", url]).status == 0)
+        let receiver = try WebhookReceiver(secret: Self.secret)
+        let instances = try (0..<2).map { _ in
+            try Self.server(["http://127.0.0.1:\(receiver.port)/hook"], ["--database-url", url])
+        }
+        for index in 0..<30 {
+            let resource = instances[index % 2].baseURL + Self.path + "shared-\(index % 5)"
+            #expect(try patch(resource, #"{"desiredCapacity": \#(index)}"#).status == 200)
+        }
+        let entries = try Self.deliveries(receiver, count: 30)
+        let ids = entries.compactMap { $0["id"] as? String }
+        #expect(ids.count == 30 && Set(ids).count == 30, "duplicates: \(ids.count - Set(ids).count)")
+        #expect(entries.allSatisfy { $0["verified"] as? Bool == true })
+        for name in (0..<5).map({ "shared-\($0)" }) {
+            let revisions = entries.filter { Self.data($0)["scalableTargetDimensionId"] as? String == name }
+                .compactMap { Self.data($0)["revision"] as? Int }
+            #expect(revisions.count == 6 && revisions == revisions.sorted(), "\(name): \(revisions)")
+        }
+        for instance in instances { #expect(instance.stop() == 0) }
+
+        // An instance killed while its attempt waits for the receiver's answer leaves its claim to lapse (eight
+        // attempts of a second and ten seconds: 26 s); the instance started after it then delivers the event.
+        let port = freePort()
+        var slow: WebhookReceiver? = try WebhookReceiver(secret: Self.secret, port: Int(port), ["--delay", "60"])
+        let killed = try Self.server(["http://127.0.0.1:\(port)/hook"], ["--database-url", url, "--webhook-timeout", "1"])
+        #expect(try patch(killed.baseURL + Self.path + "killed", #"{"desiredCapacity": 2}"#).status == 200)
+        let first = try Self.deliveries(try #require(slow), count: 1)
+        killed.crash()
+        let webhookID = try #require(first.first?["id"] as? String)
+        let pending = try runCapacityd(["webhooks", "list", "--database-url", url])
+        #expect(pending.status == 0 && pending.output.split(separator: "\n").contains { $0.hasPrefix(webhookID + " ") && $0.contains(" killed ") },
+                "\(pending.output)")
+        slow = nil
+        let fast = try WebhookReceiver(secret: Self.secret, port: Int(port))
+        let survivor = try Self.server(["http://127.0.0.1:\(port)/hook"], ["--database-url", url])
+        defer { _ = survivor.stop() }
+        var again: [[String: Any]] = []
+        for _ in 0..<1200 where again.isEmpty {
+            usleep(50_000)
+            again = try fast.deliveries()
+        }
+        #expect(again.map { $0["id"] as? String } == [webhookID] && again.first?["verified"] as? Bool == true, "\(again)")
+        #expect(survivor.stop() == 0)
     }
 
     @Test(arguments: [

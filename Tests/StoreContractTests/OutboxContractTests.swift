@@ -1,3 +1,4 @@
+import Dispatch
 import StoreContract
 import Scaling
 import SystemIO
@@ -91,6 +92,39 @@ struct OutboxContractTests {
             if subject.isDurable { try subject.reopen() }
             let resent = try outbox().outboxEntries().get().first { $0.event.key == other }
             #expect(resent.map { ($0.attempts, $0.dueAt, $0.dropped) }! == (0, now + 20_000, false))
+        }
+    }
+
+    /// Fails if two instances on one store claim the same event while its lease runs, if one does not take the
+    /// other's lapsed claims, or if an instance claims events of a receiver it was not opened with.
+    @Test("instances sharing a store claim each event once per lease, and only their receivers'",
+          arguments: storeHarnesses.filter(\.isShared))
+    func instancesShareClaims(harness: any StoreHarness) throws {
+        try withOutbox(harness) { subject, outbox in
+            for name in ["a", "b", "c", "d"] { _ = try put(subject.store, sample(name)) }
+            let sibling = try harness.openSibling(of: subject.store, faults: WriteFaults(), receivers: receivers)
+            defer { sibling.close() }
+            let stranger = try harness.openSibling(of: subject.store, faults: WriteFaults(), receivers: ["http://other/hook"])
+            defer { stranger.close() }
+            let outboxes = [try outbox(), try #require(sibling.outbox)]
+            let now = Clock.epochMilliseconds() + 1_000
+            #expect(try #require(stranger.outbox).claimDue(now: now, limit: 100, leaseMilliseconds: 5_000).get().isEmpty)
+
+            // Both instances claim one at a time, at once, until nothing is left: each event goes to one of them.
+            let claimed = Locked<[[EventKey]]>([[], []])
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                while case .success(let entries) = outboxes[index].claimDue(now: now, limit: 1, leaseMilliseconds: 5_000),
+                      !entries.isEmpty {
+                    claimed.withLock { $0[index] += entries.map(\.event.key) }
+                }
+            }
+            let all = claimed.withLock { $0[0] + $0[1] }
+            #expect(all.count == 8 && Set(all).count == 8, "\(claimed.withLock { $0 })")
+
+            let lapsed = try outboxes[1].claimDue(now: now + 5_000, limit: 100, leaseMilliseconds: 5_000).get()
+            #expect(Set(lapsed.map(\.event.key)) == Set(all))
+            try outboxes[0].settle(all.map { ($0, .delivered) }).get()
+            #expect(try outboxes[1].outboxEntries().get().isEmpty)
         }
     }
 

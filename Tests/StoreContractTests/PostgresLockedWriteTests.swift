@@ -7,7 +7,8 @@ import Testing
 
 /// The PostgreSQL store's locked path (`serveLocked`), which an update takes once it has lost its optimistic
 /// rounds to other instances: driven directly here, since only a contended id reaches it otherwise. Its rows must
-/// hold what the batch statement's rows hold: both write through the one encoder (`appendState`).
+/// hold what the batch statement's rows hold: both write through the one encoder (`appendState`); and its changes
+/// make their events in the same transaction, as the batch statement's do.
 @Suite("PostgreSQL store: the locked write")
 struct PostgresLockedWriteTests {
     /// Values that each column's encoding must carry exactly: escapes and non-ASCII text, fractions and
@@ -21,14 +22,17 @@ struct PostgresLockedWriteTests {
                   actualCapacity: 9_007_199_254_740_994, desiredCapacity: 1.5e300, scalingStatus: .inProgress),
     ]
 
-    /// Fails if a state the locked path inserts, or updates a row to, reads back as anything else.
+    /// Fails if a state the locked path inserts, or updates a row to, reads back as anything else, in its row or in
+    /// its events.
     @Test(arguments: states)
     func aLockedWriteStoresTheStateExactly(_ state: Dimension) throws {
         let server = PostgresTestServer.shared
         let settings = DatabaseSettings(url: try server.createDatabase(), poolSize: 1)
         defer { server.dropDatabase(url: settings.url) }
         _ = try PostgresStore.migrate(settings)
-        let store = try PostgresStore(settings: settings)
+        var options = PostgresStore.Options()
+        options.eventReceivers = ["http://127.0.0.1/hook"]
+        let store = try PostgresStore(settings: settings, options: options)
         defer { store.close() }
         let connection = try DatabaseConnection(settings)
 
@@ -54,5 +58,8 @@ struct PostgresLockedWriteTests {
         #expect(try row() == other)
         try writeLocked(state)
         #expect(try row() == state)
+        let events = try #require(store.outbox).outboxEntries().get()
+        #expect(events.map(\.event.dimension) == [other, state] && events.map(\.event.previous) == [nil, other])
+        #expect(events.last?.event.dimension.revision == (try row())?.revision)
     }
 }

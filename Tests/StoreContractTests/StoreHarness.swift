@@ -35,15 +35,19 @@ protocol StoreHarness: Sendable, CustomTestStringConvertible {
 
     /// Whether several processes may open the same place at once (a database): then `openSibling` opens another
     /// instance on it, with its own connections and memory, as a second capacityd process would, whose writes
-    /// fail while `faults` says so.
+    /// fail while `faults` says so, and whose changes make events for `receivers`.
     var isShared: Bool { get }
-    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore
+    func openSibling(of store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore
 }
 
 extension StoreHarness {
     var isShared: Bool { false }
-    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+    func openSibling(of store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         preconditionFailure("\(testDescription) admits one process at a time")
+    }
+
+    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
+        try openSibling(of: store, faults: faults, receivers: [])
     }
 
     /// A sibling whose writes never fail.
@@ -131,19 +135,19 @@ struct PostgresStoreHarness: StoreHarness {
     func makeStore(faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         let settings = DatabaseSettings(url: try PostgresTestServer.shared.createDatabase())
         _ = try PostgresStore.migrate(settings)
-        return try PostgresStore(settings: settings, options: options(faults))
+        return try PostgresStore(settings: settings, options: options(faults, receivers))
     }
 
     func reopen(_ store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
         let settings = postgresStore(store).settings
         store.close()
-        return try PostgresStore(settings: settings, options: options(faults))
+        return try PostgresStore(settings: settings, options: options(faults, receivers))
     }
 
     var isShared: Bool { true }
 
-    func openSibling(of store: any DimensionStore, faults: WriteFaults) throws -> any DimensionStore {
-        try PostgresStore(settings: postgresStore(store).settings, options: options(faults))
+    func openSibling(of store: any DimensionStore, faults: WriteFaults, receivers: [String]) throws -> any DimensionStore {
+        try PostgresStore(settings: postgresStore(store).settings, options: options(faults, receivers))
     }
 
     func discard(_ store: any DimensionStore) {
@@ -152,8 +156,9 @@ struct PostgresStoreHarness: StoreHarness {
         PostgresTestServer.shared.dropDatabase(url: url)
     }
 
-    private func options(_ faults: WriteFaults) -> PostgresStore.Options {
+    private func options(_ faults: WriteFaults, _ receivers: [String] = []) -> PostgresStore.Options {
         var options = PostgresStore.Options()
+        options.eventReceivers = receivers
         options.writeFault = { faults.nextWriteFailure() }
         return options
     }
