@@ -1,7 +1,8 @@
 """Measures what closes the operator's loop, against a running capacityd (scripts/lib/bench-loop.sh starts it):
 
   latency  URL RECEIVER_LOG N    PATCH -> the receiver's verified delivery, per change: median and p99 (ms)
-  wake     URL N                 PATCH sent -> a waiting long-poll's 200 on the same id: median and p99 (ms)
+  wake     URL N [PATCH_URL]     PATCH sent (to PATCH_URL, another instance, or URL) -> a waiting long-poll's 200
+                                 on the same id: median and p99 (ms)
   waiters  URL COUNT PID         RSS of capacityd with COUNT long-polls waiting (MiB), then lets them go
 
 Changes are spaced so each is measured alone, not queued behind the others: this is latency, not throughput.
@@ -50,11 +51,11 @@ def latency(url, log, count):
     print(f"{len(delays)} of {count} changes delivered and verified; PATCH 200 -> receiver: median {median:.1f} ms, p99 {p99:.1f} ms")
 
 
-def wake(url, count):
+def wake(url, count, patch_url):
     path = "/v1/scalableTargetDimensions/wake"
-    conn = connection(url)
+    conn = connection(patch_url)
     _, etag = patch(conn, path, 1)
-    delays = []
+    delays, patches = [], []
     for index in range(count):
         answer = {}
 
@@ -70,11 +71,14 @@ def wake(url, count):
         time.sleep(0.05)  # the poll is waiting
         sent = time.time()
         status, etag = patch(conn, path, 2 + index % 2)
+        patches.append((time.time() - sent) * 1000)
         thread.join()
         assert answer["status"] == 200 and answer["etag"] == etag, answer
         delays.append((answer["at"] - sent) * 1000)
     median, p99 = percentiles(delays)
-    print(f"{count} long-polls woken; PATCH sent -> the waiting GET's 200: median {median:.1f} ms, p99 {p99:.1f} ms")
+    where = "the same instance" if patch_url == url else "another instance"
+    print(f"{count} long-polls woken by a PATCH through {where}; PATCH sent -> the waiting GET's 200: "
+          f"median {median:.1f} ms, p99 {p99:.1f} ms (the PATCH's own 200: median {statistics.median(patches):.1f} ms)")
 
 
 def waiters(url, count, pid):
@@ -117,6 +121,6 @@ if __name__ == "__main__":
     if command == "latency":
         latency(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif command == "wake":
-        wake(sys.argv[2], int(sys.argv[3]))
+        wake(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else sys.argv[2])
     elif command == "waiters":
         waiters(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -5,6 +5,8 @@
 #
 #   - PATCH 200 -> the receiver's verified delivery, median and p99 over 500 changes spaced 10 ms apart;
 #   - PATCH sent -> a waiting long-poll's 200 on the same instance, over 200 changes;
+#   - the same two on PostgreSQL (bench-postgres.sh's throwaway server), with two instances: the PATCH through
+#     one, the delivery from whichever claims it, the long-poll on the other;
 #   - durable PATCH throughput and records per fdatasync with webhooks off and on (wrk, as bench's own row, in
 #     three interleaved rounds, to nginx answering 204 for the receiver);
 #   - RSS with 10,000 long-polls waiting.
@@ -40,6 +42,25 @@ bench_loop() {
     python3 scripts/lib/bench-loop.py wake "http://127.0.0.1:$port" 200
     (ulimit -n 20000; python3 scripts/lib/bench-loop.py waiters "http://127.0.0.1:$port" 10000 "$pid")
     kill -TERM "$pid"; wait "$pid" || true
+
+    start_postgres_server
+    "$venv" Tests/Support/webhook-receiver.py --secret "$secret" --log "$work/received-pg.jsonl" > "$work/receiver-pg.port" &
+    loop_pids+=($!)
+    for _ in $(seq 1 100); do [ -s "$work/receiver-pg.port" ] && break; sleep 0.05; done
+    local pg_receiver="http://127.0.0.1:$(head -1 "$work/receiver-pg.port")/hook"
+    local pg_ports=() pg_pids=()
+    for _ in 1 2; do
+        port=$(free_port)
+        "$binary" serve --http "127.0.0.1:$port" --mode production --database-url "$pg_url" --state-dir "$work/loop-pg-$port" \
+            --no-access-log --webhook-url "$pg_receiver" --webhook-secret "$secret" 2>> "$work/loop-pg.err" &
+        pg_pids+=($!); loop_pids+=($!); pg_ports+=("$port")
+        wait_for "http://127.0.0.1:$port/time"
+    done
+    echo
+    echo "closing the loop on PostgreSQL (two instances on one database, the same verifying receiver):"
+    python3 scripts/lib/bench-loop.py latency "http://127.0.0.1:${pg_ports[0]}" "$work/received-pg.jsonl" 500
+    python3 scripts/lib/bench-loop.py wake "http://127.0.0.1:${pg_ports[1]}" 200 "http://127.0.0.1:${pg_ports[0]}"
+    kill -TERM "${pg_pids[@]}"; wait "${pg_pids[@]}" || true
 
     # Durable PATCH throughput, webhooks off and on, in three interleaved rounds. Both servers on core 0 with one
     # event loop (the delivery threads share that core), wrk on core 1. The receiver here is nginx answering 204 on

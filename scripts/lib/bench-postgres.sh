@@ -51,7 +51,9 @@ start_instance() {
     wait_for "http://127.0.0.1:$1/time"
 }
 
-bench_postgres() {
+# The throwaway server and its migrated capacityd database, once: $pg_url names it.
+start_postgres_server() {
+    [ -n "$pg_dir" ] && return
     pg_dir="$work/pg"
     mkdir -p "$pg_dir"
     chmod 755 "$work"
@@ -62,6 +64,10 @@ bench_postgres() {
     "$pg_bin/psql" -h "$pg_dir" -U postgres -d postgres -X -q -c "CREATE DATABASE capacityd"
     pg_url="postgresql:///capacityd?host=$pg_dir&user=postgres"
     "$binary" db migrate --database-url "$pg_url" >/dev/null
+}
+
+bench_postgres() {
+    start_postgres_server
     pg_sql "INSERT INTO capacityd_dimensions (id, revision, version, resource_name, dimension_name, actual_capacity,
                 desired_capacity, scaling_status)
             SELECT 'pg-' || i, nextval('capacityd_revisions'), 'MyVersion', 'MyService', 'MyDimension', 1, 1, 'Successful'
