@@ -34,6 +34,18 @@ enum FieldSyntax {
         return .success(HTTPHeaders(storage: storage, fieldsStart: fieldsStart, count: count))
     }
 
+    /// The `close` and `keep-alive` options of one Connection field's value, a comma list of tokens compared
+    /// case-insensitively (RFC 9110 §7.6.1); the others are passed over.
+    static func connectionOptions(_ value: UnsafeBufferPointer<UInt8>) -> (close: Bool, keepAlive: Bool) {
+        var options = (close: false, keepAlive: false)
+        for option in value.split(separator: UInt8(ascii: ",")) {
+            let trimmed = option.drop(while: ASCII.isWhitespace).reversed().drop(while: ASCII.isWhitespace).reversed()
+            if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { options.close = true }
+            if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { options.keepAlive = true }
+        }
+        return options
+    }
+
     /// 1*DIGIT, nothing else (RFC 9110 §8.6); a valid length above the limit is refused
     /// (`.contentTooLarge`) before any body is read.
     static func contentLength(_ bytes: ArraySlice<UInt8>, limit: Int) -> Result<Int, HTTPParseError> {

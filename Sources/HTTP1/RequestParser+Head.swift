@@ -90,11 +90,9 @@ extension RequestParser {
             case 17 where ASCII.equalsLowercase(name, "transfer-encoding"):
                 transferEncodings.append(valueRange)
             case 10 where ASCII.equalsLowercase(name, "connection"):
-                for option in value.split(separator: UInt8(ascii: ",")) {
-                    let trimmed = option.drop(while: ASCII.isWhitespace).reversed().drop(while: ASCII.isWhitespace).reversed()
-                    if ASCII.equalsIgnoringCase(trimmed, "close".utf8) { close = true }
-                    if ASCII.equalsIgnoringCase(trimmed, "keep-alive".utf8) { keepAliveToken = true }
-                }
+                let options = FieldSyntax.connectionOptions(value)
+                close = close || options.close
+                keepAliveToken = keepAliveToken || options.keepAlive
             case 6 where ASCII.equalsLowercase(name, "expect"):
                 if ASCII.equalsIgnoringCase(value, "100-continue".utf8) {
                     expectsContinue = version == .http1_1

@@ -129,12 +129,32 @@ public struct ResponseParser: Sendable {
         case .failure(let error): return .failure(error)
         case .success(let parsed): headers = parsed
         }
-        let response = ReceivedResponse(version: version, status: status, headers: headers)
+        let framing: Framing
         // RFC 9112 §6.3 ¶1: these have no body, whatever their fields declare.
         if requestMethod == .head || (100...199).contains(status) || status == 204 || status == 304 {
-            return .success((response, .none))
+            framing = .none
+        } else {
+            switch Self.framing(of: headers, version: version, limits: limits) {
+            case .failure(let error): return .failure(error)
+            case .success(let declared): framing = declared
+            }
         }
-        return framing(of: headers, version: version, limits: limits).map { (response, $0) }
+        let keepAlive = framing != .untilClose && status != 101 && keepsAlive(headers, version: version)
+        return .success((ReceivedResponse(version: version, status: status, headers: headers, keepAlive: keepAlive), framing))
+    }
+
+    /// What the Connection fields say (RFC 9112 §9.3): HTTP/1.1 persists unless one says `close`; HTTP/1.0 only
+    /// when one says `keep-alive` (RFC 9112 Appendix C.2.2) and none says `close`.
+    private static func keepsAlive(_ headers: HTTPHeaders, version: HTTPVersion) -> Bool {
+        var options = (close: false, keepAlive: false)
+        headers.forEachField { bytes, name, value in
+            if ASCII.equalsLowercase(UnsafeBufferPointer(rebasing: bytes[name]), "connection") {
+                let field = FieldSyntax.connectionOptions(UnsafeBufferPointer(rebasing: bytes[value]))
+                options = (options.close || field.close, options.keepAlive || field.keepAlive)
+            }
+            return true
+        }
+        return !options.close && (version == .http1_1 || options.keepAlive)
     }
 
     /// HTTP-version SP 3DIGIT SP [ reason-phrase ]; a missing last SP is admitted, as servers that send no reason

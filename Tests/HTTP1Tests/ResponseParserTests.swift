@@ -92,6 +92,38 @@ struct ResponseParserTests {
         #expect(response.headers.count == 3)
     }
 
+    /// (why, response, request method, whether the connection may carry another request after it).
+    static let reuse: [(String, String, HTTPMethod, Bool)] = [
+        ("HTTP/1.1, Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", .post, true),
+        ("HTTP/1.1, chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", .post, true),
+        ("HTTP/1.1, no body", "HTTP/1.1 204 No Content\r\n\r\n", .post, true),
+        ("the answer to HEAD, without a length", "HTTP/1.1 200 OK\r\n\r\n", .head, true),
+        ("a 500 framed by its length", "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n", .post, true),
+        ("an interim response, then the answer", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", .post, true),
+        ("another option", "HTTP/1.1 200 OK\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n", .post, true),
+        ("Connection: close", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", .post, false),
+        ("close among options, any case", "HTTP/1.1 200 OK\r\nConnection: keep-alive , CLOSE\r\nContent-Length: 0\r\n\r\n", .post, false),
+        ("close in a second Connection field", "HTTP/1.1 200 OK\r\nConnection: x\r\nconnection: close\r\nContent-Length: 0\r\n\r\n", .post, false),
+        ("a body that ends with the connection", "HTTP/1.1 200 OK\r\n\r\nab", .post, false),
+        ("101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", .get, false),
+        ("HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", .post, false),
+        ("HTTP/1.0 with keep-alive", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", .post, true),
+        ("HTTP/1.0 with keep-alive, ending with the connection", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nab", .post, false),
+        ("HTTP/1.0 with keep-alive and close", "HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n", .post, false),
+    ]
+
+    @Test("says whether the connection may carry another request", arguments: reuse)
+    func keepAlive(_ row: (String, String, HTTPMethod, Bool)) {
+        let (why, text, method, keepAlive) = row
+        var parser = ResponseParser(requestMethod: method)
+        let bytes = Array(text.utf8)
+        guard case .complete(let response, _) = bytes.withUnsafeBufferPointer({ parser.finish($0) }) else {
+            Issue.record("\(why): not complete")
+            return
+        }
+        #expect(response.keepAlive == keepAlive, "\(why)")
+    }
+
     /// (why, response, error): every one fed whole, split at every byte and a byte at a time, then closed.
     static let refused: [(String, String, ResponseParseError)] = [
         ("nothing before the close", "", .truncated),
