@@ -8,8 +8,9 @@ import PackageDescription
 // - Engine: SystemIO → CSystemShims; Bytes (ByteWriter, and ByteSearch: glibc's memchr, ~200 fewer instructions per
 //   request than a SIMD16 scan written in Swift); HTTP1 (the codec) and JSON → Bytes; Metrics → nothing;
 //   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, HMAC, P-256 keys, base64) → COpenSSLShims; TLS → {Crypto,
-//   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}; HTTPClient (one blocking
-//   exchange, plain or TLS, under a deadline) → {HTTP1, TLS, SystemIO}; Webhooks (Standard Webhooks: secrets,
+//   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}; HTTPClient (blocking
+//   exchanges, one-shot or one after the other on a persistent connection, plain or TLS, each under a deadline) →
+//   {HTTP1, TLS, SystemIO}; Webhooks (Standard Webhooks: secrets,
 //   signatures, retry schedules, endpoints, one delivery attempt) → {Crypto, HTTP1, HTTPClient, SystemIO}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,

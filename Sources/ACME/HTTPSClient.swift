@@ -40,7 +40,7 @@ struct HTTPSClient: Sendable {
         } catch {
             switch error {
             case .unreachable(let reason): throw .connection(reason)
-            case .failed(let reason): throw .connection("\(url): \(reason)")
+            case .failed(let reason), .staleConnection(let reason): throw .connection("\(url): \(reason)")
             case .timedOut: throw .connection("\(url): no answer within \(timeoutSeconds) s")
             case .badAnswer, .tooLarge: throw .badAnswer("\(url): \(error)")
             }

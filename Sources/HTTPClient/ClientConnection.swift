@@ -2,15 +2,16 @@ import Glibc
 import SystemIO
 import TLS
 
-/// A blocking TCP connection to a server, plain or TLS, every step bounded by one deadline: before each connect,
+/// A blocking TCP connection to a server, plain or TLS, every step bounded by a deadline: before each connect,
 /// handshake, read and write the socket's timeouts are set to the time left, so a slow peer cannot stretch an
 /// exchange past it however it trickles.
 final class ClientConnection {
     private let socket: FileDescriptor
     private let session: TLSClientSession?
-    private let deadline: Int64
+    /// The current exchange's, on `Clock.monotonicMilliseconds()`: each exchange on the connection sets its own.
+    var deadline: Int64
 
-    /// `deadline`: on `Clock.monotonicMilliseconds()`. `refuse` says why a resolved address must not be used
+    /// `deadline`: the connection's and handshake's. `refuse` says why a resolved address must not be used
     /// (nil: it may); it sees each address as 4 or 16 bytes in network order.
     init(host: String, port: Int, security: ClientSecurity, deadline: Int64,
          refuse: (([UInt8]) -> String?)?) throws(HTTPClientError) {

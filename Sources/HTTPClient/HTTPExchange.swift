@@ -36,22 +36,8 @@ public struct HTTPExchange: Sendable {
     /// Sends `request` (a whole HTTP/1.1 message) and reads the answer to a request of `method`.
     public func send(_ request: [UInt8], method: HTTPMethod) throws(HTTPClientError) -> ReceivedResponse {
         let deadline = Clock.monotonicMilliseconds() + timeoutMilliseconds
-        let connection = try ClientConnection(host: host, port: port, security: security, deadline: deadline,
-                                              refuse: refuseAddress)
-        try connection.write(request)
-        var parser = ResponseParser(requestMethod: method, limits: ParserLimits(maxBodyBytes: maxResponseBytes))
-        var answer: [UInt8] = []
-        while true {
-            // The whole answer is bounded, not only its body: chunk extensions and trailers take room too.
-            let count = try connection.read(into: &answer, limit: maxResponseBytes + 1 - answer.count)
-            // A server that keeps the connection open despite `Connection: close` is not waited for.
-            switch count == 0 ? answer.withUnsafeBufferPointer({ parser.finish($0) })
-                              : answer.withUnsafeBufferPointer({ parser.parse($0) }) {
-            case .complete(let response, _): return response
-            case .invalid(let error): throw .badAnswer("\(error)")
-            case .incomplete: break
-            }
-            guard answer.count <= maxResponseBytes else { throw .tooLarge(maxResponseBytes) }
-        }
+        let connection = try PersistentConnection(host: host, port: port, security: security, deadline: deadline,
+                                                  refuseAddress: refuseAddress)
+        return try connection.send(request, method: method, deadline: deadline, maxResponseBytes: maxResponseBytes)
     }
 }
