@@ -10,8 +10,8 @@ import PackageDescription
 //   EventLoop → {CSystemShims, SystemIO}; Crypto (SHA-256, HMAC, P-256 keys, base64) → COpenSSLShims; TLS → {Crypto,
 //   COpenSSLShims, SystemIO}; HTTPServer → {HTTP1, EventLoop, TLS, SystemIO, CZlibShims}; HTTPClient (blocking
 //   exchanges, one-shot or one after the other on a persistent connection, plain or TLS, each under a deadline) →
-//   {HTTP1, TLS, SystemIO}; Webhooks (Standard Webhooks: secrets,
-//   signatures, retry schedules, endpoints, one delivery attempt) → {Crypto, HTTP1, HTTPClient, SystemIO}.
+//   {HTTP1, TLS, SystemIO}; Webhooks (Standard Webhooks: secrets, signatures, retry schedules, endpoints, one
+//   delivery attempt, a delivery thread's kept connections) → {Crypto, HTTP1, HTTPClient, SystemIO}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
 //   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one

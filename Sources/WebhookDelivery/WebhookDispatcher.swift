@@ -8,6 +8,7 @@ import Webhooks
 /// revision order per id and receiver, leased so a delivery cut short by a crash is made again), makes one attempt
 /// bounded by the sender's timeout and answer cap, and settles it: delivered on a 2xx, otherwise the next attempt
 /// after the schedule's delay with jitter, or dropped after the last. The threads bound the concurrent deliveries.
+/// Each thread keeps its connections to the receivers (`ReceiverConnections`) from one attempt to the next.
 public final class WebhookDispatcher: Sendable {
     public struct Configuration: Sendable {
         /// By the text each was configured with, which the store's events name.
@@ -82,8 +83,8 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// Stops the threads once their attempts under way end (each within the sender's timeout). What is not
-    /// delivered stays in the outbox.
+    /// Stops the threads once their attempts under way end (each within the sender's timeout), closing their
+    /// connections. What is not delivered stays in the outbox.
     public func stop() {
         lock.withLock {
             state.stopping = true
@@ -97,19 +98,22 @@ public final class WebhookDispatcher: Sendable {
 
     private func run() {
         var random = Jitter()
+        let connections = ReceiverConnections()
+        defer { connections.closeAll() }
         while true {
+            connections.closeIdle()
             let (stopping, wakeups) = lock.withLock { (state.stopping, state.wakeups) }
             if stopping { return }
             // A few at a time when many are due (a receiver catching up): their settlements share one write.
             switch outbox.claimDue(now: Clock.epochMilliseconds(), limit: Self.claimsAtOnce, leaseMilliseconds: leaseMilliseconds) {
             case .success(let entries) where !entries.isEmpty:
                 var settlements: [(key: EventKey, outcome: AttemptOutcome)] = []
-                for entry in entries { settlements.append(attempt(entry, random: &random)) }
+                for entry in entries { settlements.append(attempt(entry, over: connections, random: &random)) }
                 // A settlement that fails leaves the claims to lapse: the attempts are made again.
                 _ = outbox.settle(settlements)
             case .success, .failure:
                 // Nothing due (or the store cannot answer now): wait for a change, or look again in a second
-                // for retries falling due.
+                // for retries falling due (and for kept connections to close).
                 lock.withLock {
                     if !state.stopping && state.wakeups == wakeups {
                         state.idle += 1
@@ -125,7 +129,7 @@ public final class WebhookDispatcher: Sendable {
     static let claimsAtOnce = 8
 
     /// One attempt, counted and logged; its settlement is the caller's to write.
-    private func attempt(_ entry: OutboxEntry, random: inout Jitter)
+    private func attempt(_ entry: OutboxEntry, over connections: ReceiverConnections, random: inout Jitter)
         -> (key: EventKey, outcome: AttemptOutcome) {
         let key = entry.event.key
         let attempt = entry.attempts + 1
@@ -133,7 +137,7 @@ public final class WebhookDispatcher: Sendable {
         if let endpoint = configuration.receivers[key.receiver] {
             outcome = configuration.sender.deliver(DimensionEventJSON.encode(entry.event),
                                                    id: OutboxEntryJSON.messageID(key), to: endpoint,
-                                                   secret: configuration.secret)
+                                                   secret: configuration.secret, over: connections)
         } else {
             outcome = DeliveryOutcome(status: nil, reason: "the receiver is no longer configured", elapsed: .zero)
         }

@@ -2,10 +2,11 @@ import HTTP1
 import HTTPClient
 import SystemIO
 
-/// One delivery attempt: a signed `POST` on a connection of its own, blocking the calling thread (a delivery
-/// thread, never an event loop) for at most `timeout`. Only a 2xx delivers (Standard Webhooks' rule); redirects
-/// are not followed but fail the attempt, so a receiver cannot send the signed body elsewhere. The answer is read
-/// up to `maxAnswerBytes` only (its body is never used); a longer one fails the attempt.
+/// One delivery attempt: a signed `POST`, on the calling thread's kept connection to the receiver or a new one,
+/// blocking the thread (a delivery thread, never an event loop) for at most `timeout`, connecting included. Only
+/// a 2xx delivers (Standard Webhooks' rule); redirects are not followed but fail the attempt, so a receiver cannot
+/// send the signed body elsewhere. The answer is read up to `maxAnswerBytes` only (its body is never used); a
+/// longer one fails the attempt.
 public struct WebhookSender: Sendable {
     public var timeout: Duration
     public var maxAnswerBytes: Int
@@ -19,9 +20,11 @@ public struct WebhookSender: Sendable {
     }
 
     /// `id`: the message's id, the same on every attempt (receivers deduplicate by it), visible ASCII.
-    /// `timestamp`: seconds since the epoch, this attempt's.
+    /// `timestamp`: seconds since the epoch, this attempt's. `connections`: the calling thread's; by default
+    /// none is kept after the attempt.
     public func deliver(_ body: [UInt8], id: String, timestamp: Int = Clock.epochSecondsCoarse(),
-                        to endpoint: WebhookEndpoint, secret: WebhookSecret) -> DeliveryOutcome {
+                        to endpoint: WebhookEndpoint, secret: WebhookSecret,
+                        over connections: ReceiverConnections = ReceiverConnections()) -> DeliveryOutcome {
         let start = Clock.monotonicMicroseconds()
         func outcome(_ status: Int?, _ reason: String) -> DeliveryOutcome {
             DeliveryOutcome(status: status, reason: reason, elapsed: .microseconds(Clock.monotonicMicroseconds() - start))
@@ -33,14 +36,13 @@ public struct WebhookSender: Sendable {
         var head = "POST \(url.pathAndQuery) HTTP/1.1\r\nHost: \(url.hostHeader)\r\nUser-Agent: capacityd-webhook\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in secret.headers(id: id, timestamp: timestamp, body: body) { head += "\(name): \(value)\r\n" }
-        head += "Connection: close\r\n\r\n"
+        head += "\r\n"
         let components = timeout.components
-        let exchange = HTTPExchange(
-            host: url.host, port: url.port, security: url.scheme == .https ? .tls(trustFile: trustFile) : .plain,
-            timeoutMilliseconds: components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000,
-            maxResponseBytes: maxAnswerBytes, refuseAddress: endpoint.refusedAddress)
+        let deadline = start / 1000 + components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
         do {
-            let response = try exchange.send(Array(head.utf8) + body, method: .post)
+            let response = try connections.send(
+                Array(head.utf8) + body, to: url, security: url.scheme == .https ? .tls(trustFile: trustFile) : .plain,
+                refuseAddress: endpoint.refusedAddress, deadline: deadline, maxAnswerBytes: maxAnswerBytes)
             switch response.status {
             case 200...299: return outcome(response.status, "status \(response.status)")
             case 300...399: return outcome(response.status, "status \(response.status): redirects are not followed")

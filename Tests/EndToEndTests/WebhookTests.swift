@@ -90,6 +90,42 @@ struct WebhookTests {
                 "\(lines)")
     }
 
+    /// Fails if consecutive changes are not delivered in order over fewer connections than deliveries: one delivery
+    /// thread keeps its connection to the receiver from one attempt to the next. Not asserted to be one connection:
+    /// a run slowed by a sanitizer may leave more than the idle limit between two changes.
+    @Test func consecutiveDeliveriesShareAConnection() throws {
+        let receiver = try WebhookReceiver(secret: Self.secret)
+        let server = try Self.server(["http://127.0.0.1:\(receiver.port)/hook"], ["--webhook-concurrency", "1"])
+        defer { _ = server.stop() }
+        for desired in 1...5 {
+            #expect(try patch(server.baseURL + Self.path + "kept", #"{"desiredCapacity": \#(desired)}"#).status == 200)
+        }
+        let entries = try Self.deliveries(receiver, count: 5)
+        #expect(entries.count == 5 && entries.allSatisfy { $0["verified"] as? Bool == true }, "\(entries)")
+        #expect(entries.compactMap { (Self.data($0)["dimension"] as? [String: Any])?["desiredCapacity"] as? Double } == [1, 2, 3, 4, 5])
+        let peers = entries.compactMap { $0["peer"] as? Int }
+        #expect(peers.count == 5 && Set(peers).count < 5, "\(peers)")
+    }
+
+    /// Fails if a delivery on a kept connection the receiver had closed (here after every answer, without saying
+    /// so) fails its attempt, instead of being sent again at once on a new connection within it.
+    @Test func aKeptConnectionTheReceiverClosedIsReplaced() throws {
+        let receiver = try WebhookReceiver(secret: Self.secret, ["--close-after-each"])
+        let server = try Self.server(["http://127.0.0.1:\(receiver.port)/hook"], ["--webhook-concurrency", "1"])
+        defer { _ = server.stop() }
+        for desired in 1...5 {
+            #expect(try patch(server.baseURL + Self.path + "closed", #"{"desiredCapacity": \#(desired)}"#).status == 200)
+        }
+        let entries = try Self.deliveries(receiver, count: 5)
+        #expect(entries.count == 5 && entries.allSatisfy { $0["verified"] as? Bool == true && $0["status"] as? Int == 200 },
+                "\(entries)")
+        #expect(Set(entries.compactMap { $0["peer"] as? Int }).count == 5)
+        #expect(server.stop() == 0)
+        let lines = server.stdout.split(separator: "\n").filter { $0.contains("\"webhook\": ") }
+        #expect(lines.count == 5 && lines.allSatisfy { $0.contains("\"attempt\": 1,") && $0.contains("\"outcome\": \"delivered\"") },
+                "\(lines)")
+    }
+
     /// Fails if an acknowledged change's event is lost when capacityd is killed before delivering it, or if it
     /// arrives after the restart under another webhook-id; or if a burst of changes to one id arrives out of order.
     @Test func undeliveredEventsSurviveKillNineAndArriveInOrder() throws {

@@ -3,12 +3,15 @@
 and logs one JSON line per delivery. Listens on 127.0.0.1; prints the port it bound as its first line of stdout.
 
   webhook-receiver.py --secret whsec_... --log FILE [--port 0] [--statuses 200] [--delay 0]
-                      [--answer-bytes 0] [--tls-cert PEM --tls-key PEM]
+                      [--answer-bytes 0] [--close-after-each] [--tls-cert PEM --tls-key PEM]
 
 --statuses: the status of each answer in turn, the last one repeated (500,500,200); a 3xx carries a Location.
 --delay: seconds to wait before answering (to test the sender's timeout). --answer-bytes: the answer's body size.
+Connections persist (HTTP/1.1) unless --close-after-each: then each is closed after its answer without saying so
+(no Connection: close), as by a server whose idle timeout ends just as the client sends its next request.
 Each log line: {"id", "verified", "error", "status", "path", "headers" (names lower-cased), "body" (text),
-"received" (seconds since the epoch, when the request's body was in)}.
+"received" (seconds since the epoch, when the request's body was in), "peer" (the sender's port: one per
+connection)}.
 """
 import argparse
 import http.server
@@ -27,6 +30,7 @@ options.add_argument("--port", type=int, default=0)
 options.add_argument("--statuses", default="200")
 options.add_argument("--delay", type=float, default=0)
 options.add_argument("--answer-bytes", type=int, default=0)
+options.add_argument("--close-after-each", action="store_true")
 options.add_argument("--tls-cert")
 options.add_argument("--tls-key")
 arguments = options.parse_args()
@@ -55,15 +59,16 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             with open(arguments.log, "a") as log:
                 log.write(json.dumps({"id": headers.get("webhook-id"), "verified": verified, "error": error,
                                       "status": status, "path": self.path, "headers": headers,
-                                      "body": body.decode("utf-8", "replace"), "received": received}) + "\n")
+                                      "body": body.decode("utf-8", "replace"), "received": received,
+                                      "peer": self.client_address[1]}) + "\n")
         time.sleep(arguments.delay)
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("Location", "http://127.0.0.1:1/elsewhere")
         self.send_header("Content-Length", str(arguments.answer_bytes))
-        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(b"x" * arguments.answer_bytes)
+        self.close_connection = arguments.close_after_each
 
     def log_message(self, *_):
         pass

@@ -37,6 +37,19 @@ struct WebhookSenderTLSTests {
         #expect(delivery["verified"] as? Bool == true && delivery["id"] as? String == "msg_tls", "\(delivery)")
     }
 
+    /// The second attempt skips the handshake: it comes from the first one's port.
+    @Test func consecutiveAttemptsShareOneConnection() throws {
+        let receiver = try receiver()
+        let sender = WebhookSender(timeout: .seconds(5), trustFile: directory + "/certificate.pem")
+        let endpoint = try WebhookEndpoint("https://localhost:\(receiver.port)/")
+        let connections = ReceiverConnections()
+        let outcomes = ["msg_1", "msg_2"].map { sender.deliver(body, id: $0, to: endpoint, secret: secret, over: connections) }
+        #expect(outcomes.allSatisfy { $0.isDelivered }, "\(outcomes)")
+        let deliveries = try receiver.deliveries()
+        #expect(deliveries.count == 2 && deliveries.allSatisfy { $0["verified"] as? Bool == true }, "\(deliveries)")
+        #expect(Set(deliveries.map { $0["peer"] as? Int }).count == 1, "\(deliveries)")
+    }
+
     /// Not in the system's store, or not the name the certificate is for: no connection, nothing delivered.
     @Test(arguments: [(false, "localhost"), (true, "127.0.0.1")])
     func refusedWithoutTrust(_ trusted: Bool, _ host: String) throws {
