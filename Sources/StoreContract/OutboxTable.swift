@@ -14,9 +14,14 @@ public struct OutboxTable: Sendable {
     /// Claimed events, with when their lease ends. Not durable: a restart lets every claim lapse.
     private var claims: [EventKey: Int64] = [:]
     /// Per id and receiver, the revisions of its pending (not dropped) entries, ascending: only the first may be
-    /// claimed. A claim looks at these heads, not at every entry: a receiver that falls behind leaves thousands of
-    /// entries, and a claim is made for every delivery.
+    /// claimed.
     private var pendingRevisions: [FirstKey: [UInt64]] = [:]
+    /// The heads (first pending entries) by when each may be claimed: its due time, or its claim's end. A claim is
+    /// made for every delivery, thousands a second, while a receiver that falls behind leaves thousands of ids
+    /// waiting: a claim takes what it needs from the top instead of looking at every head. Pushed on every change
+    /// of a head, never updated in place: an element that no longer says when its entry may be claimed (settled,
+    /// claimed again, no longer the head) is dropped when it comes up.
+    private var claimable = MinHeap<Candidate>()
 
     public init() {}
 
@@ -36,11 +41,26 @@ public struct OutboxTable: Sendable {
             entries[key] = entry
             claims[key] = nil
             if entry.dropped { forget(key) } else { remember(key) }
+            offerHead(of: FirstKey(id: key.id, receiver: key.receiver))
         case .remove(let key):
             entries[key] = nil
             claims[key] = nil
             forget(key)
+            offerHead(of: FirstKey(id: key.id, receiver: key.receiver))
         }
+    }
+
+    /// The head of `group`, if any, as a candidate from when it may be claimed.
+    private mutating func offerHead(of group: FirstKey) {
+        guard let revision = pendingRevisions[group]?.first else { return }
+        let key = EventKey(id: group.id, revision: revision, receiver: group.receiver)
+        if let at = claimableAt(key) { claimable.push(Candidate(at: at, key: key)) }
+    }
+
+    /// When `key` may be claimed, if it is pending: its due time, or its claim's end if later.
+    private func claimableAt(_ key: EventKey) -> Int64? {
+        guard let entry = entries[key], !entry.dropped else { return nil }
+        return max(entry.dueAt, claims[key] ?? .min)
     }
 
     private mutating func remember(_ key: EventKey) {
@@ -61,17 +81,20 @@ public struct OutboxTable: Sendable {
     }
 
     /// Claims up to `limit` entries due by `now`: for each id and receiver, only the pending entry of the lowest
-    /// revision, and only if its last claim has lapsed. The oldest due first.
+    /// revision, and only if its last claim has lapsed. The one claimable soonest first: the oldest due, or whose
+    /// claim lapsed first.
     public mutating func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> [OutboxEntry] {
-        var heads: [OutboxEntry] = []
-        for (group, revisions) in pendingRevisions {
-            let key = EventKey(id: group.id, revision: revisions[0], receiver: group.receiver)
-            guard let entry = entries[key], entry.dueAt <= now, claims[key].map({ $0 <= now }) ?? true else { continue }
-            heads.append(entry)
+        var due: [OutboxEntry] = []
+        while due.count < limit, let candidate = claimable.min, candidate.at <= now {
+            claimable.popMin()
+            let key = candidate.key
+            guard pendingRevisions[FirstKey(id: key.id, receiver: key.receiver)]?.first == key.revision,
+                  claimableAt(key) == candidate.at, let entry = entries[key] else { continue }
+            claims[key] = now + leaseMilliseconds
+            claimable.push(Candidate(at: now + leaseMilliseconds, key: key))
+            due.append(entry)
         }
-        let due = heads.sorted { $0.dueAt < $1.dueAt }.prefix(limit)
-        for entry in due { claims[entry.event.key] = now + leaseMilliseconds }
-        return Array(due)
+        return due
     }
 
     /// What `outcome` makes of the entry `key`; nil when there is no such entry (settled already).
@@ -118,5 +141,13 @@ public struct OutboxTable: Sendable {
     private struct FirstKey: Hashable {
         let id: DimensionID
         let receiver: String
+    }
+
+    private struct Candidate: Comparable, Sendable {
+        let at: Int64
+        let key: EventKey
+
+        static func < (a: Candidate, b: Candidate) -> Bool { a.at < b.at }
+        static func == (a: Candidate, b: Candidate) -> Bool { a.at == b.at && a.key == b.key }
     }
 }
