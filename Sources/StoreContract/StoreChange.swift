@@ -13,17 +13,24 @@ public enum StoreChange: Sendable, Equatable {
 
 /// Holds a store's one observer of changes, and tells it of them.
 public final class ChangeObservers: Sendable {
-    private let observer = Locked<(@Sendable (StoreChange) -> Void)?>(nil)
+    /// The closure inside a struct of its own: a bare function type kept in `Locked` and handed to `withLock`'s
+    /// `inout` comes back wrapped in two more conversion thunks on every access, so each change told would call one
+    /// pair of frames deeper than the last, until the thread's stack ran out.
+    private struct Observer: Sendable {
+        let body: @Sendable (StoreChange) -> Void
+    }
+
+    private let observer = Locked<Observer?>(nil)
 
     public init() {}
 
     public func set(_ body: @escaping @Sendable (StoreChange) -> Void) {
-        observer.withLock { $0 = body }
+        observer.withLock { $0 = Observer(body: body) }
     }
 
     /// Tells the observer, if there is one, of each change in order. Never called with a store's lock held.
     public func tell(_ changes: [StoreChange]) {
-        guard !changes.isEmpty, let body = observer.withLock({ $0 }) else { return }
-        for change in changes { body(change) }
+        guard !changes.isEmpty, let observer = observer.withLock({ $0 }) else { return }
+        for change in changes { observer.body(change) }
     }
 }
