@@ -39,6 +39,8 @@ extension PostgresStore {
     /// `keepingEvents`: each row written also makes one outbox event per receiver (`$3`, a JSON array of their
     /// URLs) made at `$2` (epoch milliseconds), in the same statement and so the same commit as the change.
     static func batchStatement(keepingEvents: Bool) -> String {
+        // The state each written row's events carry, only where there are events: building it costs.
+        let state = keepingEvents ? ", \(stateObject(of: "d")) AS state" : ""
         let events = !keepingEvents ? "" : """
             , events AS (
                 INSERT INTO \(Schema.eventsTable) (id, revision, receiver, dimension, previous, made_at, due_at)
@@ -66,8 +68,7 @@ extension PostgresStore {
                 FROM input i
                 WHERE i.write AND i.expected > 0 AND d.id = i.id AND d.revision = i.expected
                   AND d.id IN (SELECT id FROM locked)
-                RETURNING d.id, d.revision, \(stateObject(of: "d")) AS state,
-                          \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
+                RETURNING d.id, d.revision\(state), \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
             ), inserted AS (
                 INSERT INTO \(Schema.dimensionsTable) AS d
                     (id, revision, version, resource_name, dimension_name, actual_capacity, desired_capacity,
@@ -76,8 +77,7 @@ extension PostgresStore {
                        i.actual_capacity, i.desired_capacity, i.scaling_status, i.failure_reason
                 FROM input i WHERE i.write AND i.expected = 0 ORDER BY i.id
                 ON CONFLICT (id) DO NOTHING
-                RETURNING d.id, d.revision, \(stateObject(of: "d")) AS state,
-                          \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
+                RETURNING d.id, d.revision\(state), \(ChangeNotification.sent(revision: "d.revision", id: "d.id"))
             )\(events)
             SELECT i.slot, coalesce(u.revision, n.revision),
                    coalesce(lk.revision, c.revision), coalesce(lk.version, c.version),
