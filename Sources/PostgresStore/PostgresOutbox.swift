@@ -18,21 +18,26 @@ import SystemIO
 ///   connection of their own, one at a time, never through the pool that serves requests. A broken connection is
 ///   dropped and made again by the next call.
 /// - **Figures from the last claim.** `/metrics` must not wait for the database, so each claim also counts the
-///   table, at most every `figuresMaxAgeMicroseconds`, and `outboxFigures` answers from that count.
+///   table, at most every `figuresMaxAgeMicroseconds`, and `outboxFigures` answers from that count, under a lock
+///   of its own that no statement holds.
 final class PostgresOutbox: EventOutbox, @unchecked Sendable {
     private let settings: DatabaseSettings
     /// The receivers as the statements take them: a JSON array of their URLs.
     let receiversJSON: String
     private let writeFault: (@Sendable () -> String?)?
 
+    /// Held for a statement, or a connection being made: by delivery threads and commands, never an event loop.
     private let lock = ConditionLock()
     // Guarded by `lock`:
     private var connection: DatabaseConnection?
     private var closed = false
-    private var counted: (figures: OutboxFigures, oldestMadeAt: Int64?, at: Int64)?
+
+    /// The last count, and when it was taken (`Clock.monotonicMicroseconds()`).
+    private let counted = Locked<(figures: OutboxFigures, oldestMadeAt: Int64?, at: Int64)?>(nil)
 
     /// How old the figures `/metrics` shows may be: claims are made at least every second while deliveries run.
-    static let figuresMaxAgeMicroseconds: Int64 = 1_000_000
+    /// A count reads every row, so not at every claim.
+    static let figuresMaxAgeMicroseconds: Int64 = 5_000_000
 
     init(settings: DatabaseSettings, receivers: [String], writeFault: (@Sendable () -> String?)?) {
         self.settings = settings
@@ -60,7 +65,8 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
             let rows = try connection.execute(Self.claimStatement,
                                               [String(now), String(limit), String(leaseMilliseconds), receiversJSON])
             let entries = try rows.map(Self.entry)
-            try countIfStale(on: connection)
+            // The claims are made: a count that fails leaves the last one in place rather than losing them.
+            try? countIfStale(on: connection)
             return entries.sorted { $0.dueAt < $1.dueAt }
         }
     }
@@ -104,12 +110,10 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
     }
 
     func outboxFigures(now: Int64) -> OutboxFigures {
-        lock.withLock {
-            guard let counted else { return OutboxFigures() }
-            var figures = counted.figures
-            figures.oldestPendingAgeMilliseconds = counted.oldestMadeAt.map { max(0, now - $0) } ?? 0
-            return figures
-        }
+        guard let counted = counted.withLock({ $0 }) else { return OutboxFigures() }
+        var figures = counted.figures
+        figures.oldestPendingAgeMilliseconds = counted.oldestMadeAt.map { max(0, now - $0) } ?? 0
+        return figures
     }
 
     // MARK: The connection
@@ -122,7 +126,9 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
                 if connection == nil { connection = try DatabaseConnection(settings, applicationName: "capacityd-webhooks") }
                 return .success(try body(connection!))
             } catch {
-                if !(connection?.isUsable ?? false) { connection = nil }
+                // Kept only after a refusal: a statement that got no answer leaves libpq waiting for it, and every
+                // later one would fail on that connection.
+                if !(error.isRefusal && connection?.isUsable == true) { connection = nil }
                 return .failure(.unavailable(cause: error.description))
             }
         }
@@ -137,12 +143,13 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
     /// Counts the table for `outboxFigures` unless the last count is recent. Called under `lock`.
     private func countIfStale(on connection: DatabaseConnection) throws(DatabaseError) {
         let now = Clock.monotonicMicroseconds()
-        if let counted, now - counted.at < Self.figuresMaxAgeMicroseconds { return }
+        if let last = counted.withLock({ $0 }), now - last.at < Self.figuresMaxAgeMicroseconds { return }
         let row = try connection.execute(Self.countStatement).first ?? []
         var figures = OutboxFigures()
         figures.pending = row.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         figures.dropped = row.count > 1 ? row[1].flatMap { Int($0) } ?? 0 : 0
-        counted = (figures, row.count > 2 ? row[2].flatMap { Int64($0) } : nil, now)
+        let oldest = row.count > 2 ? row[2].flatMap { Int64($0) } : nil
+        counted.withLock { $0 = (figures, oldest, now) }
     }
 
     // MARK: Statements
@@ -153,20 +160,18 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
         \(PostgresStore.stateColumns(in: "e.dimension")), \(PostgresStore.stateColumns(in: "e.previous"))
         """
 
-    /// `$1` now, `$2` the limit, `$3` the lease, `$4` the receivers. The heads are each id's and receiver's lowest
-    /// pending revision; of those, the due and unclaimed ones, oldest due first, are locked (skipping any another
-    /// instance is claiming now) and stamped. The conditions on the row itself sit on `e`, so PostgreSQL checks
-    /// them again on its newest version once it has the lock: a row another instance claimed or settled in the
-    /// meantime is not taken.
+    /// `$1` now, `$2` the limit, `$3` the lease, `$4` the receivers. Rows due and unclaimed, oldest due first
+    /// (`capacityd_events_due`), each only if no earlier revision of its id is pending for its receiver (the
+    /// primary key answers that), are locked, skipping any another instance is claiming now, and stamped. Every
+    /// condition sits on the row itself, so PostgreSQL checks them again on its newest version once it has the
+    /// lock: a row another instance claimed or settled in the meantime is not taken.
     static let claimStatement = """
-        WITH heads AS (
-            SELECT DISTINCT ON (id, receiver) id, receiver, revision FROM \(Schema.eventsTable)
-            WHERE NOT dropped AND receiver IN (SELECT jsonb_array_elements_text($4::jsonb))
-            ORDER BY id, receiver, revision
-        ), due AS (
+        WITH due AS (
             SELECT e.id, e.receiver, e.revision FROM \(Schema.eventsTable) e
-            JOIN heads h ON h.id = e.id AND h.receiver = e.receiver AND h.revision = e.revision
             WHERE NOT e.dropped AND e.due_at <= $1::bigint AND e.claimed_until <= $1::bigint
+              AND e.receiver IN (SELECT jsonb_array_elements_text($4::jsonb))
+              AND NOT EXISTS (SELECT 1 FROM \(Schema.eventsTable) p
+                              WHERE p.id = e.id AND p.receiver = e.receiver AND p.revision < e.revision AND NOT p.dropped)
             ORDER BY e.due_at LIMIT $2::int
             FOR UPDATE OF e SKIP LOCKED
         )

@@ -52,6 +52,7 @@ public enum Schema {
                 PRIMARY KEY (id, receiver, revision)
             )
             """,
+            "CREATE INDEX capacityd_events_due ON capacityd_events (due_at) WHERE NOT dropped",
         ],
     ]
 
