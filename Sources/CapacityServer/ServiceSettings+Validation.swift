@@ -73,7 +73,8 @@ extension ServiceSettings {
         }
         try check(maxWait >= 1 && maxWait <= 86400, "\(.maxWait) must be between 1 and 86400 seconds")
         try check(maxWaiting >= 0, "\(.maxWaiting) must be 0 or more")
-        for url in webhookURLs {
+        for (index, url) in webhookURLs.enumerated() {
+            try check(!webhookURLs[..<index].contains(url), "\(.webhookURLs) \(url) is given twice")
             do {
                 _ = try WebhookEndpoint(url)
             } catch {

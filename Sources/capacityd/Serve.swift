@@ -81,7 +81,7 @@ enum ServeOptions {
         .value("write-timeout", \.writeTimeout, help: "Seconds a response may wait for a client that does not read it."),
         .value("shutdown-grace", \.shutdownGrace, help: "Seconds in-flight requests get after SIGTERM before connections are cut."),
         .value("max-wait", \.maxWait, help: "Longest wait, in seconds, of a long-poll (a production-mode GET with If-None-Match and Prefer: wait=N); kept below --idle-timeout."),
-        .repeatable("webhook-url", \.webhookURLs, help: "Receiver of a signed webhook (Standard Webhooks) for every durable change of a dimension: https, or http to loopback or a private network. Repeat for more. Needs --webhook-secret or --webhook-secret-file, and the file store."),
+        .repeatable("webhook-url", \.webhookURLs, help: "Receiver of a signed webhook (Standard Webhooks) for every durable change of a dimension: https, or http to loopback or a private network. Repeat for more. Needs --webhook-secret or --webhook-secret-file. Instances sharing a database should name the same receivers."),
         .value("webhook-secret", \.webhookSecret, help: "The receivers' signing secret, whsec_<base64 of 24 to 64 bytes>."),
         .value("webhook-secret-file", \.webhookSecretFile, help: "File holding the signing secret (whsec_…), instead of --webhook-secret."),
         .value("webhook-timeout", \.webhookTimeout, help: "Seconds one delivery attempt may take: connect, send, and the answer (read up to 64 KiB)."),
