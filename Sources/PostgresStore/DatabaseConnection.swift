@@ -15,7 +15,9 @@ final class DatabaseConnection: @unchecked Sendable {
     private(set) var lostBecause: String?
 
     /// Connects, then sets the session up in one round trip: `synchronous_commit=on` whatever the server's default
-    /// (an acknowledged change must survive a crash of the database), and the statement and lock timeouts.
+    /// (an acknowledged change must survive a crash of the database), the statement and lock timeouts, and
+    /// `extra_float_digits=3`, so a capacity turned into text or JSON by the server (an outbox event's state) is
+    /// its shortest exact form whatever a role's or database's default.
     /// `applicationName` names the session in `pg_stat_activity` unless the URL or `PGAPPNAME` names it.
     init(_ settings: DatabaseSettings, applicationName: String = "capacityd") throws(DatabaseError) {
         let pq: LibPQ
@@ -48,7 +50,7 @@ final class DatabaseConnection: @unchecked Sendable {
             throw .connect("cannot make the connection non-blocking")
         }
         do {
-            _ = try execute("SELECT set_config('synchronous_commit', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false), set_config('client_min_messages', 'warning', false)",
+            _ = try execute("SELECT set_config('synchronous_commit', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false), set_config('client_min_messages', 'warning', false), set_config('extra_float_digits', '3', false)",
                             ["\(settings.statementTimeoutMilliseconds)ms", "\(settings.lockTimeoutMilliseconds)ms"])
         } catch {
             throw .connect(error.description)

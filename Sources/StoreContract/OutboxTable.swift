@@ -84,6 +84,8 @@ public struct OutboxTable: Sendable {
     /// revision, and only if its last claim has lapsed. The one claimable soonest first: the oldest due, or whose
     /// claim lapsed first.
     public mutating func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> [OutboxEntry] {
+        // A claim must end after `now`: the heap would otherwise hand the same entry out again at once.
+        precondition(leaseMilliseconds > 0, "a claim's lease must be positive")
         var due: [OutboxEntry] = []
         while due.count < limit, let candidate = claimable.min, candidate.at <= now {
             claimable.popMin()
