@@ -1,6 +1,5 @@
 import StoreContract
 @testable import PostgresStore
-import PostgresTestServer
 import Scaling
 import SystemIO
 import Testing
@@ -26,40 +25,34 @@ struct PostgresLockedWriteTests {
     /// its events.
     @Test(arguments: states)
     func aLockedWriteStoresTheStateExactly(_ state: Dimension) throws {
-        let server = PostgresTestServer.shared
-        let settings = DatabaseSettings(url: try server.createDatabase(), poolSize: 1)
-        defer { server.dropDatabase(url: settings.url) }
-        _ = try PostgresStore.migrate(settings)
-        var options = PostgresStore.Options()
-        options.eventReceivers = ["http://127.0.0.1/hook"]
-        let store = try PostgresStore(settings: settings, options: options)
-        defer { store.close() }
-        let connection = try DatabaseConnection(settings)
+        try withOnePostgresStore { store, settings in
+            let connection = try DatabaseConnection(settings)
 
-        func writeLocked(_ dimension: Dimension) throws {
-            let result = Locked<Result<DimensionChange, ScalingError>?>(nil)
-            var work = PostgresStore.Work(operation: .update(dimension.id, DimensionImport(dimension, overwrite: true)) { outcome in
-                result.withLock { $0 = outcome }
-            })
-            #expect(store.serveLocked(&work, on: connection))
-            let change = try #require(result.withLock { $0 }).get()
-            #expect(change.after == dimension)
-        }
-        func row() throws -> Dimension? {
-            let rows = try connection.execute(
-                "SELECT revision, \(PostgresStore.columns) FROM \(Schema.dimensionsTable) WHERE id = $1", [state.id.value])
-            return PostgresStore.state(in: try #require(rows.first), from: 0, id: state.id)?.dimension
-        }
+            func writeLocked(_ dimension: Dimension) throws {
+                let result = Locked<Result<DimensionChange, ScalingError>?>(nil)
+                var work = PostgresStore.Work(operation: .update(dimension.id, DimensionImport(dimension, overwrite: true)) { outcome in
+                    result.withLock { $0 = outcome }
+                })
+                #expect(store.serveLocked(&work, on: connection))
+                let change = try #require(result.withLock { $0 }).get()
+                #expect(change.after == dimension)
+            }
+            func row() throws -> Dimension? {
+                let rows = try connection.execute(
+                    "SELECT revision, \(PostgresStore.columns) FROM \(Schema.dimensionsTable) WHERE id = $1", [state.id.value])
+                return PostgresStore.state(in: try #require(rows.first), from: 0, id: state.id)?.dimension
+            }
 
-        var other = state
-        other.desiredCapacity = state.desiredCapacity + 1
-        other.failureReason = state.failureReason == nil ? "other" : nil
-        try writeLocked(other)
-        #expect(try row() == other)
-        try writeLocked(state)
-        #expect(try row() == state)
-        let events = try #require(store.outbox).outboxEntries().get()
-        #expect(events.map(\.event.dimension) == [other, state] && events.map(\.event.previous) == [nil, other])
-        #expect(events.last?.event.dimension.revision == (try row())?.revision)
+            var other = state
+            other.desiredCapacity = state.desiredCapacity + 1
+            other.failureReason = state.failureReason == nil ? "other" : nil
+            try writeLocked(other)
+            #expect(try row() == other)
+            try writeLocked(state)
+            #expect(try row() == state)
+            let events = try #require(store.outbox).outboxEntries().get()
+            #expect(events.map(\.event.dimension) == [other, state] && events.map(\.event.previous) == [nil, other])
+            #expect(events.last?.event.dimension.revision == (try row())?.revision)
+        }
     }
 }

@@ -1,6 +1,5 @@
 import Glibc
 @testable import PostgresStore
-import PostgresTestServer
 import Scaling
 import StoreContract
 import SystemIO
@@ -13,27 +12,21 @@ struct PostgresOutboxConnectionTests {
     /// that answer there, and every later statement would fail on it. The database's process behind the
     /// connection is stopped (SIGSTOP) for one claim, past its deadline, then let go.
     @Test func aConnectionLeftWithoutAnAnswerIsReplaced() throws {
-        let server = PostgresTestServer.shared
-        let settings = DatabaseSettings(url: try server.createDatabase(), poolSize: 1, statementTimeoutMilliseconds: 300)
-        defer { server.dropDatabase(url: settings.url) }
-        _ = try PostgresStore.migrate(settings)
-        var options = PostgresStore.Options()
-        options.eventReceivers = ["http://127.0.0.1/hook"]
-        let store = try PostgresStore(settings: settings, options: options)
-        defer { store.close() }
-        let outbox = try #require(store.outbox)
-        func claim() -> Result<[OutboxEntry], StoreError> {
-            outbox.claimDue(now: Clock.epochMilliseconds(), limit: 1, leaseMilliseconds: 1_000)
-        }
-        #expect(throws: Never.self) { try claim().get() }
+        try withOnePostgresStore(statementTimeoutMilliseconds: 300) { store, settings in
+            let outbox = try #require(store.outbox)
+            func claim() -> Result<[OutboxEntry], StoreError> {
+                outbox.claimDue(now: Clock.epochMilliseconds(), limit: 1, leaseMilliseconds: 1_000)
+            }
+            #expect(throws: Never.self) { try claim().get() }
 
-        let admin = try DatabaseConnection(settings)
-        let rows = try admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'capacityd-webhooks'")
-        let backend = try #require(rows.first?.first.flatMap { $0.flatMap { Int32($0) } })
-        kill(backend, SIGSTOP)
-        let stalled = claim()
-        kill(backend, SIGCONT)
-        #expect(throws: StoreError.self) { try stalled.get() }
-        #expect(throws: Never.self) { try claim().get() }
+            let admin = try DatabaseConnection(settings)
+            let rows = try admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'capacityd-webhooks'")
+            let backend = try #require(rows.first?.first.flatMap { $0.flatMap { Int32($0) } })
+            kill(backend, SIGSTOP)
+            let stalled = claim()
+            kill(backend, SIGCONT)
+            #expect(throws: StoreError.self) { try stalled.get() }
+            #expect(throws: Never.self) { try claim().get() }
+        }
     }
 }
