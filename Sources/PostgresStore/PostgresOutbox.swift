@@ -95,10 +95,7 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
 
     func outboxEntries() -> Result<[OutboxEntry], StoreError> {
         run { connection throws(DatabaseError) in
-            try connection.execute(Self.entriesStatement).map(Self.entry).sorted { a, b in
-                (a.event.dimension.id, a.event.dimension.revision, a.event.receiver)
-                    < (b.event.dimension.id, b.event.dimension.revision, b.event.receiver)
-            }
+            try connection.execute(Self.entriesStatement).map(Self.entry).sorted(by: OutboxEntry.listedBefore)
         }
     }
 

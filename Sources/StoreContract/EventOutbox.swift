@@ -56,6 +56,14 @@ public struct OutboxEntry: Sendable, Equatable {
     }
 }
 
+extension OutboxEntry {
+    /// The order `EventOutbox.outboxEntries` lists entries in: by id, revision and receiver.
+    public static func listedBefore(_ a: OutboxEntry, _ b: OutboxEntry) -> Bool {
+        (a.event.dimension.id, a.event.dimension.revision, a.event.receiver)
+            < (b.event.dimension.id, b.event.dimension.revision, b.event.receiver)
+    }
+}
+
 /// How a delivery attempt ended, as the outbox records it.
 public enum AttemptOutcome: Sendable, Equatable {
     /// A 2xx: the event is removed.

@@ -27,10 +27,7 @@ public struct OutboxTable: Sendable {
 
     /// The entries sorted by id, revision and receiver.
     public var sorted: [OutboxEntry] {
-        entries.values.sorted { a, b in
-            (a.event.dimension.id, a.event.dimension.revision, a.event.receiver)
-                < (b.event.dimension.id, b.event.dimension.revision, b.event.receiver)
-        }
+        entries.values.sorted(by: OutboxEntry.listedBefore)
     }
 
     /// Applies a settlement, a resend or a new entry; a settlement ends its entry's claim.
