@@ -20,7 +20,12 @@ struct PostgresOutboxConnectionTests {
             #expect(throws: Never.self) { try claim().get() }
 
             let admin = try DatabaseConnection(settings)
-            let rows = try admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'capacityd-webhooks'")
+            // Other suites' outboxes run on the same server at the same time, each on a database of its own.
+            let rows = try admin.execute("""
+                SELECT pid FROM pg_stat_activity
+                WHERE application_name = 'capacityd-webhooks' AND datname = current_database()
+                """)
+            try #require(rows.count == 1)
             let backend = try #require(rows.first?.first.flatMap { $0.flatMap { Int32($0) } })
             kill(backend, SIGSTOP)
             let stalled = claim()
