@@ -255,7 +255,8 @@ final class StoreUnderTest {
             default: nil
             }
         }.first
-        return try #require(written, "\(harness.testDescription) reports no records written", sourceLocation: sourceLocation)
+        let count: UInt64 = try #require(written, "\(harness.testDescription) reports no records written", sourceLocation: sourceLocation)
+        return count
     }
 
     fileprivate func discard() { harness.discard(store) }
