@@ -51,7 +51,7 @@ public enum StoreRecoveryCheck {
             case .lastRevision, .event, .eventDelivered: break
             }
         }
-        let options = FileStore.Options(compactionThresholdBytes: 1)
+        let options = FileStore.Options(compactionThresholdBytes: 1, compactionWaitsForSnapshotSize: false)
         let store: FileStore
         do {
             store = try FileStore(directory: directory.path, options: options)

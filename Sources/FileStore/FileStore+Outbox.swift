@@ -14,7 +14,7 @@ extension FileStore: EventOutbox {
     }
 
     public func outboxEntries() -> Result<[OutboxEntry], StoreError> {
-        .success(lock.withLock { outboxTable.sorted })
+        .success(lock.withLock { Array(outboxTable.entries.values) }.sorted(by: OutboxEntry.listedBefore))
     }
 
     public func outboxFigures(now: Int64) -> OutboxFigures {

@@ -8,6 +8,7 @@ extension FileStore {
         var replay: Replay
         var log: FileDescriptor
         var logSize: Int
+        var snapshotSize: Int
     }
 
     /// Loads the snapshot, replays the log over it, and cuts a torn tail off the log. A damaged snapshot, or a
@@ -19,7 +20,9 @@ extension FileStore {
         do {
             try FileSystem.removeIfPresent(snapshotPath + ".tmp")
             var replay = Replay()
+            var snapshotSize = 0
             if let bytes = try FileSystem.read(snapshotPath) {
+                snapshotSize = bytes.count
                 let scan = RecordFormat.scan(bytes)
                 if let bad = scan.firstBad {
                     throw OpenError(description: "\(snapshotPath) is damaged at byte \(bad.offset): \(bad.reason)")
@@ -39,7 +42,7 @@ extension FileStore {
                 try FileSystem.fsync(log)
             }
             replay.apply(scan.records)
-            return Recovered(replay: replay, log: log, logSize: scan.validLength)
+            return Recovered(replay: replay, log: log, logSize: scan.validLength, snapshotSize: snapshotSize)
         } catch let error as OpenError {
             throw error
         } catch {

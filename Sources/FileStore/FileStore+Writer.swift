@@ -110,10 +110,13 @@ extension FileStore {
             case .lastRevision?, .event?, .eventDelivered?, nil: nil
             }
         })
-        if logSize >= options.compactionThresholdBytes { compact() }
+        if logSize >= options.compactionThresholdBytes && (!options.compactionWaitsForSnapshotSize || logSize >= snapshotSize) {
+            compact()
+        }
     }
 
-    /// Writes the revision counter and every committed dimension to a new snapshot, atomically replaces the old one, and empties the log.
+    /// Writes the revision counter, every committed dimension and every undelivered event to a new snapshot,
+    /// atomically replaces the old one, and empties the log.
     /// A crash at any step leaves a snapshot plus a log whose replay gives the same state (records are whole
     /// states, so replaying one twice is harmless).
     private func compact() {
@@ -127,6 +130,8 @@ extension FileStore {
             file.close()
             try FileSystem.rename(temporary, to: directory + "/" + Self.snapshotName)
             try FileSystem.syncDirectory(directory)
+            snapshotSize = bytes.count
+            lock.withLock { counters.compactions += 1 }
             // Readers learn of the new generation before the log empties: one that read the old one retries.
             logGeneration &+= 1
             publishSyncedLength(0)

@@ -168,7 +168,7 @@ struct FileStoreTests {
         }
         let log = try String(contentsOfFile: directory + "/dimensions.log", encoding: .utf8)
         #expect(log.contains(#"{"deletedDimensionId": "b"}"#))
-        let compacting = try openStore(directory, options: .init(compactionThresholdBytes: 1))
+        let compacting = try openStore(directory, options: .init(compactionThresholdBytes: 1, compactionWaitsForSnapshotSize: false))
         try put(compacting, sample("c"))
         compacting.close()
         let snapshot = try String(contentsOfFile: directory + "/dimensions.snapshot", encoding: .utf8)
@@ -200,7 +200,7 @@ struct FileStoreTests {
     /// again would be at a revision it had before, and an ETag kept from then would match.
     @Test func compactionKeepsTheRevisionCounter() throws {
         let directory = temporaryDirectory()
-        let compacting = try openStore(directory, options: .init(compactionThresholdBytes: 1))
+        let compacting = try openStore(directory, options: .init(compactionThresholdBytes: 1, compactionWaitsForSnapshotSize: false))
         try put(compacting, sample("a"))
         try put(compacting, sample("b"))
         try put(compacting, sample("b", desired: 2))
@@ -216,7 +216,7 @@ struct FileStoreTests {
     /// Fails if a compaction loses an undelivered event, keeps a delivered one, or loses a settlement's state.
     @Test func compactionKeepsTheUndeliveredEvents() throws {
         let directory = temporaryDirectory()
-        var options = FileStore.Options(compactionThresholdBytes: 1)
+        var options = FileStore.Options(compactionThresholdBytes: 1, compactionWaitsForSnapshotSize: false)
         options.eventReceivers = ["http://127.0.0.1/hook"]
         let store = try openStore(directory, options: options)
         try put(store, sample("a"))
@@ -234,6 +234,25 @@ struct FileStoreTests {
         let kept = try reopened.outboxEntries().get()
         #expect(kept.map(\.event.key) == Array(entries.dropFirst()).map(\.event.key))
         #expect(kept.first?.attempts == 1 && kept.first?.dueAt == 42)
+    }
+
+    /// Fails if a snapshot holding a backlog of undelivered events is written again before the log has grown to its
+    /// size: with a receiver down, every few changes would rewrite the whole backlog.
+    @Test func aBacklogIsRewrittenOnlyOnceTheLogHasGrownAsLarge() throws {
+        let directory = temporaryDirectory()
+        var options = FileStore.Options(compactionThresholdBytes: 1)
+        options.eventReceivers = ["http://127.0.0.1/hook"]
+        do {
+            let store = try openStore(directory, options: options)
+            for round in 0..<200 { try put(store, sample("id-\(round % 5)", desired: Double(round))) }
+            store.close()
+            // Nothing is delivered, so each snapshot outgrows the last: a compaction every few writes at first, then
+            // ever fewer (about 10 in all); compacting at every write past the threshold makes 200.
+            #expect((3...20).contains(store.statistics.compactions))
+        }
+        let reopened = try openStore(directory, options: options)
+        defer { reopened.close() }
+        #expect(try reopened.outboxEntries().get().count == 200)
     }
 
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
