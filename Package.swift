@@ -14,7 +14,7 @@ import PackageDescription
 //   delivery attempt, a delivery thread's kept connections) → {Crypto, HTTP1, HTTPClient, SystemIO}.
 // - Wiring: Configuration (a broken setting's message, settings named by field) → nothing; StoreContract (the
 //   DimensionStore contract, MemoryStore) → {Scaling, SystemIO, Metrics}; FileStore → {StoreContract, Scaling,
-//   JSON, SystemIO, Metrics}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
+//   JSON, SystemIO, Metrics, CZlibShims (record checksums)}; PostgresStore → the same, CPostgresShims and Configuration; StoreFactory (the one
 //   target that names a concrete store) → the stores;
 //   ACME → {Crypto, HTTP1, HTTPClient, TLS, JSON, SystemIO}; CapacityAPI → {HTTPServer, HTTP1, Scaling, StoreContract, JSON, Crypto},
 //   never a concrete store; WebhookDelivery (the outbox's events delivered on threads of their own) →
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["HTTP1", "EventLoop", "TLS", "SystemIO", "CSystemShims", "CZlibShims"],
                 swiftSettings: optimized),
         .target(name: "StoreContract", dependencies: ["Scaling", "SystemIO", "Metrics"], swiftSettings: optimized),
-        .target(name: "FileStore", dependencies: ["StoreContract", "Scaling", "JSON", "SystemIO", "Metrics"],
+        .target(name: "FileStore", dependencies: ["StoreContract", "Scaling", "JSON", "SystemIO", "Metrics", "CZlibShims"],
                 swiftSettings: optimized),
         // The store several instances share: PostgreSQL through libpq (Debian's libpq5).
         .target(name: "PostgresStore", dependencies: ["CPostgresShims", "Configuration", "StoreContract", "Scaling", "JSON", "SystemIO", "Metrics"],

@@ -1,14 +1,10 @@
-/// CRC-32 (IEEE 802.3, the polynomial of zlib and gzip), so a torn or corrupted record is told from a whole one.
-enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
+import CZlibShims
 
-    static func checksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+/// CRC-32 (IEEE 802.3, the polynomial of zlib and gzip), so a torn or corrupted record is told from a whole one.
+/// zlib's, which reads several bytes a step: every record written and read is checksummed.
+enum CRC32 {
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        // A record is far below 4 GiB, zlib's limit for one call.
+        UInt32(bytes.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
     }
 }

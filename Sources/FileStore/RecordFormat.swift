@@ -49,7 +49,7 @@ public enum RecordFormat {
     }
 
     private static func appendLine(json: [UInt8], to out: inout [UInt8]) {
-        let crc = CRC32.checksum(json)
+        let crc = CRC32.checksum(json[...])
         let hex = Array("0123456789abcdef".utf8)
         for shift in stride(from: 28, through: 0, by: -4) { out.append(hex[Int((crc >> UInt32(shift)) & 0xF)]) }
         out.append(UInt8(ascii: " "))

@@ -384,6 +384,13 @@ struct RecordFormatTests {
         #expect(scan.validLength == bytes.count)
     }
 
+    /// Fails if the checksum is not CRC-32 (IEEE): the files written by every earlier capacityd carry it.
+    @Test func theChecksumIsCRC32() {
+        #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+        #expect(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)[...]) == 0x414F_A339)
+    }
+
     @Test func everyFlippedByteIsDetected() {
         var bytes: [UInt8] = []
         RecordFormat.appendLine(sample("a"), to: &bytes)
