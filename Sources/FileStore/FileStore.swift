@@ -202,15 +202,14 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         lock.withLock { committed.values.map(\.dimension) }.sorted { $0.id < $1.id }
     }
 
-    /// The revision counter, the committed dimensions and the outbox, as a snapshot keeps them. Copied under the
-    /// lock and sorted after it: the event loops' updates wait for the lock, and a backlog of undelivered events can
-    /// be tens of thousands long.
+    /// The revision counter, the committed dimensions (by id) and the outbox, as a snapshot keeps them. Copied under
+    /// the lock and sorted after it, since the event loops' updates wait for the lock. The events are not sorted:
+    /// replay takes them in any order, and a receiver's backlog can be tens of thousands long.
     func snapshotRecords() -> [StoredRecord] {
         let (last, dimensions, entries) = lock.withLock {
-            (revisions.last, committed.values.map(\.dimension), Array(outboxTable.entries.values))
+            (revisions.last, committed.values.map(\.dimension), outboxTable.entries.values.map { StoredRecord.event($0) })
         }
-        return [.lastRevision(last)] + dimensions.sorted { $0.id < $1.id }.map { .dimension($0) }
-            + entries.sorted(by: OutboxEntry.listedBefore).map { .event($0) }
+        return [.lastRevision(last)] + dimensions.sorted { $0.id < $1.id }.map { .dimension($0) } + entries
     }
 
     /// The events of a change, one per receiver, due at once.

@@ -252,7 +252,13 @@ struct FileStoreTests {
         }
         let reopened = try openStore(directory, options: options)
         defer { reopened.close() }
-        #expect(try reopened.outboxEntries().get().count == 200)
+        let entries = try reopened.outboxEntries().get()
+        #expect(entries.count == 200)
+        // The snapshot keeps the events in no order: each id's first is still the one claimed.
+        let firsts = Dictionary(grouping: entries, by: \.event.key.id).mapValues { $0.map(\.event.key.revision).min()! }
+        let claimed = try reopened.claimDue(now: Clock.epochMilliseconds(), limit: 100, leaseMilliseconds: 1000).get()
+        #expect(claimed.count == firsts.count)
+        #expect(Dictionary(claimed.map { ($0.event.key.id, $0.event.key.revision) }, uniquingKeysWith: min) == firsts)
     }
 
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
