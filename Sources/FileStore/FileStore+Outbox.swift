@@ -9,8 +9,8 @@ extension FileStore: EventOutbox {
         .success(lock.withLock { outboxTable.claimDue(now: now, limit: limit, leaseMilliseconds: leaseMilliseconds) })
     }
 
-    public func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError> {
-        writeOutbox { table in settlements.compactMap { table.settlement($0.key, $0.outcome) } }.map { _ in () }
+    public func settle(_ settlements: [Settlement]) -> Result<Void, StoreError> {
+        writeOutbox { table in settlements.compactMap { table.change(for: $0) } }.map { _ in () }
     }
 
     public func outboxEntries() -> Result<[OutboxEntry], StoreError> {

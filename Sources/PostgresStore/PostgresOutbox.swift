@@ -64,21 +64,27 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
         run { connection throws(DatabaseError) in
             let rows = try connection.execute(Self.claimStatement,
                                               [String(now), String(limit), String(leaseMilliseconds), receiversJSON])
-            let entries = try rows.map(Self.entry)
+            let entries = try rows.map { row throws(DatabaseError) in
+                var entry = try Self.entry(row)
+                entry.claimedUntil = now + leaseMilliseconds
+                return entry
+            }
             // The claims are made: a count that fails leaves the last one in place rather than losing them.
             try? countIfStale(on: connection)
             return entries.sorted { $0.dueAt < $1.dueAt }
         }
     }
 
-    func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError> {
+    func settle(_ settlements: [Settlement]) -> Result<Void, StoreError> {
         guard !settlements.isEmpty else { return .success(()) }
         var json: [UInt8] = [UInt8(ascii: "[")]
-        for (index, (key, outcome)) in settlements.enumerated() {
+        for (index, settlement) in settlements.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
-            Self.appendKey(key, to: &json)
+            Self.appendKey(settlement.key, to: &json)
+            json += Array(",\"claimed_until\":".utf8)
+            JSONWriter.appendInteger(Int(settlement.claimedUntil), to: &json)
             json += Array(",\"outcome\":".utf8)
-            switch outcome {
+            switch settlement.outcome {
             case .delivered: json += Array("\"delivered\"".utf8)
             case .dropped: json += Array("\"dropped\"".utf8)
             case .retry(let at):
@@ -178,10 +184,12 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
         """
 
     /// `$1` a JSON array of settlements (`settle`): a delivered event is deleted, any other outcome counts an
-    /// attempt and ends the claim. A settlement of an event no longer there (settled already) matches nothing.
+    /// attempt and ends the claim, if it is still the claim the attempt was made under. A settlement of an event no
+    /// longer there (settled already) matches nothing.
     static let settleStatement = """
         WITH s AS (
-            SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(id text, revision bigint, receiver text, outcome text, due_at bigint)
+            SELECT * FROM jsonb_to_recordset($1::jsonb)
+                AS s(id text, revision bigint, receiver text, claimed_until bigint, outcome text, due_at bigint)
         ), delivered AS (
             DELETE FROM \(Schema.eventsTable) e USING s
             WHERE s.outcome = 'delivered' AND e.id = s.id AND e.revision = s.revision AND e.receiver = s.receiver
@@ -189,6 +197,7 @@ final class PostgresOutbox: EventOutbox, @unchecked Sendable {
         UPDATE \(Schema.eventsTable) e SET attempts = e.attempts + 1, due_at = coalesce(s.due_at, e.due_at),
             dropped = s.outcome = 'dropped', claimed_until = 0
         FROM s WHERE s.outcome <> 'delivered' AND e.id = s.id AND e.revision = s.revision AND e.receiver = s.receiver
+          AND e.claimed_until = s.claimed_until
         """
 
     static let entriesStatement = "SELECT \(entryColumns) FROM \(Schema.eventsTable) e"

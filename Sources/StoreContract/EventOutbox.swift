@@ -47,12 +47,16 @@ public struct OutboxEntry: Sendable, Equatable {
     public var dueAt: Int64
     /// The last attempt of the schedule failed too: it is kept, not sent, until `resend`.
     public var dropped: Bool
+    /// When the claim `claimDue` returned it under ends (epoch milliseconds); 0 in a listing. Its settlement names
+    /// it: a claim that lapsed and was taken again is told from the claim that took it.
+    public var claimedUntil: Int64
 
-    public init(event: DimensionEvent, attempts: Int = 0, dueAt: Int64, dropped: Bool = false) {
+    public init(event: DimensionEvent, attempts: Int = 0, dueAt: Int64, dropped: Bool = false, claimedUntil: Int64 = 0) {
         self.event = event
         self.attempts = attempts
         self.dueAt = dueAt
         self.dropped = dropped
+        self.claimedUntil = claimedUntil
     }
 }
 
@@ -74,6 +78,25 @@ public enum AttemptOutcome: Sendable, Equatable {
     case dropped
 }
 
+/// How an attempt at an event ended, under which claim: what `EventOutbox.settle` records.
+public struct Settlement: Sendable, Equatable {
+    public var key: EventKey
+    /// The claim the attempt was made under (`OutboxEntry.claimedUntil`); 0 for an event not claimed.
+    public var claimedUntil: Int64
+    public var outcome: AttemptOutcome
+
+    public init(key: EventKey, claimedUntil: Int64, outcome: AttemptOutcome) {
+        self.key = key
+        self.claimedUntil = claimedUntil
+        self.outcome = outcome
+    }
+
+    /// `outcome` for `entry`, under the claim it was returned with.
+    public init(_ entry: OutboxEntry, _ outcome: AttemptOutcome) {
+        self.init(key: entry.event.key, claimedUntil: entry.claimedUntil, outcome: outcome)
+    }
+}
+
 /// The outbox of a store that keeps events: what the webhook dispatcher claims, delivers and settles, on threads of
 /// its own (every call may block on the disk or the database). Proven by the contract suite for every store.
 ///
@@ -84,6 +107,8 @@ public enum AttemptOutcome: Sendable, Equatable {
 ///   for a store several processes share, any other. A claim not settled within its lease lapses (its process died
 ///   mid-delivery), and the event is claimed again. A store several processes share claims only the events of the
 ///   receivers this process was opened with: another process may deliver to receivers this one does not know.
+/// - **Settled by its claim.** A delivery ends an event whoever made it. A failed attempt whose claim lapsed and
+///   was taken again, here or by another process, changes nothing: the new claim is the one under way.
 /// - **Settled durably.** `settle` returns once its outcome is durable.
 public protocol EventOutbox: AnyObject, Sendable {
     /// Up to `limit` events due by `now` (epoch milliseconds), not dropped, not claimed, and first of their id for
@@ -91,8 +116,9 @@ public protocol EventOutbox: AnyObject, Sendable {
     func claimDue(now: Int64, limit: Int, leaseMilliseconds: Int64) -> Result<[OutboxEntry], StoreError>
 
     /// Records how the attempts of claimed events ended, all in one durable write, which ends their claims. An
-    /// event no longer in the outbox (settled already) is left alone.
-    func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError>
+    /// event no longer in the outbox (settled already) is left alone, and so is one claimed again since, unless
+    /// it was delivered.
+    func settle(_ settlements: [Settlement]) -> Result<Void, StoreError>
 
     /// Every event in the outbox, pending and dropped, by id, revision and receiver.
     func outboxEntries() -> Result<[OutboxEntry], StoreError>
@@ -116,8 +142,8 @@ public struct OutboxFigures: Sendable, Equatable {
 }
 
 extension EventOutbox {
-    /// Settles one event.
-    public func settle(_ key: EventKey, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
-        settle([(key, outcome)])
+    /// Settles one event, under the claim it was returned with (none for an entry listed).
+    public func settle(_ entry: OutboxEntry, _ outcome: AttemptOutcome) -> Result<Void, StoreError> {
+        settle([Settlement(entry, outcome)])
     }
 }

@@ -141,9 +141,9 @@ extension MemoryStore: EventOutbox {
         .success(state.withLock { $0.outbox.claimDue(now: now, limit: limit, leaseMilliseconds: leaseMilliseconds) })
     }
 
-    public func settle(_ settlements: [(key: EventKey, outcome: AttemptOutcome)]) -> Result<Void, StoreError> {
+    public func settle(_ settlements: [Settlement]) -> Result<Void, StoreError> {
         state.withLock { state in
-            let changes = settlements.compactMap { state.outbox.settlement($0.key, $0.outcome) }
+            let changes = settlements.compactMap { state.outbox.change(for: $0) }
             guard !changes.isEmpty else { return .success(()) }
             if let failure = write(&state) { return .failure(failure) }
             for change in changes { state.outbox.apply(change) }

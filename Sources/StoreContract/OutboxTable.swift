@@ -91,15 +91,20 @@ public struct OutboxTable: Sendable {
                   claimableAt(key) == candidate.at, let entry = entries[key] else { continue }
             claims[key] = now + leaseMilliseconds
             claimable.push(Candidate(at: now + leaseMilliseconds, key: key))
-            due.append(entry)
+            var claimed = entry
+            claimed.claimedUntil = now + leaseMilliseconds
+            due.append(claimed)
         }
         return due
     }
 
-    /// What `outcome` makes of the entry `key`; nil when there is no such entry (settled already).
-    public func settlement(_ key: EventKey, _ outcome: AttemptOutcome) -> Change? {
+    /// What `settlement` makes of its entry; nil when there is no such entry (settled already), or when the
+    /// attempt failed under a claim that has been followed by another.
+    public func change(for settlement: Settlement) -> Change? {
+        let key = settlement.key
         guard var entry = entries[key] else { return nil }
-        switch outcome {
+        guard settlement.outcome == .delivered || (claims[key] ?? 0) == settlement.claimedUntil else { return nil }
+        switch settlement.outcome {
         case .delivered:
             return .remove(key)
         case .retry(let at):

@@ -107,7 +107,7 @@ public final class WebhookDispatcher: Sendable {
             // A few at a time when many are due (a receiver catching up): their settlements share one write.
             switch outbox.claimDue(now: Clock.epochMilliseconds(), limit: Self.claimsAtOnce, leaseMilliseconds: leaseMilliseconds) {
             case .success(let entries) where !entries.isEmpty:
-                var settlements: [(key: EventKey, outcome: AttemptOutcome)] = []
+                var settlements: [Settlement] = []
                 for entry in entries { settlements.append(attempt(entry, over: connections, random: &random)) }
                 // A settlement that fails leaves the claims to lapse: the attempts are made again.
                 _ = outbox.settle(settlements)
@@ -129,8 +129,7 @@ public final class WebhookDispatcher: Sendable {
     static let claimsAtOnce = 8
 
     /// One attempt, counted and logged; its settlement is the caller's to write.
-    private func attempt(_ entry: OutboxEntry, over connections: ReceiverConnections, random: inout Jitter)
-        -> (key: EventKey, outcome: AttemptOutcome) {
+    private func attempt(_ entry: OutboxEntry, over connections: ReceiverConnections, random: inout Jitter) -> Settlement {
         let key = entry.event.key
         let attempt = entry.attempts + 1
         let outcome: DeliveryOutcome
@@ -159,7 +158,7 @@ public final class WebhookDispatcher: Sendable {
             }
         }
         log?(AttemptLine.encode(key, attempt: attempt, outcome: outcome, settlement: settlement))
-        return (key, settlement)
+        return Settlement(entry, settlement)
     }
 }
 

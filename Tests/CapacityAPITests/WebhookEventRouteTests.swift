@@ -21,8 +21,9 @@ struct WebhookEventRouteTests {
         let harness = try APIHarness(store: store, apiKeys: [key], eventsDue: { wakes.withLock { $0 += 1 } })
         #expect(try harness.patch("/v1/scalableTargetDimensions/web", #"{"desiredCapacity": 2}"#).status == 200)
         let claimed = try store.claimDue(now: Int64.max / 2, limit: 1, leaseMilliseconds: 1).get()
-        let key = try #require(claimed.first).event.key
-        try store.settle(key, .dropped).get()
+        let entry = try #require(claimed.first)
+        try store.settle(entry, .dropped).get()
+        let key = entry.event.key
         return (harness, key, wakes, failing)
     }
 

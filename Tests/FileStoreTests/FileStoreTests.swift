@@ -224,8 +224,8 @@ struct FileStoreTests {
         try put(store, sample("b", desired: 2))
         let entries = try store.outboxEntries().get()
         #expect(entries.count == 3)
-        try store.settle(entries[0].event.key, .delivered).get()
-        try store.settle(entries[1].event.key, .retry(at: 42)).get()  // and compacts
+        try store.settle(entries[0], .delivered).get()
+        try store.settle(entries[1], .retry(at: 42)).get()  // and compacts
         store.close()
         let snapshot = try String(contentsOfFile: directory + "/dimensions.snapshot", encoding: .utf8)
         #expect(snapshot.components(separatedBy: "{\"event\": ").count == 3)
@@ -425,9 +425,9 @@ struct FileStoreReadOnlyTests {
         try put(store, sample("b"))
         let entries = try store.outboxEntries().get()
         #expect(entries.count == 4)
-        try store.settle(entries[0].event.key, .delivered).get()
-        try store.settle(entries[1].event.key, .dropped).get()
-        try store.settle(entries[2].event.key, .retry(at: 42)).get()
+        try store.settle(entries[0], .delivered).get()
+        try store.settle(entries[1], .dropped).get()
+        try store.settle(entries[2], .retry(at: 42)).get()
         let read = try FileStore.readCommittedOutbox(directory: directory)
         #expect(read == (try store.outboxEntries().get()))
         #expect(read.map(\.dropped) == [true, false, false] && read.map(\.attempts) == [1, 1, 0])

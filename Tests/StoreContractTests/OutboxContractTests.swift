@@ -55,7 +55,7 @@ struct OutboxContractTests {
             #expect(claimed.filter { $0.event.dimension.id == id("a") }.allSatisfy { $0.event.dimension.revision == first })
             #expect(try outbox().claimDue(now: now + 1, limit: 10, leaseMilliseconds: 5_000).get().isEmpty)
             let key = EventKey(id: id("a"), revision: first, receiver: receivers[0])
-            try outbox().settle(key, .delivered).get()
+            try outbox().settle(try #require(claimed.first { $0.event.key == key }), .delivered).get()
             let next = try outbox().claimDue(now: now + 2, limit: 10, leaseMilliseconds: 5_000).get()
             #expect(next.map(\.event.key) == [EventKey(id: id("a"), revision: second, receiver: receivers[0])])
             // The other claims lapse: claimed again, and the limit holds.
@@ -75,9 +75,9 @@ struct OutboxContractTests {
             let one = EventKey(id: id("a"), revision: first, receiver: receivers[0])
             let other = EventKey(id: id("a"), revision: first, receiver: receivers[1])
             // Long leases: a settlement ends its claim, so a retry is due at its time, not the lease's end.
-            _ = try outbox().claimDue(now: now, limit: 10, leaseMilliseconds: 60_000).get()
-            try outbox().settle(one, .retry(at: now + 10_000)).get()
-            try outbox().settle(other, .dropped).get()
+            let claimed = try outbox().claimDue(now: now, limit: 10, leaseMilliseconds: 60_000).get()
+            try outbox().settle(try #require(claimed.first { $0.event.key == one }), .retry(at: now + 10_000)).get()
+            try outbox().settle(try #require(claimed.first { $0.event.key == other }), .dropped).get()
             if subject.isDurable { try subject.reopen() }
             let due = try outbox().claimDue(now: now + 1_000, limit: 10, leaseMilliseconds: 60_000).get()
             #expect(due.map(\.event.key) == [EventKey(id: id("a"), revision: second, receiver: receivers[1])])
@@ -93,6 +93,31 @@ struct OutboxContractTests {
             if subject.isDurable { try subject.reopen() }
             let resent = try outbox().outboxEntries().get().first { $0.event.key == other }
             #expect(resent.map { ($0.attempts, $0.dueAt, $0.dropped) }! == (0, now + 20_000, false))
+        }
+    }
+
+    /// Fails if a failed attempt settled after its claim lapsed and the event was claimed again ends the new claim
+    /// (a third claim would then deliver while the second is under way) or counts an attempt, or if a delivery
+    /// settled late is not final.
+    @Test("a late settlement leaves the claim that followed it alone, unless it delivered", arguments: storeHarnesses)
+    func lateSettlement(harness: any StoreHarness) throws {
+        try withOutbox(harness) { subject, outbox in
+            _ = try put(subject.store, sample("a"))
+            let now = Clock.epochMilliseconds() + 1_000
+            let first = try outbox().claimDue(now: now, limit: 10, leaseMilliseconds: 1_000).get()
+            let second = try outbox().claimDue(now: now + 1_000, limit: 10, leaseMilliseconds: 1_000).get()
+            #expect(first.count == 2 && Set(second.map(\.event.key)) == Set(first.map(\.event.key)))
+            let lateRetry = try #require(first.first { $0.event.receiver == receivers[0] })
+            try outbox().settle(lateRetry, .retry(at: now)).get()
+            #expect(try outbox().claimDue(now: now + 1_500, limit: 10, leaseMilliseconds: 1_000).get().isEmpty)
+            #expect(try outbox().outboxEntries().get().allSatisfy { $0.attempts == 0 })
+
+            let current = try #require(second.first { $0.event.key == lateRetry.event.key })
+            try outbox().settle(current, .retry(at: now + 1_200)).get()
+            #expect(try outbox().outboxEntries().get().first { $0.event.key == current.event.key }?.attempts == 1)
+            let lateDelivery = try #require(first.first { $0.event.receiver == receivers[1] })
+            try outbox().settle(lateDelivery, .delivered).get()
+            #expect(try outbox().outboxEntries().get().map(\.event.key) == [current.event.key])
         }
     }
 
@@ -124,7 +149,7 @@ struct OutboxContractTests {
 
             let lapsed = try outboxes[1].claimDue(now: now + 5_000, limit: 100, leaseMilliseconds: 5_000).get()
             #expect(Set(lapsed.map(\.event.key)) == Set(all))
-            try outboxes[0].settle(all.map { ($0, .delivered) }).get()
+            try outboxes[0].settle(all.map { Settlement(key: $0, claimedUntil: 0, outcome: .delivered) }).get()
             #expect(try outboxes[1].outboxEntries().get().isEmpty)
         }
     }
@@ -135,9 +160,8 @@ struct OutboxContractTests {
         try withOutbox(harness) { subject, outbox in
             _ = try put(subject.store, sample("a"))
             let before = try outbox().outboxEntries().get()
-            let key = before[0].event.key
             subject.faults.failNext()
-            #expect(throws: StoreError.self) { try outbox().settle(key, .delivered).get() }
+            #expect(throws: StoreError.self) { try outbox().settle(before[0], .delivered).get() }
             #expect(try outbox().outboxEntries().get() == before)
         }
     }
