@@ -8,13 +8,29 @@
 #   - the same two on PostgreSQL (bench-postgres.sh's throwaway server), with two instances: the PATCH through
 #     one, the delivery from whichever claims it, the long-poll on the other;
 #   - durable PATCH throughput and records per fdatasync with webhooks off and on (wrk, as bench's own row, in
-#     three interleaved rounds, to nginx answering 204 for the receiver);
+#     three interleaved rounds, to nginx answering 204 for the receiver), at 64 connections and at 4;
 #   - RSS with 10,000 long-polls waiting.
 
 loop_pids=()
 stop_loop_bench() {
     for pid in "${loop_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     loop_pids=()
+}
+
+# measure_loop_patch off|on PID PORT: one run_wrk of durable PATCHes at $connections, with the records and syncs
+# the store made meanwhile.
+measure_loop_patch() {
+    local side="$1" pid="$2" port="$3" row records_before syncs_before records_after syncs_after
+    read -r records_before syncs_before <<< "$(store_counts "$port")"
+    row=$(run_wrk "PATCH, webhooks $side" "$pid" "http://127.0.0.1:$port/" "$work/patch.lua")
+    read -r records_after syncs_after <<< "$(store_counts "$port")"
+    printf '%s\t%s\t%d\t%d\n' "$row" "$connections" $((records_after - records_before)) $((syncs_after - syncs_before)) \
+        >> "$work/loop-rounds.tsv"
+}
+
+# store_counts PORT: "RECORDS SYNCS" of the file store behind PORT, from /metrics.
+store_counts() {
+    curl -s "http://127.0.0.1:$1/metrics" | awk '/^capacityd_store_records_total / {r = $2} /^capacityd_store_syncs_total / {s = $2} END {print r + 0, s + 0}'
 }
 
 bench_loop() {
@@ -95,36 +111,42 @@ NGINX
     on_pid=$!; loop_pids+=($on_pid)
     wait_for "http://127.0.0.1:$off_port/time"
     wait_for "http://127.0.0.1:$on_port/time"
+    # Each round at 64 connections, where the one core is the limit, and at 4, where each PATCH waits for its
+    # fdatasync and the disk sets the pace. Records and syncs are counted per run from /metrics.
     local round_seconds=$(( (duration + 4) / 5 ))
-    local saved_duration="$duration"
+    local saved_duration="$duration" saved_connections="$connections"
     duration="$round_seconds"
     : > "$work/loop-rounds.tsv"
     for round in 1 2 3; do
-        run_wrk "PATCH, webhooks off" "$off_pid" "http://127.0.0.1:$off_port/" "$work/patch.lua" >> "$work/loop-rounds.tsv"
-        run_wrk "PATCH, webhooks on" "$on_pid" "http://127.0.0.1:$on_port/" "$work/patch.lua" >> "$work/loop-rounds.tsv"
-        for _ in $(seq 1 600); do
-            curl -s "http://127.0.0.1:$on_port/metrics" | grep -q '^capacityd_webhook_events_pending 0$' && break
-            sleep 0.1
+        for connections in 64 4; do
+            measure_loop_patch off "$off_pid" "$off_port"
+            measure_loop_patch on "$on_pid" "$on_port"
+            for _ in $(seq 1 600); do
+                curl -s "http://127.0.0.1:$on_port/metrics" | grep -q '^capacityd_webhook_events_pending 0$' && break
+                sleep 0.1
+            done
         done
     done
-    duration="$saved_duration"
+    duration="$saved_duration"; connections="$saved_connections"
     local delivered
     delivered=$(curl -s "http://127.0.0.1:$on_port/metrics" | awk '/^capacityd_webhook_attempts_total\{result="delivered"\}/ {print $2}')
     kill -TERM "$off_pid" "$on_pid"; wait "$off_pid" "$on_pid" || true
-    python3 - "$work/loop-rounds.tsv" "$work/loop-off.err" "$work/loop-on.err" "$delivered" <<'PY'
-import re, statistics, sys
+    python3 - "$work/loop-rounds.tsv" "$delivered" <<'PY'
+import statistics, sys
+# name, requests/s, p50, p99, CPU µs, non-2xx, socket errors, connections, records, syncs
 rows = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
-off = [float(r[1]) for r in rows if r[0].endswith("off")]
-on = [float(r[1]) for r in rows if r[0].endswith("on")]
-def per_sync(path):
-    text = open(path).read()
-    records, syncs = re.search(r"records (\d+)", text), re.search(r"syncs (\d+)", text)
-    return int(records.group(1)) / max(int(syncs.group(1)), 1) if records and syncs else float("nan")
-ratios = sorted(b / a for a, b in zip(off, on))
-print(f"durable PATCH, webhooks off: {statistics.median(off):.0f}/s, {per_sync(sys.argv[2]):.1f} records per fdatasync")
-print(f"durable PATCH, webhooks on:  {statistics.median(on):.0f}/s, {per_sync(sys.argv[3]):.1f} records per fdatasync "
-      f"(changes, their events and the settlements), {sys.argv[4]} events delivered")
-print(f"webhooks on / off: {ratios[1]:.2f}x (rounds {ratios[0]:.2f}-{ratios[2]:.2f}); three rounds, each waiting for an empty outbox")
+for connections in ("64", "4"):
+    side = {name: [r for r in rows if r[0] == f"PATCH, webhooks {name}" and r[7] == connections] for name in ("off", "on")}
+    rate = {name: statistics.median(float(r[1]) for r in side[name]) for name in side}
+    per_sync = {name: sum(int(r[8]) for r in side[name]) / max(sum(int(r[9]) for r in side[name]), 1) for name in side}
+    ratios = sorted(float(b[1]) / float(a[1]) for a, b in zip(side["off"], side["on"]))
+    bound = "the core is the limit" if connections == "64" else "each PATCH waits for its fdatasync"
+    print(f"{connections} connections ({bound}):")
+    print(f"  durable PATCH, webhooks off: {rate['off']:.0f}/s, {per_sync['off']:.1f} records per fdatasync")
+    print(f"  durable PATCH, webhooks on:  {rate['on']:.0f}/s, {per_sync['on']:.1f} records per fdatasync "
+          f"(changes, their events and the settlements)")
+    print(f"  webhooks on / off: {ratios[1]:.2f}x (rounds {ratios[0]:.2f}-{ratios[2]:.2f})")
+print(f"three rounds, each waiting for an empty outbox; {sys.argv[2]} events delivered")
 PY
     stop_loop_bench
 }
