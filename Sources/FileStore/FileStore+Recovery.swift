@@ -9,6 +9,7 @@ extension FileStore {
         var log: FileDescriptor
         var logSize: Int
         var snapshotSize: Int
+        var snapshotEvents: Int
     }
 
     /// Loads the snapshot, replays the log over it, and cuts a torn tail off the log. A damaged snapshot, or a
@@ -20,7 +21,7 @@ extension FileStore {
         do {
             try FileSystem.removeIfPresent(snapshotPath + ".tmp")
             var replay = Replay()
-            var snapshotSize = 0
+            var snapshotSize = 0, snapshotEvents = 0
             if let bytes = try FileSystem.read(snapshotPath) {
                 snapshotSize = bytes.count
                 let scan = RecordFormat.scan(bytes)
@@ -28,6 +29,7 @@ extension FileStore {
                     throw OpenError(description: "\(snapshotPath) is damaged at byte \(bad.offset): \(bad.reason)")
                 }
                 replay.apply(scan.records)
+                snapshotEvents = scan.records.count(where: \.isEvent)
             }
             let log = try FileSystem.open(logPath, flags: O_RDWR | O_CREAT)
             let bytes = try FileSystem.read(logPath) ?? []
@@ -42,7 +44,8 @@ extension FileStore {
                 try FileSystem.fsync(log)
             }
             replay.apply(scan.records)
-            return Recovered(replay: replay, log: log, logSize: scan.validLength, snapshotSize: snapshotSize)
+            return Recovered(replay: replay, log: log, logSize: scan.validLength, snapshotSize: snapshotSize,
+                             snapshotEvents: snapshotEvents)
         } catch let error as OpenError {
             throw error
         } catch {

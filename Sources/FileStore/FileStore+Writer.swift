@@ -110,9 +110,15 @@ extension FileStore {
             case .lastRevision?, .event?, .eventDelivered?, nil: nil
             }
         })
-        if logSize >= options.compactionThresholdBytes && (!options.compactionWaitsForSnapshotSize || logSize >= snapshotSize) {
-            compact()
-        }
+        if compactionIsDue { compact() }
+    }
+
+    /// Past the threshold, and past the last snapshot's size too unless half the events it holds have been
+    /// delivered since (`Options.compactionWaitsForSnapshotSize`).
+    private var compactionIsDue: Bool {
+        guard logSize >= options.compactionThresholdBytes else { return false }
+        guard options.compactionWaitsForSnapshotSize, logSize < snapshotSize else { return true }
+        return lock.withLock { outboxTable.entries.count } * 2 < snapshotEvents
     }
 
     /// Writes the revision counter, every committed dimension and every undelivered event to a new snapshot,
@@ -121,7 +127,8 @@ extension FileStore {
     /// states, so replaying one twice is harmless).
     private func compact() {
         var bytes: [UInt8] = []
-        for record in snapshotRecords() { RecordFormat.appendLine(record, to: &bytes) }
+        let records = snapshotRecords()
+        for record in records { RecordFormat.appendLine(record, to: &bytes) }
         let temporary = directory + "/" + Self.snapshotName + ".tmp"
         do {
             let file = try FileSystem.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
@@ -131,6 +138,7 @@ extension FileStore {
             try FileSystem.rename(temporary, to: directory + "/" + Self.snapshotName)
             try FileSystem.syncDirectory(directory)
             snapshotSize = bytes.count
+            snapshotEvents = records.count(where: \.isEvent)
             lock.withLock { counters.compactions += 1 }
             // Readers learn of the new generation before the log empties: one that read the old one retries.
             logGeneration &+= 1

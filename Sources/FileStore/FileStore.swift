@@ -30,10 +30,11 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// Log size that triggers a new snapshot and an empty log.
         public var compactionThresholdBytes: Int
-        /// Whether the log must also have grown to the last snapshot's size. Then a compaction never rewrites more
-        /// than was appended since the last one, however large the snapshot is (a receiver's backlog of thousands
-        /// of undelivered events), and the two files stay within twice the live state plus the threshold. Tests
-        /// turn it off to compact at every write.
+        /// Whether the log must also have grown to the last snapshot's size, unless half the events that snapshot
+        /// holds have been delivered since. Then a compaction never rewrites more than was appended since the last
+        /// one, however large the snapshot (a receiver's backlog of thousands of undelivered events), and a backlog
+        /// delivered leaves no large snapshot behind for long. False: compact whenever the log passes the
+        /// threshold.
         public var compactionWaitsForSnapshotSize: Bool
         /// The webhook receivers each change makes an event for (`EventOutbox`), written with the change.
         public var eventReceivers: [String] = []
@@ -86,7 +87,9 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
 
     // Writer thread only:
     var logSize: Int
+    /// The snapshot's bytes and the events among its records, as recovery read it or the last compaction wrote it.
     var snapshotSize: Int
+    var snapshotEvents: Int
     /// Bytes past `logSize` that a failed batch left and a failed truncate could not remove: cut before the next
     /// write, or a shorter batch would leave part of them behind it (records never acknowledged, which recovery
     /// would replay).
@@ -135,6 +138,7 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         log = recovered.log
         logSize = recovered.logSize
         snapshotSize = recovered.snapshotSize
+        snapshotEvents = recovered.snapshotEvents
         do {
             synced = try FileSystem.open(directory + "/" + Self.syncedName, flags: O_RDWR | O_CREAT)
             // A reader that began before this process (a server restarting) must see another generation.
@@ -202,14 +206,15 @@ public final class FileStore: DimensionStore, @unchecked Sendable {
         lock.withLock { committed.values.map(\.dimension) }.sorted { $0.id < $1.id }
     }
 
-    /// The revision counter, the committed dimensions (by id) and the outbox, as a snapshot keeps them. Copied under
-    /// the lock and sorted after it, since the event loops' updates wait for the lock. The events are not sorted:
-    /// replay takes them in any order, and a receiver's backlog can be tens of thousands long.
+    /// The revision counter, the committed dimensions and the outbox, as a snapshot keeps them: copied under the
+    /// lock, since the event loops' updates wait for it, and sorted after it. The events by id and revision, so
+    /// replay appends each id's revisions in order, however long a receiver's backlog.
     func snapshotRecords() -> [StoredRecord] {
         let (last, dimensions, entries) = lock.withLock {
-            (revisions.last, committed.values.map(\.dimension), outboxTable.entries.values.map { StoredRecord.event($0) })
+            (revisions.last, committed.values.map(\.dimension), Array(outboxTable.entries.values))
         }
-        return [.lastRevision(last)] + dimensions.sorted { $0.id < $1.id }.map { .dimension($0) } + entries
+        return [.lastRevision(last)] + dimensions.sorted { $0.id < $1.id }.map { .dimension($0) }
+            + entries.sorted(by: OutboxEntry.listedBefore).map { .event($0) }
     }
 
     /// The events of a change, one per receiver, due at once.

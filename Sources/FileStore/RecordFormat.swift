@@ -11,6 +11,10 @@ public enum StoredRecord: Sendable, Equatable {
     case lastRevision(UInt64)
     case event(OutboxEntry)
     case eventDelivered(EventKey)
+
+    var isEvent: Bool {
+        if case .event = self { true } else { false }
+    }
 }
 
 /// The on-disk record: one line per dimension state, `<crc32 as 8 hex digits> <dimension JSON>\n`, or
