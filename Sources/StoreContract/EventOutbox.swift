@@ -117,7 +117,7 @@ public protocol EventOutbox: AnyObject, Sendable {
 
     /// Records how the attempts of claimed events ended, all in one durable write, which ends their claims. An
     /// event no longer in the outbox (settled already) is left alone, and so is one claimed again since, unless
-    /// it was delivered.
+    /// it was delivered. At most one settlement per event in a call.
     func settle(_ settlements: [Settlement]) -> Result<Void, StoreError>
 
     /// Every event in the outbox, pending and dropped, by id, revision and receiver.

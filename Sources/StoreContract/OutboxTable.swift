@@ -6,6 +6,7 @@ import Scaling
 public struct OutboxTable: Sendable {
     /// What a settlement or a resend does to an entry.
     public enum Change: Sendable, Equatable {
+        /// The entry's new state; its `claimedUntil` names the claim a settlement ends (0: none).
         case replace(OutboxEntry)
         case remove(EventKey)
     }
@@ -30,13 +31,15 @@ public struct OutboxTable: Sendable {
         entries.values.sorted(by: OutboxEntry.listedBefore)
     }
 
-    /// Applies a settlement, a resend or a new entry; a settlement ends its entry's claim.
+    /// Applies a settlement, a resend or a new entry. A settlement ends the claim it names (`change(for:)`), and
+    /// only that one: the file store applies it once it is durable, and a claim taken in the meantime is under way.
     public mutating func apply(_ change: Change) {
         switch change {
-        case .replace(let entry):
+        case .replace(var entry):
             let key = entry.event.key
+            if (claims[key] ?? 0) == entry.claimedUntil { claims[key] = nil }
+            entry.claimedUntil = 0
             entries[key] = entry
-            claims[key] = nil
             if entry.dropped { forget(key) } else { remember(key) }
             offerHead(of: FirstKey(id: key.id, receiver: key.receiver))
         case .remove(let key):
@@ -60,21 +63,32 @@ public struct OutboxTable: Sendable {
         return max(entry.dueAt, claims[key] ?? .min)
     }
 
+    // Both change the revisions in place: copying a receiver's backlog of thousands at every event would make
+    // replay and draining quadratic.
     private mutating func remember(_ key: EventKey) {
-        let group = FirstKey(id: key.id, receiver: key.receiver)
-        var revisions = pendingRevisions[group] ?? []
-        // New events come in increasing revision order: almost always an append.
-        let index = revisions.lastIndex { $0 < key.revision }.map { $0 + 1 } ?? 0
-        guard index == revisions.count || revisions[index] != key.revision else { return }
-        revisions.insert(key.revision, at: index)
-        pendingRevisions[group] = revisions
+        Self.insert(key.revision, into: &pendingRevisions[FirstKey(id: key.id, receiver: key.receiver), default: []])
+    }
+
+    /// `revision` into the ascending `revisions`, unless it is there. New events come in increasing revision
+    /// order: almost always an append.
+    private static func insert(_ revision: UInt64, into revisions: inout [UInt64]) {
+        if revisions.last.map({ $0 < revision }) ?? true {
+            revisions.append(revision)
+            return
+        }
+        var low = 0, high = revisions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if revisions[middle] < revision { low = middle + 1 } else { high = middle }
+        }
+        if revisions[low] != revision { revisions.insert(revision, at: low) }
     }
 
     private mutating func forget(_ key: EventKey) {
         let group = FirstKey(id: key.id, receiver: key.receiver)
-        guard var revisions = pendingRevisions[group], let index = revisions.firstIndex(of: key.revision) else { return }
-        revisions.remove(at: index)
-        pendingRevisions[group] = revisions.isEmpty ? nil : revisions
+        guard let index = pendingRevisions[group]?.firstIndex(of: key.revision) else { return }
+        pendingRevisions[group]!.remove(at: index)
+        if pendingRevisions[group]!.isEmpty { pendingRevisions[group] = nil }
     }
 
     /// Claims up to `limit` entries due by `now`: for each id and receiver, only the pending entry of the lowest
@@ -104,6 +118,7 @@ public struct OutboxTable: Sendable {
         let key = settlement.key
         guard var entry = entries[key] else { return nil }
         guard settlement.outcome == .delivered || (claims[key] ?? 0) == settlement.claimedUntil else { return nil }
+        entry.claimedUntil = settlement.claimedUntil
         switch settlement.outcome {
         case .delivered:
             return .remove(key)

@@ -266,6 +266,49 @@ struct FileStoreTests {
         #expect(!snapshot.contains("{\"event\": ") && snapshot.split(separator: "\n").count == 6)
     }
 
+    /// Fails if a failed attempt's settlement, on its way to disk when the event was claimed again, ends that new
+    /// claim once written (a third claim would deliver while the second is under way), or if the new claim's own
+    /// settlement is then refused. The writer is held in the write-fault seam while the event is claimed again.
+    @Test func aSettlementOnItsWayLeavesTheClaimTakenMeanwhile() throws {
+        let writerReached = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holding = LockedBox(false)
+        var options = FileStore.Options()
+        options.eventReceivers = ["http://127.0.0.1/hook"]
+        options.writeFault = {
+            if holding.update({ $0 }) {
+                writerReached.signal()
+                release.wait()
+            }
+            return nil
+        }
+        let store = try openStore(temporaryDirectory(), options: options)
+        defer { store.close() }
+        defer {
+            holding.update { $0 = false }
+            release.signal()
+        }
+        try put(store, sample("a"))
+        let now = Clock.epochMilliseconds() + 1_000
+        let first = try #require(try store.claimDue(now: now, limit: 1, leaseMilliseconds: 1_000).get().first)
+
+        holding.update { $0 = true }
+        let settled = DispatchSemaphore(value: 0)
+        Thread {
+            _ = store.settle(first, .retry(at: now + 1_200))
+            settled.signal()
+        }.start()
+        try #require(writerReached.wait(timeout: .now() + 10) == .success)
+        let second = try #require(try store.claimDue(now: now + 1_000, limit: 1, leaseMilliseconds: 1_000).get().first)
+        holding.update { $0 = false }
+        release.signal()
+        try #require(settled.wait(timeout: .now() + 10) == .success)
+
+        #expect(try store.claimDue(now: now + 1_500, limit: 1, leaseMilliseconds: 1_000).get().isEmpty)
+        try store.settle(second, .retry(at: now + 5_000)).get()
+        #expect(try store.outboxEntries().get().map(\.attempts) == [2])
+    }
+
     @Test func aDeletionQueuedBehindAnUpdateSeesIt() throws {
         let store = try openStore(temporaryDirectory())
         defer { store.close() }
