@@ -270,38 +270,26 @@ struct FileStoreTests {
     /// claim once written (a third claim would deliver while the second is under way), or if the new claim's own
     /// settlement is then refused. The writer is held in the write-fault seam while the event is claimed again.
     @Test func aSettlementOnItsWayLeavesTheClaimTakenMeanwhile() throws {
-        let writerReached = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let holding = LockedBox(false)
+        let gate = WriterGate()
         var options = FileStore.Options()
         options.eventReceivers = ["http://127.0.0.1/hook"]
-        options.writeFault = {
-            if holding.update({ $0 }) {
-                writerReached.signal()
-                release.wait()
-            }
-            return nil
-        }
+        options.writeFault = gate.fault
         let store = try openStore(temporaryDirectory(), options: options)
         defer { store.close() }
-        defer {
-            holding.update { $0 = false }
-            release.signal()
-        }
+        defer { gate.release() }  // runs before the close: a writer still held would never let it finish
         try put(store, sample("a"))
         let now = Clock.epochMilliseconds() + 1_000
         let first = try #require(try store.claimDue(now: now, limit: 1, leaseMilliseconds: 1_000).get().first)
 
-        holding.update { $0 = true }
+        gate.hold()
         let settled = DispatchSemaphore(value: 0)
         Thread {
             _ = store.settle(first, .retry(at: now + 1_200))
             settled.signal()
         }.start()
-        try #require(writerReached.wait(timeout: .now() + 10) == .success)
+        try #require(gate.waitUntilHeld())
         let second = try #require(try store.claimDue(now: now + 1_000, limit: 1, leaseMilliseconds: 1_000).get().first)
-        holding.update { $0 = false }
-        release.signal()
+        gate.release()
         try #require(settled.wait(timeout: .now() + 10) == .success)
 
         #expect(try store.claimDue(now: now + 1_500, limit: 1, leaseMilliseconds: 1_000).get().isEmpty)
@@ -325,24 +313,12 @@ struct FileStoreTests {
     /// `unchangedResult` shows only durable states, and none of an id whose write is on its way (a GET then waits
     /// for that write through `update`). The writer is held in the write-fault seam, before it writes the batch.
     @Test func aKnownDimensionIsDurableAndNoneWhileItsWriteIsOnItsWay() throws {
-        let writerReached = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let holding = LockedBox(false)
+        let gate = WriterGate()
         var options = FileStore.Options()
-        options.writeFault = {
-            if holding.update({ $0 }) {
-                writerReached.signal()
-                release.wait()
-            }
-            return nil
-        }
+        options.writeFault = gate.fault
         let store = try openStore(temporaryDirectory(), options: options)
         defer { store.close() }
-        // Runs before the close above: a writer still held would never let it finish.
-        defer {
-            holding.update { $0 = false }
-            release.signal()
-        }
+        defer { gate.release() }  // runs before the close: a writer still held would never let it finish
         try put(store, sample("x", desired: 1))
         try put(store, sample("y", desired: 1))
         let x = try DimensionID("x")
@@ -350,15 +326,14 @@ struct FileStoreTests {
         #expect(store.knownDimension(x) == sample("x", desired: 1))
         #expect(store.knownDimension(try DimensionID("absent")) == nil)
 
-        holding.update { $0 = true }
+        gate.hold()
         let written = DispatchSemaphore(value: 0)
         store.update(x, { _ throws(ScalingError) in sample("x", desired: 2) }, completion: { _ in written.signal() })
-        try #require(writerReached.wait(timeout: .now() + 10) == .success)
+        try #require(gate.waitUntilHeld())
         #expect(store.knownDimension(x) == nil, "a write of x is on its way")
         #expect(store.knownDimension(y) == sample("y", desired: 1), "nothing of y is")
         #expect(try store.dimensionAndWait(x).get()?.desiredCapacity == 1, "not durable yet")
-        holding.update { $0 = false }
-        release.signal()
+        gate.release()
         try #require(written.wait(timeout: .now() + 10) == .success)
         #expect(store.knownDimension(x) == sample("x", desired: 2))
     }
@@ -550,6 +525,35 @@ struct FileStoreReadOnlyTests {
 }
 
 /// A value behind a lock, for the threads of one test.
+/// Holds the store's writer in its write-fault seam (`Options.writeFault = gate.fault`): once `hold()` is called,
+/// the next batch waits there, before it is written, until `release()`.
+private final class WriterGate: Sendable {
+    private let reached = DispatchSemaphore(value: 0)
+    private let released = DispatchSemaphore(value: 0)
+    private let holding = LockedBox(false)
+
+    var fault: @Sendable () -> SystemError? {
+        { [self] in
+            if holding.update({ $0 }) {
+                reached.signal()
+                released.wait()
+            }
+            return nil
+        }
+    }
+
+    func hold() { holding.update { $0 = true } }
+
+    /// Whether a batch reached the seam within 10 s of `hold()`.
+    func waitUntilHeld() -> Bool { reached.wait(timeout: .now() + 10) == .success }
+
+    /// Lets a held batch go, and the next ones pass.
+    func release() {
+        guard holding.update({ held in defer { held = false }; return held }) else { return }
+        released.signal()
+    }
+}
+
 private final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
